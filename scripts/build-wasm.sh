@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# AssemblyScript -> build/chatsocket.wasm -> wasm2c -> build/wasm2c/chatsocket.{c,h}.
+# Skips each step whose inputs are older than its output, so a rebuild with nothing changed is instant.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p build/wasm2c
+wasm=build/chatsocket.wasm
+csrc=build/wasm2c/chatsocket.c
+
+newer_than() { [ ! -e "$2" ] || [ -n "$(find "$1" -newer "$2" -type f -print -quit)" ]; }
+
+if newer_than src "$wasm" || [ package.json -nt "$wasm" ] || [ scripts/build-wasm.sh -nt "$wasm" ]; then
+  # No SIMD: Debian's wasm2c 1.0.32 cannot translate it. abort() goes to env.abort, which traps natively.
+  npx asc src/abi.ts --config src/asconfig.json --target release
+fi
+if [ "$wasm" -nt "$csrc" ] || [ ! -e "$csrc" ]; then
+  wasm2c "$wasm" -n chatsocket -o "$csrc"
+fi
