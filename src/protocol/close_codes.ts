@@ -1,0 +1,24 @@
+// Close status codes (RFC 6455 §7.4) and which ones a peer may send us.
+
+export const enum CloseCode {
+  NORMAL = 1000,
+  GOING_AWAY = 1001,
+  PROTOCOL_ERROR = 1002,
+  UNSUPPORTED_DATA = 1003,
+  NO_STATUS = 1005,
+  INVALID_PAYLOAD = 1007,
+  POLICY_VIOLATION = 1008,
+  MESSAGE_TOO_BIG = 1009,
+  INTERNAL_ERROR = 1011,
+}
+
+/**
+ * True for a code a peer may put in a close frame: the registered codes 1000–1003 and 1007–1014, and the
+ * ranges for libraries (3000–3999) and applications (4000–4999). 1004–1006 and 1015 are reserved or must
+ * never be sent on the wire.
+ */
+export function isValidReceivedCloseCode(code: u32): bool {
+  if (code >= 1000 && code <= 1003) return true;
+  if (code >= 1007 && code <= 1014) return true;
+  return code >= 3000 && code <= 4999;
+}

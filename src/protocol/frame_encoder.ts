@@ -1,0 +1,48 @@
+// Server frames (RFC 6455 §5.2): FIN set, unmasked. Pure functions over linear memory.
+
+export namespace Opcode {
+  export const CONTINUATION: u32 = 0x0;
+  export const TEXT: u32 = 0x1;
+  export const BINARY: u32 = 0x2;
+  export const CLOSE: u32 = 0x8; // opcodes from here on are control frames
+  export const PING: u32 = 0x9;
+  export const PONG: u32 = 0xa;
+}
+
+/** Header bytes for a payload of `len` bytes: 2, 4 (16-bit length) or 10 (64-bit length). */
+export function frameHeaderLength(len: usize): usize {
+  if (len < 126) return 2;
+  return len <= 0xffff ? 4 : 10;
+}
+
+/** Writes a final, unmasked frame header for `opcode` and `len` at `out`; returns its length. */
+export function writeFrameHeader(out: usize, opcode: u32, len: usize): usize {
+  store<u8>(out, <u8>(0x80 | opcode));
+  if (len < 126) {
+    store<u8>(out + 1, <u8>len);
+    return 2;
+  }
+  if (len <= 0xffff) {
+    store<u8>(out + 1, 126);
+    store<u16>(out + 2, bswap<u16>(<u16>len));
+    return 4;
+  }
+  store<u8>(out + 1, 127);
+  store<u64>(out + 2, bswap<u64>(<u64>len));
+  return 10;
+}
+
+/** Writes the header so that it ends right before `payload`; returns where the frame starts. */
+export function writeFrameHeaderBefore(payload: usize, opcode: u32, len: usize): usize {
+  const start = payload - frameHeaderLength(len);
+  writeFrameHeader(start, opcode, len);
+  return start;
+}
+
+/** Writes a close frame carrying `code` (no reason) at `out`; returns its length (4). */
+export function writeCloseFrame(out: usize, code: u32): usize {
+  store<u8>(out, 0x88);
+  store<u8>(out + 1, 2);
+  store<u16>(out + 2, bswap<u16>(<u16>code));
+  return 4;
+}

@@ -1,0 +1,260 @@
+// Incremental parser for client frames (RFC 6455 §5). One call consumes bytes until it has something to
+// report (a message, a control frame, an error) or runs out of input; a TCP split is an ordinary return,
+// so any split works, one byte at a time included. Each rule is checked at the first byte that reveals it.
+//
+// The parser assembles data frames into one message buffer and hands complete messages up; control
+// frames are reported as they arrive, also between the fragments of a message.
+
+import { CloseCode } from "./close_codes";
+import { Opcode } from "./frame_encoder";
+import { FRAME_HEADROOM, KEEP_BUFFER_BYTES, MAX_CONTROL_PAYLOAD, MIN_BUFFER_BYTES } from "./limits";
+import { unmaskCopy } from "./unmask";
+import { UTF8_BOUNDARY, UTF8_INVALID, utf8Validate } from "./utf8";
+
+export const enum ParseStep {
+  FIRST_BYTE = 0,
+  SECOND_BYTE = 1,
+  EXTENDED_LENGTH = 2,
+  MASK_KEY = 3,
+  PAYLOAD = 4,
+  STOPPED = 5, // after an error: everything else is ignored
+}
+
+export const enum FrameEvent {
+  NONE = 0,
+  MESSAGE = 1, // eventOpcode TEXT/BINARY, eventPtr/eventLength: the whole message (FRAME_HEADROOM before it)
+  PING = 2, // eventPtr/eventLength: the payload (FRAME_HEADROOM before it)
+  PONG = 3,
+  CLOSE = 4, // eventPtr/eventLength: the raw close payload
+  ERROR = 5, // errorCode: the close code to fail the connection with
+}
+
+/**
+ * Fixed per-connection state, one heap block:
+ *
+ *   ┌────────────────────┬────────────────┬──────────────────────────────┐
+ *   │ FrameParser fields │ FRAME_HEADROOM │ control payload (125 bytes)  │
+ *   └────────────────────┴────────────────┴──────────────────────────────┘
+ *
+ * The message buffer is a second block (`buffer`), FRAME_HEADROOM + `capacity` bytes, grown on demand
+ * and freed after a large message.
+ */
+@unmanaged
+export class FrameParser {
+  step: u32;
+  maxMessageSize: u32;
+  maxFragments: u32;
+  // The frame being read.
+  fin: bool;
+  opcode: u32;
+  bytesLeft: u32; // of the extended length or of the mask key
+  extendedLength: u64;
+  mask: u32;
+  payloadLength: u32;
+  payloadRead: u32;
+  // The message being assembled; messageOpcode is 0 while none is open.
+  messageOpcode: u32;
+  messageLength: u32;
+  fragments: u32;
+  utf8: u32;
+  buffer: usize;
+  capacity: u32;
+  // What made parseFrames return.
+  event: u32;
+  eventOpcode: u32;
+  eventPtr: usize;
+  eventLength: u32;
+  errorCode: u32;
+}
+
+@inline
+function controlPayload(p: FrameParser): usize {
+  return changetype<usize>(p) + offsetof<FrameParser>() + FRAME_HEADROOM;
+}
+
+export function createFrameParser(maxMessageSize: u32, maxFragments: u32): FrameParser {
+  const size = offsetof<FrameParser>() + FRAME_HEADROOM + MAX_CONTROL_PAYLOAD;
+  const block = heap.alloc(size);
+  memory.fill(block, 0, size);
+  const p = changetype<FrameParser>(block);
+  p.maxMessageSize = maxMessageSize;
+  p.maxFragments = maxFragments;
+  return p;
+}
+
+export function freeFrameParser(p: FrameParser): void {
+  if (p.buffer != 0) heap.free(p.buffer);
+  heap.free(changetype<usize>(p));
+}
+
+/** Called once a MESSAGE event has been handled: keeps a small buffer for the next message. */
+export function releaseMessage(p: FrameParser): void {
+  if (p.capacity > KEEP_BUFFER_BYTES) {
+    heap.free(p.buffer);
+    p.buffer = 0;
+    p.capacity = 0;
+  }
+}
+
+/**
+ * Consumes bytes at `ptr` until an event or the end of the input; returns how many were consumed.
+ * `p.event` says what happened (NONE: all input consumed, more is needed). Unmasks while copying out,
+ * so the input is left untouched.
+ */
+export function parseFrames(p: FrameParser, ptr: usize, len: usize): usize {
+  p.event = FrameEvent.NONE;
+  let pos: usize = 0;
+  while (p.event == FrameEvent.NONE) {
+    switch (p.step) {
+      case ParseStep.FIRST_BYTE: {
+        if (pos == len) return pos;
+        readFirstByte(p, load<u8>(ptr + pos++));
+        break;
+      }
+      case ParseStep.SECOND_BYTE: {
+        if (pos == len) return pos;
+        readSecondByte(p, load<u8>(ptr + pos++));
+        break;
+      }
+      case ParseStep.EXTENDED_LENGTH: {
+        if (pos == len) return pos;
+        p.extendedLength = (p.extendedLength << 8) | load<u8>(ptr + pos++);
+        if (--p.bytesLeft == 0) readExtendedLength(p);
+        break;
+      }
+      case ParseStep.MASK_KEY: {
+        if (pos == len) return pos;
+        p.mask |= (<u32>load<u8>(ptr + pos++)) << ((4 - p.bytesLeft) << 3);
+        if (--p.bytesLeft == 0) startPayload(p);
+        break;
+      }
+      case ParseStep.PAYLOAD: {
+        const wanted = p.payloadLength - p.payloadRead;
+        if (wanted > 0) {
+          if (pos == len) return pos;
+          const n = min(<usize>wanted, len - pos);
+          readPayload(p, ptr + pos, n);
+          pos += n;
+        }
+        if (p.step == ParseStep.PAYLOAD && p.payloadRead == p.payloadLength) finishFrame(p);
+        break;
+      }
+      default:
+        return len; // STOPPED
+    }
+  }
+  return pos;
+}
+
+function fail(p: FrameParser, code: u32): void {
+  p.step = ParseStep.STOPPED;
+  p.event = FrameEvent.ERROR;
+  p.errorCode = code;
+}
+
+function readFirstByte(p: FrameParser, b: u32): void {
+  const opcode = b & 0x0f;
+  const fin = (b & 0x80) != 0;
+  if ((b & 0x70) != 0) return fail(p, CloseCode.PROTOCOL_ERROR); // RSV1-3 without a negotiated extension
+  if (opcode >= Opcode.CLOSE) {
+    if (opcode > Opcode.PONG) return fail(p, CloseCode.PROTOCOL_ERROR);
+    if (!fin) return fail(p, CloseCode.PROTOCOL_ERROR); // control frames are never fragmented
+  } else if (opcode == Opcode.CONTINUATION) {
+    if (p.messageOpcode == 0) return fail(p, CloseCode.PROTOCOL_ERROR);
+    if (p.fragments >= p.maxFragments) return fail(p, CloseCode.MESSAGE_TOO_BIG);
+  } else if (opcode <= Opcode.BINARY) {
+    if (p.messageOpcode != 0) return fail(p, CloseCode.PROTOCOL_ERROR); // previous message unfinished
+  } else {
+    return fail(p, CloseCode.PROTOCOL_ERROR); // reserved data opcodes 3-7
+  }
+  p.fin = fin;
+  p.opcode = opcode;
+  p.step = ParseStep.SECOND_BYTE;
+}
+
+function readSecondByte(p: FrameParser, b: u32): void {
+  if ((b & 0x80) == 0) return fail(p, CloseCode.PROTOCOL_ERROR); // clients must mask
+  const length7 = b & 0x7f;
+  if (p.opcode >= Opcode.CLOSE && length7 > MAX_CONTROL_PAYLOAD) return fail(p, CloseCode.PROTOCOL_ERROR);
+  if (length7 >= 126) {
+    p.bytesLeft = length7 == 126 ? 2 : 8;
+    p.extendedLength = 0;
+    p.step = ParseStep.EXTENDED_LENGTH;
+  } else {
+    setPayloadLength(p, length7);
+  }
+}
+
+function readExtendedLength(p: FrameParser): void {
+  if ((p.extendedLength >> 63) != 0) return fail(p, CloseCode.PROTOCOL_ERROR);
+  // Non-minimal encodings (a small length in 2 or 8 bytes) are accepted, as most servers do.
+  setPayloadLength(p, p.extendedLength);
+}
+
+function setPayloadLength(p: FrameParser, length: u64): void {
+  if (p.opcode < Opcode.CLOSE) {
+    const assembled: u32 = p.opcode == Opcode.CONTINUATION ? p.messageLength : 0;
+    if (length > <u64>(p.maxMessageSize - assembled)) return fail(p, CloseCode.MESSAGE_TOO_BIG);
+  }
+  p.payloadLength = <u32>length;
+  p.payloadRead = 0;
+  p.mask = 0;
+  p.bytesLeft = 4;
+  p.step = ParseStep.MASK_KEY;
+}
+
+function startPayload(p: FrameParser): void {
+  if (p.opcode == Opcode.TEXT || p.opcode == Opcode.BINARY) {
+    p.messageOpcode = p.opcode;
+    p.messageLength = 0;
+    p.fragments = 1;
+    p.utf8 = UTF8_BOUNDARY;
+  } else if (p.opcode == Opcode.CONTINUATION) {
+    p.fragments++;
+  }
+  p.step = ParseStep.PAYLOAD;
+}
+
+function readPayload(p: FrameParser, src: usize, n: usize): void {
+  if (p.opcode >= Opcode.CLOSE) {
+    unmaskCopy(controlPayload(p) + p.payloadRead, src, n, p.mask, p.payloadRead);
+  } else {
+    reserve(p, p.messageLength + <u32>n);
+    const dst = p.buffer + FRAME_HEADROOM + p.messageLength;
+    unmaskCopy(dst, src, n, p.mask, p.payloadRead);
+    if (p.messageOpcode == Opcode.TEXT) {
+      p.utf8 = utf8Validate(p.utf8, dst, n);
+      if (p.utf8 == UTF8_INVALID) return fail(p, CloseCode.INVALID_PAYLOAD); // fail fast, mid-frame
+    }
+    p.messageLength += <u32>n;
+  }
+  p.payloadRead += <u32>n;
+}
+
+function finishFrame(p: FrameParser): void {
+  p.step = ParseStep.FIRST_BYTE;
+  if (p.opcode >= Opcode.CLOSE) {
+    p.event = p.opcode == Opcode.PING ? FrameEvent.PING : p.opcode == Opcode.PONG ? FrameEvent.PONG : FrameEvent.CLOSE;
+    p.eventPtr = controlPayload(p);
+    p.eventLength = p.payloadLength;
+    return;
+  }
+  if (!p.fin) return;
+  if (p.messageOpcode == Opcode.TEXT && p.utf8 != UTF8_BOUNDARY) return fail(p, CloseCode.INVALID_PAYLOAD);
+  reserve(p, p.messageLength); // an empty message still gets its headroom
+  p.event = FrameEvent.MESSAGE;
+  p.eventOpcode = p.messageOpcode;
+  p.eventPtr = p.buffer + FRAME_HEADROOM;
+  p.eventLength = p.messageLength;
+  p.messageOpcode = 0;
+}
+
+/** Makes the message buffer hold at least `needed` bytes (plus headroom), doubling up to the size limit. */
+function reserve(p: FrameParser, needed: u32): void {
+  if (p.buffer != 0 && needed <= p.capacity) return;
+  let capacity = max(MIN_BUFFER_BYTES, min(p.capacity << 1, p.maxMessageSize));
+  if (capacity < needed) capacity = needed;
+  const size = FRAME_HEADROOM + <usize>capacity;
+  p.buffer = p.buffer == 0 ? heap.alloc(size) : heap.realloc(p.buffer, size);
+  p.capacity = capacity;
+}
