@@ -8,6 +8,7 @@ Writes
   native/compat/httpserv_interfaces.h  every interface, methods in MSVC slot order
   native/compat/httpserv_iids.h        cs_iid<T>() for every interface with an IID
   native/compat/vtable_slots.json      the slots of what we declare (name, slot, params, const)
+  native/compat/httpserv_stubs.h       CsStub<Interface><Derived>: every slot implemented, "not implemented"
   native/compat/tests/own_slots.inc    one entry per declared method, for the slot-order test
 
 Why generated: g++ lays out virtual functions in declaration order, MSVC puts adjacent
@@ -155,6 +156,26 @@ def emit_class(name, methods):
     return "\n".join(lines)
 
 
+def emit_stub(name, methods):
+    """CRTP base that implements every slot: reports to Derived::not_implemented and returns a safe value."""
+    lines = ["template <class Derived>", "class CsStub%s : public %s" % (name, name), "{", "public:"]
+    for m in sorted(methods, key=lambda m: m["slot"]):
+        params = ", ".join(param_decl(t, n, None) for t, n in zip(m["params_sdk"], m["param_names"]))
+        unused = "".join(" (void)%s;" % n for n in m["param_names"])
+        const = " const" if m["const"] else ""
+        ret = m["ret_sdk"]
+        if ret == "VOID":
+            result = ""
+        elif ret == "HRESULT":
+            result = " return E_NOTIMPL;"
+        else:
+            result = " return {};"
+        lines.append("    %s %s(%s)%s override {%s static_cast<const Derived*>(this)->not_implemented(\"%s::%s\");%s }"
+                     % (ret, m["name"], params, const, unused, m["declared_in"], m["name"], result))
+    lines.append("};")
+    return "\n".join(lines)
+
+
 def topo_order(table):
     done, order = set(), []
 
@@ -207,6 +228,18 @@ def main():
                         % (name, guid_initializer(IIDS[name])))
     iids.append("")
     write(os.path.join(OUT, "httpserv_iids.h"), "\n".join(iids))
+
+    stubs = [HEADER_NOTE, "#pragma once",
+             "// CsStubIFoo<Derived>: implements every slot of IFoo; each calls",
+             "// static_cast<const Derived*>(this)->not_implemented(\"IFoo::Method\") and returns E_NOTIMPL,",
+             "// a null pointer, 0 or nothing. Derive, then override what you implement (test fakes, the host).",
+             "#include \"httpserv_compat.h\"", ""]
+    for name in order:
+        if name in DEFAULT_RESULT:
+            continue
+        stubs.append(emit_stub(name, table[name]))
+        stubs.append("")
+    write(os.path.join(OUT, "httpserv_stubs.h"), "\n".join(stubs))
 
     slots = {name: [{"slot": m["slot"], "name": m["name"], "params": m["params_sdk"], "const": m["const"]}
                     for m in sorted(table[name], key=lambda m: m["slot"])] for name in order}
