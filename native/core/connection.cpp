@@ -1,0 +1,54 @@
+#include "connection.h"
+
+#include "instance_pool.h"
+
+namespace cs {
+
+Connection::Connection(uint32_t id, InstanceSlot& slot, uint64_t generation, WriteLimits limits)
+    : id_(id), slot_(slot), generation_(generation), queue_(limits) {}
+
+void Connection::attach(std::weak_ptr<Transport> transport) {
+  {
+    std::lock_guard<std::mutex> lock(transport_mutex_);
+    transport_ = std::move(transport);
+  }
+  // Anything queued during the handshake (a greeting) is waiting for this.
+  wake();
+}
+
+void Connection::detach() {
+  std::lock_guard<std::mutex> lock(transport_mutex_);
+  transport_.reset();
+}
+
+void Connection::wake() {
+  std::shared_ptr<Transport> transport;
+  {
+    std::lock_guard<std::mutex> lock(transport_mutex_);
+    transport = transport_.lock();
+  }
+  if (transport) transport->wake();
+}
+
+// An abort leaves the queue alone: a write in flight still points into it. The transport stops writing.
+void Connection::request_end(bool abort) {
+  if (abort) abort_.store(true);
+  end_.store(true);
+}
+
+void Connection::received(const uint8_t* bytes, size_t size) {
+  if (closed_.load() || end_.load()) return;
+  slot_.dispatch(*this, InstanceSlot::Event::data, bytes, size);
+}
+
+void Connection::wrote(size_t bytes) {
+  if (queue_.consume(bytes) && !closed_.load()) slot_.dispatch(*this, InstanceSlot::Event::writable);
+}
+
+void Connection::closed(uint32_t reason) {
+  if (closed_.exchange(true)) return;
+  ++timer_sequence_;  // a pending timer no longer applies
+  slot_.dispatch(*this, InstanceSlot::Event::closed, nullptr, 0, reason);
+}
+
+}  // namespace cs

@@ -1,0 +1,42 @@
+#pragma once
+// One-shot timers for connections (close timeouts, pings), fired on one thread of ours. A newer arm for
+// the same connection replaces the older one.
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <queue>
+#include <thread>
+#include <vector>
+
+namespace cs {
+
+class Timers {
+ public:
+  Timers();
+  ~Timers();
+  Timers(const Timers&) = delete;
+  Timers& operator=(const Timers&) = delete;
+
+  // Runs `fire` after `milliseconds` on the timer thread.
+  void schedule(uint32_t milliseconds, std::function<void()> fire);
+
+ private:
+  struct Entry {
+    std::chrono::steady_clock::time_point due;
+    uint64_t order;
+    std::function<void()> fire;
+    bool operator>(const Entry& other) const { return due != other.due ? due > other.due : order > other.order; }
+  };
+  void run();
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> entries_;
+  uint64_t next_order_ = 0;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace cs

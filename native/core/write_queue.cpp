@@ -1,0 +1,69 @@
+#include "write_queue.h"
+
+#include <cstring>
+
+namespace cs {
+
+WriteQueue::PushResult WriteQueue::push(const uint8_t* a, size_t a_size, const uint8_t* b, size_t b_size) {
+  std::vector<uint8_t> segment(a_size + b_size);
+  if (a_size) std::memcpy(segment.data(), a, a_size);
+  if (b_size) std::memcpy(segment.data() + a_size, b, b_size);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!segment.empty()) {
+    bytes_ += segment.size();
+    segments_.push_back(std::move(segment));
+  }
+  if (bytes_ > limits_.high_water) {
+    backpressure_signalled_ = true;
+    return PushResult::backpressure;
+  }
+  return PushResult::queued;
+}
+
+std::vector<Segment> WriteQueue::front(size_t max_segments) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<Segment> out;
+  size_t offset = front_offset_;
+  for (const auto& segment : segments_) {
+    if (out.size() == max_segments) break;
+    out.push_back({segment.data() + offset, segment.size() - offset});
+    offset = 0;
+  }
+  return out;
+}
+
+bool WriteQueue::consume(size_t bytes) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  bytes_ -= bytes;
+  while (bytes > 0 && !segments_.empty()) {
+    size_t left_in_front = segments_.front().size() - front_offset_;
+    if (bytes >= left_in_front) {
+      bytes -= left_in_front;
+      segments_.pop_front();
+      front_offset_ = 0;
+    } else {
+      front_offset_ += bytes;
+      bytes = 0;
+    }
+  }
+  if (backpressure_signalled_ && bytes_ <= limits_.low_water) {
+    backpressure_signalled_ = false;
+    return true;
+  }
+  return false;
+}
+
+void WriteQueue::clear() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  segments_.clear();
+  front_offset_ = 0;
+  bytes_ = 0;
+  backpressure_signalled_ = false;
+}
+
+size_t WriteQueue::size() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return bytes_;
+}
+
+}  // namespace cs

@@ -1,0 +1,190 @@
+#include "duplex_pipe.h"
+
+#include "log.h"
+#include "wasm_instance.h"
+
+namespace cs {
+
+DuplexPipe::DuplexPipe(IHttpContext3* context, IHttpRequest3* request, IHttpResponse2* response,
+                       std::shared_ptr<Connection> connection)
+    : context_(context),
+      request_(request),
+      response_(response),
+      connection_(std::move(connection)),
+      close_reason_(CLOSED_BY_MODULE),
+      read_buffer_(new uint8_t[READ_BUFFER_BYTES]) {}
+
+std::shared_ptr<DuplexPipe> DuplexPipe::from(VOID* self) { return static_cast<DuplexPipe*>(self)->shared_from_this(); }
+
+void DuplexPipe::start() {
+  {
+    std::unique_lock<std::mutex> lock(lock_);
+    flush_busy_ = true;
+    DWORD sent = 0;
+    BOOL completion_expected = FALSE;
+    HRESULT hr = response_->Flush(TRUE, TRUE, flush_completed, this, &sent, &completion_expected);
+    if (FAILED(hr) || !completion_expected) {
+      flush_busy_ = false;
+      on_flushed(lock, hr);
+    }
+  }
+  // Output queued during the handshake, and every later send, reach the pipe through wake().
+  connection_->attach(shared_from_this());
+}
+
+bool DuplexPipe::finished() {
+  std::lock_guard<std::mutex> lock(lock_);
+  return state_ == State::done;
+}
+
+void DuplexPipe::wake() {
+  std::unique_lock<std::mutex> lock(lock_);
+  pump(lock);
+}
+
+REQUEST_NOTIFICATION_STATUS WINAPI DuplexPipe::flush_completed(IHttpContext3*, IHttpCompletionInfo2* info, VOID* self) {
+  auto pipe = from(self);
+  std::unique_lock<std::mutex> lock(pipe->lock_);
+  pipe->flush_busy_ = false;
+  pipe->on_flushed(lock, info->GetCompletionStatus());
+  return RQ_NOTIFICATION_PENDING;
+}
+
+REQUEST_NOTIFICATION_STATUS WINAPI DuplexPipe::read_completed(IHttpContext3*, IHttpCompletionInfo2* info, VOID* self) {
+  auto pipe = from(self);
+  std::unique_lock<std::mutex> lock(pipe->lock_);
+  pipe->read_in_flight_ = false;
+  pipe->on_read(lock, info->GetCompletionStatus(), info->GetCompletionBytes());
+  pipe->pump(lock);
+  return RQ_NOTIFICATION_PENDING;
+}
+
+REQUEST_NOTIFICATION_STATUS WINAPI DuplexPipe::write_completed(IHttpContext3*, IHttpCompletionInfo2* info, VOID* self) {
+  auto pipe = from(self);
+  std::unique_lock<std::mutex> lock(pipe->lock_);
+  pipe->write_in_flight_ = false;
+  pipe->on_written(lock, info->GetCompletionStatus());
+  pipe->pump(lock);
+  return RQ_NOTIFICATION_PENDING;
+}
+
+void DuplexPipe::on_flushed(std::unique_lock<std::mutex>& lock, HRESULT status) {
+  if (FAILED(status)) {
+    log(LogLevel::warning, "connection %u: sending the 101 failed (0x%08x)", connection_->id(),
+        static_cast<unsigned>(status));
+    state_ = State::ending;
+    close_reason_ = CLOSED_BY_ERROR;
+  } else if (state_ == State::flushing) {
+    state_ = State::open;
+  }
+  pump(lock);
+}
+
+void DuplexPipe::pump(std::unique_lock<std::mutex>& lock) {
+  if (state_ == State::open && connection_->abort_requested()) begin_ending(CLOSED_BY_MODULE);
+  pump_writes(lock);
+  pump_reads(lock);
+  finish_if_idle(lock);
+}
+
+// Loops instead of recursing, so a run of synchronous completions does not grow the stack.
+void DuplexPipe::pump_reads(std::unique_lock<std::mutex>& lock) {
+  while (state_ == State::open && !read_busy_ && !connection_->paused()) {
+    read_busy_ = true;
+    read_in_flight_ = true;
+    DWORD received = 0;
+    BOOL pending = FALSE;
+    HRESULT hr = request_->ReadEntityBody(read_buffer_.get(), READ_BUFFER_BYTES, TRUE, read_completed, this,
+                                          &received, &pending);
+    if (SUCCEEDED(hr) && pending) return;  // read_completed takes over (it may already be waiting for lock_)
+    read_in_flight_ = false;
+    on_read(lock, hr, received);
+  }
+}
+
+void DuplexPipe::on_read(std::unique_lock<std::mutex>& lock, HRESULT status, DWORD bytes) {
+  if (FAILED(status) || bytes == 0) {
+    read_busy_ = false;
+    bool peer_gone = SUCCEEDED(status) || status == HRESULT_FROM_WIN32(ERROR_HANDLE_EOF);
+    begin_ending(peer_gone ? CLOSED_BY_PEER : CLOSED_BY_ERROR);  // no effect if we were ending already
+    return;
+  }
+  if (state_ == State::open) {
+    lock.unlock();
+    connection_->received(read_buffer_.get(), bytes);
+    lock.lock();
+  }
+  read_busy_ = false;
+}
+
+void DuplexPipe::pump_writes(std::unique_lock<std::mutex>& lock) {
+  while (state_ == State::open && !write_busy_) {
+    std::vector<Segment> segments = connection_->queue().front(MAX_CHUNKS);
+    if (segments.empty()) {
+      if (connection_->end_requested()) begin_ending(CLOSED_BY_MODULE);
+      return;
+    }
+    write_bytes_ = 0;
+    for (size_t i = 0; i < segments.size(); ++i) {
+      chunks_[i].DataChunkType = HttpDataChunkFromMemory;
+      chunks_[i].FromMemory.pBuffer = const_cast<uint8_t*>(segments[i].data);
+      chunks_[i].FromMemory.BufferLength = static_cast<ULONG>(segments[i].size);
+      write_bytes_ += static_cast<DWORD>(segments[i].size);
+    }
+    write_busy_ = true;
+    write_in_flight_ = true;
+    DWORD sent = 0;
+    BOOL completion_expected = FALSE;
+    HRESULT hr = response_->WriteEntityChunks(chunks_, static_cast<DWORD>(segments.size()), TRUE, TRUE,
+                                              write_completed, this, &sent, &completion_expected);
+    if (SUCCEEDED(hr) && completion_expected) return;
+    write_in_flight_ = false;
+    on_written(lock, hr);
+  }
+}
+
+void DuplexPipe::on_written(std::unique_lock<std::mutex>& lock, HRESULT status) {
+  if (FAILED(status)) {
+    write_busy_ = false;
+    begin_ending(CLOSED_BY_ERROR);
+    return;
+  }
+  DWORD bytes = write_bytes_;
+  lock.unlock();
+  connection_->wrote(bytes);
+  lock.lock();
+  write_busy_ = false;
+}
+
+void DuplexPipe::begin_ending(uint32_t reason) {
+  if (state_ == State::ending || state_ == State::done) return;
+  state_ = State::ending;
+  close_reason_ = reason;
+  // A read may wait forever on a quiet client; cancelling it (and a write in flight) is how IIS lets go.
+  if ((read_in_flight_ || write_in_flight_) && !cancel_requested_) {
+    cancel_requested_ = true;
+    context_->CancelIo();
+  }
+}
+
+// The one exit: only when nothing is in flight does the request end, through PostCompletion and
+// OnAsyncCompletion returning FINISH_REQUEST.
+void DuplexPipe::finish_if_idle(std::unique_lock<std::mutex>& lock) {
+  if (state_ != State::ending || flush_busy_ || read_busy_ || write_busy_) return;
+  state_ = State::done;
+  response_->SetNeedDisconnect();
+  uint32_t reason = close_reason_;
+  lock.unlock();
+  connection_->detach();
+  connection_->closed(reason);
+  // IHttpContext3 adds an overload that hides the one-argument PostCompletion.
+  HRESULT hr = static_cast<IHttpContext*>(context_)->PostCompletion(0);
+  if (FAILED(hr)) {
+    log(LogLevel::error, "connection %u: PostCompletion failed (0x%08x); finishing inline", connection_->id(),
+        static_cast<unsigned>(hr));
+    context_->IndicateCompletion(RQ_NOTIFICATION_FINISH_REQUEST);
+  }
+  lock.lock();
+}
+
+}  // namespace cs

@@ -1,0 +1,75 @@
+#pragma once
+// The upgraded connection's I/O on IIS: after the 101 is flushed, one async ReadEntityBody and at most one
+// async WriteEntityChunks in flight, each completing through a callback, possibly synchronously, possibly on
+// another thread before the issuing call returned (STYLE A2: one lock, one exit funnel).
+//
+// Locking: lock_ guards this object's state and every IIS call on the request. It is never held while
+// calling into the core (Connection::received/wrote/closed), which may call wake() back on any thread.
+// A busy flag marks a read or write whose bytes are still being handed to the core, so no second one
+// starts meanwhile and the request cannot finish under it.
+//
+// Lifetime: shared. The CHttpModule holds one reference until IIS disposes it, the core's Connection a
+// weak one. The request is finished (PostCompletion -> FINISH_REQUEST) only once nothing is in flight, so
+// no IIS completion can reach this object after IIS has let go of the request.
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "connection.h"
+#include "iis_api.h"
+
+namespace cs {
+
+class DuplexPipe final : public Transport, public std::enable_shared_from_this<DuplexPipe> {
+ public:
+  DuplexPipe(IHttpContext3* context, IHttpRequest3* request, IHttpResponse2* response,
+             std::shared_ptr<Connection> connection);
+
+  // Flushes the 101 (already set on the response) and starts the loops. Always leads to PostCompletion
+  // eventually; the caller returns RQ_NOTIFICATION_PENDING.
+  void start();
+  // For OnAsyncCompletion after our PostCompletion: true once the request may end.
+  bool finished();
+
+  void wake() override;
+
+ private:
+  enum class State { flushing, open, ending, done };
+
+  static REQUEST_NOTIFICATION_STATUS WINAPI flush_completed(IHttpContext3*, IHttpCompletionInfo2* info, VOID* self);
+  static REQUEST_NOTIFICATION_STATUS WINAPI read_completed(IHttpContext3*, IHttpCompletionInfo2* info, VOID* self);
+  static REQUEST_NOTIFICATION_STATUS WINAPI write_completed(IHttpContext3*, IHttpCompletionInfo2* info, VOID* self);
+
+  static std::shared_ptr<DuplexPipe> from(VOID* self);
+  void on_flushed(std::unique_lock<std::mutex>& lock, HRESULT status);
+  void on_read(std::unique_lock<std::mutex>& lock, HRESULT status, DWORD bytes);
+  void on_written(std::unique_lock<std::mutex>& lock, HRESULT status);
+  void pump(std::unique_lock<std::mutex>& lock);
+  void pump_reads(std::unique_lock<std::mutex>& lock);
+  void pump_writes(std::unique_lock<std::mutex>& lock);
+  void begin_ending(uint32_t reason);
+  void finish_if_idle(std::unique_lock<std::mutex>& lock);
+
+  static constexpr DWORD READ_BUFFER_BYTES = 64 * 1024;
+  static constexpr size_t MAX_CHUNKS = 64;
+
+  IHttpContext3* const context_;
+  IHttpRequest3* const request_;
+  IHttpResponse2* const response_;
+  const std::shared_ptr<Connection> connection_;
+
+  std::mutex lock_;
+  State state_ = State::flushing;
+  uint32_t close_reason_;
+  bool flush_busy_ = false;
+  bool read_busy_ = false;        // a read is in IIS's hands or its bytes are being handed to the core
+  bool read_in_flight_ = false;   // a read is in IIS's hands
+  bool write_busy_ = false;
+  bool write_in_flight_ = false;
+  bool cancel_requested_ = false;
+  DWORD write_bytes_ = 0;
+  HTTP_DATA_CHUNK chunks_[MAX_CHUNKS];
+  std::unique_ptr<uint8_t[]> read_buffer_;
+};
+
+}  // namespace cs
