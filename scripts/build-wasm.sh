@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# AssemblyScript -> build/chatsocket.wasm -> wasm2c -> build/wasm2c/chatsocket.{c,h}.
+# AssemblyScript -> build/chatsocket.wasm -> wasm2c -> build/wasm2c/chatsocket.{c,h}, plus
+# build/test/protocol.wasm (the protocol primitives alone, for unit tests only).
 # Skips each step whose inputs are older than its output, so a rebuild with nothing changed is instant.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mkdir -p build/wasm2c
+mkdir -p build/wasm2c build/test
 wasm=build/chatsocket.wasm
 csrc=build/wasm2c/chatsocket.c
+testwasm=build/test/protocol.wasm
 
 newer_than() { [ ! -e "$2" ] || [ -n "$(find "$1" -newer "$2" -type f -print -quit)" ]; }
 
@@ -15,4 +17,7 @@ if newer_than src "$wasm" || [ package.json -nt "$wasm" ] || [ scripts/build-was
 fi
 if [ "$wasm" -nt "$csrc" ] || [ ! -e "$csrc" ]; then
   wasm2c "$wasm" -n chatsocket -o "$csrc"
+fi
+if newer_than src "$testwasm" || [ scripts/build-wasm.sh -nt "$testwasm" ]; then
+  npx asc src/testing/protocol_exports.ts -O3 --runtime stub --disable simd -o "$testwasm"
 fi

@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { BINARY, clientFrame, closeCodeOf, parseServerFrames } from "./frames";
+import { connect, handshakeHead, Harness, INIT_TEST_HOOKS } from "./wasm_harness";
+
+function openWith(endpoint: string, flags = 0) {
+  return new Harness(flags).open(1, handshakeHead(), endpoint);
+}
+
+describe("endpoint file", () => {
+  it("accepts comments, blank lines, a byte order mark and keys in any case", () => {
+    const r = openWith("\uFEFF# lobby\n\n  KIND = Echo  # trailing comment\r\nMax_Message_Size = 100\r\n");
+    assert.equal(r.status, 101);
+  });
+
+  it("refuses with 500 naming the line of an unknown key", () => {
+    const r = openWith("kind = echo\n# two\ncolour = blue\n");
+    assert.equal(r.status, 500);
+    assert.match(r.body, /line 3/);
+    assert.match(r.body, /colour/);
+  });
+
+  it("refuses with 500 when a line is not key = value", () => {
+    const r = openWith("kind echo\n");
+    assert.equal(r.status, 500);
+    assert.match(r.body, /line 1/);
+  });
+
+  it("refuses with 500 when kind is missing", () => {
+    const r = openWith("max_message_size = 10\n");
+    assert.equal(r.status, 500);
+    assert.match(r.body, /kind/);
+  });
+
+  it("refuses kind chat and kind process with 500 kind not supported yet", () => {
+    for (const kind of ["chat", "process"]) {
+      const r = openWith(`kind = ${kind}\n`);
+      assert.equal(r.status, 500);
+      assert.match(r.body, /kind not supported yet/);
+    }
+  });
+
+  it("refuses kind test-trap unless cs_init enabled test hooks", () => {
+    assert.equal(openWith("kind = test-trap\n").status, 500);
+    assert.equal(openWith("kind = test-trap\n", INIT_TEST_HOOKS).status, 101);
+  });
+
+  it("refuses bad values with 500 naming the key", () => {
+    for (const [line, key] of [
+      ["max_message_size = lots", "max_message_size"],
+      ["max_message_size = -1", "max_message_size"],
+      ["max_message_size = 2000000000", "max_message_size"],
+      ["close_timeout = 0", "close_timeout"],
+      ["close_timeout = 1.5", "close_timeout"],
+      ["max_fragments = 0", "max_fragments"],
+      ["protocols = a b", "subprotocol"],
+    ]) {
+      const r = openWith(`kind = echo\n${line}\n`);
+      assert.equal(r.status, 500, line);
+      assert.match(r.body, new RegExp(`line 2.*${key}`), line);
+    }
+  });
+
+  it("refuses a key set twice with 500", () => {
+    const r = openWith("kind = echo\nkind = echo\n");
+    assert.equal(r.status, 500);
+    assert.match(r.body, /line 2/);
+  });
+
+  it("applies max_message_size: one byte over closes with 1009", () => {
+    const h = new Harness();
+    connect(h, 1, "kind = echo\nmax_message_size = 10\n");
+    h.data(1, clientFrame(BINARY, Buffer.alloc(10)));
+    h.data(1, clientFrame(BINARY, Buffer.alloc(11)));
+    const frames = parseServerFrames(h.takeSent(1));
+    assert.equal(frames[0].payload.length, 10);
+    assert.equal(closeCodeOf(frames[1]), 1009);
+  });
+
+  it("applies close_timeout to the close timer", () => {
+    const h = new Harness();
+    connect(h, 1, "kind = echo\nclose_timeout = 1234\n");
+    h.data(1, clientFrame(0x3)); // reserved opcode: we fail the connection and arm the timer
+    assert.equal(h.timers.get(1), 1234);
+  });
+
+  it("uses a close timer of 5000 ms by default", () => {
+    const h = new Harness();
+    connect(h, 1);
+    h.data(1, clientFrame(0x3));
+    assert.equal(h.timers.get(1), 5000);
+  });
+});

@@ -1,0 +1,185 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  BINARY, clientFrame, CLOSE, closeCodeOf, CONTINUATION, parseServerFrames, PING, PONG, randomPieces, rng, ServerFrame, TEXT,
+} from "./frames";
+import { connect, Harness } from "./wasm_harness";
+
+function patterned(n: number, seed: number): Buffer {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed) & 0xff;
+  return b;
+}
+
+/** Feeds `bytes` with `feed` and returns the frames sent back. */
+function exchange(bytes: Buffer, feed: (h: Harness, id: number, b: Buffer) => void, endpoint?: string): { h: Harness; frames: ServerFrame[] } {
+  const h = new Harness();
+  connect(h, 1, endpoint);
+  feed(h, 1, bytes);
+  return { h, frames: parseServerFrames(h.takeSent(1)) };
+}
+
+const whole = (h: Harness, id: number, b: Buffer) => h.data(id, b);
+const byteByByte = (h: Harness, id: number, b: Buffer) => h.dataInPieces(id, b, new Array(b.length).fill(1));
+const randomSplits = (seed: number, maxPiece: number) => (h: Harness, id: number, b: Buffer) =>
+  h.dataInPieces(id, b, randomPieces(b.length, rng(seed), maxPiece));
+
+/** Asserts that the connection was failed with `code`: a close frame, then a graceful end. */
+export function assertFailedWith(h: Harness, id: number, code: number, frames = parseServerFrames(h.takeSent(id))): void {
+  const last = frames[frames.length - 1];
+  assert.ok(last, "expected a close frame");
+  assert.equal(last.opcode, CLOSE);
+  assert.equal(closeCodeOf(last), code);
+  assert.deepEqual(h.ends.get(id), [0]);
+}
+
+describe("frame parser", () => {
+  describe("message sizes", () => {
+    for (const size of [0, 1, 125, 126, 65535, 65536]) {
+      it(`echoes a ${size}-byte binary message fed whole, byte by byte and in random splits`, () => {
+        const payload = patterned(size, size);
+        const bytes = clientFrame(BINARY, payload);
+        for (const feed of [whole, byteByByte, randomSplits(size, 300)]) {
+          const { frames } = exchange(bytes, feed);
+          assert.equal(frames.length, 1);
+          assert.equal(frames[0].opcode, BINARY);
+          assert.ok(frames[0].payload.equals(payload));
+        }
+      });
+    }
+
+    it("echoes an 8 MiB text message fed whole and in random splits", () => {
+      const payload = Buffer.alloc(8 << 20, "a");
+      const bytes = clientFrame(TEXT, payload);
+      for (const feed of [whole, randomSplits(8, 100000)]) {
+        const { frames } = exchange(bytes, feed);
+        assert.equal(frames.length, 1);
+        assert.equal(frames[0].opcode, TEXT);
+        assert.ok(frames[0].payload.equals(payload));
+      }
+    });
+
+    it("accepts non-minimal length encodings", () => {
+      const bytes = Buffer.concat([
+        clientFrame(TEXT, "16-bit", { lengthBytes: 2 }),
+        clientFrame(TEXT, "64-bit", { lengthBytes: 8 }),
+      ]);
+      const { frames } = exchange(bytes, byteByByte);
+      assert.deepEqual(frames.map((f) => f.payload.toString()), ["16-bit", "64-bit"]);
+    });
+
+    it("echoes several messages arriving in one read", () => {
+      const bytes = Buffer.concat([clientFrame(TEXT, "a"), clientFrame(BINARY, "bb"), clientFrame(TEXT, "ccc")]);
+      const { frames } = exchange(bytes, whole);
+      assert.deepEqual(frames.map((f) => [f.opcode, f.payload.toString()]), [[TEXT, "a"], [BINARY, "bb"], [TEXT, "ccc"]]);
+    });
+  });
+
+  describe("fragmentation", () => {
+    it("assembles a fragmented message and echoes it as one frame", () => {
+      const bytes = Buffer.concat([
+        clientFrame(TEXT, "Hel", { fin: false }),
+        clientFrame(CONTINUATION, "", { fin: false }),
+        clientFrame(CONTINUATION, "lo", { fin: true }),
+      ]);
+      for (const feed of [whole, byteByByte]) {
+        const { frames } = exchange(bytes, feed);
+        assert.equal(frames.length, 1);
+        assert.equal(frames[0].opcode, TEXT);
+        assert.equal(frames[0].payload.toString(), "Hello");
+      }
+    });
+
+    it("answers a ping between fragments before echoing the message", () => {
+      const bytes = Buffer.concat([
+        clientFrame(BINARY, "ab", { fin: false }),
+        clientFrame(PING, "p"),
+        clientFrame(PONG, "unsolicited"),
+        clientFrame(CONTINUATION, "cd"),
+      ]);
+      const { frames } = exchange(bytes, byteByByte);
+      assert.deepEqual(frames.map((f) => [f.opcode, f.payload.toString()]), [[PONG, "p"], [BINARY, "abcd"]]);
+    });
+
+    it("closes with 1009 when a message has more fragments than max_fragments", () => {
+      const parts = [clientFrame(TEXT, "a", { fin: false })];
+      for (let i = 0; i < 3; i++) parts.push(clientFrame(CONTINUATION, "b", { fin: false }));
+      const { h, frames } = exchange(Buffer.concat(parts), whole, "kind = echo\nmax_fragments = 3\n");
+      assertFailedWith(h, 1, 1009, frames);
+    });
+
+    it("closes with 1009 when the assembled message would exceed max_message_size", () => {
+      const bytes = Buffer.concat([clientFrame(BINARY, "12345", { fin: false }), clientFrame(CONTINUATION, "123456")]);
+      const { h, frames } = exchange(bytes, whole, "kind = echo\nmax_message_size = 10\n");
+      assertFailedWith(h, 1, 1009, frames);
+    });
+  });
+
+  describe("message too big", () => {
+    it("closes with 1009 at the length field, before any payload arrives", () => {
+      const h = new Harness();
+      connect(h, 1);
+      const header = clientFrame(BINARY, Buffer.alloc(0), { lengthBytes: 8, declaredLength: 16n * 1024n * 1024n + 1n });
+      h.data(1, header.subarray(0, 10)); // opcode + 64-bit length, no mask key yet
+      assertFailedWith(h, 1, 1009);
+    });
+
+    it("accepts a message of exactly max_message_size bytes", () => {
+      const { frames } = exchange(clientFrame(BINARY, Buffer.alloc(100)), whole, "kind = echo\nmax_message_size = 100\n");
+      assert.equal(frames[0].payload.length, 100);
+    });
+  });
+
+  describe("violations", () => {
+    const cases: [string, Buffer, number][] = [
+      ["closes with 1002 when RSV1 is set", clientFrame(TEXT, "x", { rsv: 4 }), 1002],
+      ["closes with 1002 when RSV2 is set", clientFrame(TEXT, "x", { rsv: 2 }), 1002],
+      ["closes with 1002 when RSV3 is set", clientFrame(TEXT, "x", { rsv: 1 }), 1002],
+      ["closes with 1002 when a client frame is not masked", clientFrame(TEXT, "x", { masked: false }), 1002],
+      ["closes with 1002 when a ping carries 126 bytes", clientFrame(PING, Buffer.alloc(126)), 1002],
+      ["closes with 1002 when a close carries 126 bytes", clientFrame(CLOSE, Buffer.alloc(126)), 1002],
+      ["closes with 1002 when a control frame is fragmented", clientFrame(PING, "x", { fin: false }), 1002],
+      ["closes with 1002 when a continuation starts no message", clientFrame(CONTINUATION, "x"), 1002],
+      [
+        "closes with 1002 when the 64-bit length has its top bit set",
+        clientFrame(BINARY, Buffer.alloc(0), { lengthBytes: 8, declaredLength: 1n << 63n }),
+        1002,
+      ],
+      [
+        "closes with 1002 when a new data frame arrives while a message is open",
+        Buffer.concat([clientFrame(TEXT, "a", { fin: false }), clientFrame(TEXT, "b")]),
+        1002,
+      ],
+    ];
+    for (const op of [3, 4, 5, 6, 7, 0xb, 0xc, 0xd, 0xe, 0xf]) {
+      cases.push([`closes with 1002 on reserved opcode 0x${op.toString(16)}`, clientFrame(op, "x"), 1002]);
+    }
+    for (const [name, bytes, code] of cases) {
+      it(name, () => {
+        for (const feed of [whole, byteByByte]) {
+          const { h, frames } = exchange(bytes, feed);
+          assertFailedWith(h, 1, code, frames);
+        }
+      });
+    }
+
+    it("sends nothing more and ignores data after failing the connection", () => {
+      const h = new Harness();
+      connect(h, 1);
+      h.data(1, clientFrame(TEXT, "x", { rsv: 4 }));
+      h.takeSent(1);
+      h.data(1, clientFrame(TEXT, "after"));
+      h.data(1, clientFrame(PING, "after"));
+      assert.equal(h.takeSent(1).length, 0);
+      assert.deepEqual(h.ends.get(1), [0]);
+    });
+
+    it("aborts the connection when the close timer fires after failing it", () => {
+      const h = new Harness();
+      connect(h, 1);
+      h.data(1, clientFrame(TEXT, "x", { masked: false }));
+      h.timer(1);
+      assert.deepEqual(h.ends.get(1), [0, 1]);
+    });
+  });
+});
