@@ -1,0 +1,54 @@
+/* Internal: the few platform primitives the runtime needs (thread-local storage, one lock kind,
+ * 64-bit atomics), so the other files stay free of #ifdefs. */
+#ifndef CS_RT_PLATFORM_H
+#define CS_RT_PLATFORM_H
+
+#include <stdint.h>
+
+#if defined(_MSC_VER)
+#define CS_THREAD_LOCAL __declspec(thread)
+#else
+#define CS_THREAD_LOCAL _Thread_local
+#endif
+
+#if defined(_WIN32)
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+typedef SRWLOCK cs_rt_lock_t;
+#define CS_RT_LOCK_INIT SRWLOCK_INIT
+static inline void cs_rt_lock(cs_rt_lock_t* l) { AcquireSRWLockExclusive(l); }
+static inline void cs_rt_unlock(cs_rt_lock_t* l) { ReleaseSRWLockExclusive(l); }
+#else
+#include <pthread.h>
+typedef pthread_mutex_t cs_rt_lock_t;
+#define CS_RT_LOCK_INIT PTHREAD_MUTEX_INITIALIZER
+static inline void cs_rt_lock(cs_rt_lock_t* l) { pthread_mutex_lock(l); }
+static inline void cs_rt_unlock(cs_rt_lock_t* l) { pthread_mutex_unlock(l); }
+#endif
+
+#if defined(_MSC_VER)
+#include <intrin.h>
+static inline int64_t cs_rt_atomic_add(volatile int64_t* p, int64_t d) {
+  return _InterlockedExchangeAdd64(p, d) + d;
+}
+static inline int cs_rt_atomic_cas(volatile int64_t* p, int64_t expected, int64_t desired) {
+  return _InterlockedCompareExchange64(p, desired, expected) == expected;
+}
+static inline int64_t cs_rt_atomic_load(volatile int64_t* p) {
+  return _InterlockedCompareExchange64(p, 0, 0);
+}
+#else
+static inline int64_t cs_rt_atomic_add(volatile int64_t* p, int64_t d) {
+  return __atomic_add_fetch(p, d, __ATOMIC_SEQ_CST);
+}
+static inline int cs_rt_atomic_cas(volatile int64_t* p, int64_t expected, int64_t desired) {
+  return __atomic_compare_exchange_n(p, &expected, desired, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+static inline int64_t cs_rt_atomic_load(volatile int64_t* p) {
+  return __atomic_load_n(p, __ATOMIC_SEQ_CST);
+}
+#endif
+
+#endif

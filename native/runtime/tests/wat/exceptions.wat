@@ -1,0 +1,15 @@
+;; Wasm exception handling (wasm2c --enable-exceptions): caught, uncaught, and a trap inside a try.
+(module
+  (tag $e (param i32))
+  (memory 1)
+  (func $thrower (param i32) (throw $e (local.get 0)))
+  (func (export "catch_own") (param i32) (result i32)
+    (try (result i32)
+      (do (call $thrower (local.get 0)) (i32.const -1))
+      (catch $e)))
+  (func (export "uncaught") (param i32) (call $thrower (local.get 0)))
+  (func (export "trap_in_try") (result i32)
+    (try (result i32)
+      (do (i32.load (i32.const 70000)))
+      (catch_all (i32.const 42))))
+)
