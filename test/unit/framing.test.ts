@@ -108,6 +108,18 @@ describe("frame parser", () => {
       assertFailedWith(h, 1, 1009, frames);
     });
 
+    it("accepts a message of exactly max_fragments fragments", () => {
+      const parts = [clientFrame(TEXT, "a", { fin: false }), clientFrame(CONTINUATION, "b", { fin: false }), clientFrame(CONTINUATION, "c")];
+      const { frames } = exchange(Buffer.concat(parts), whole, "kind = echo\nmax_fragments = 3\n");
+      assert.equal(frames[0].payload.toString(), "abc");
+    });
+
+    it("answers a close that arrives between fragments", () => {
+      const bytes = Buffer.concat([clientFrame(TEXT, "a", { fin: false }), clientFrame(CLOSE, Buffer.from([0x03, 0xe8]))]);
+      const { h, frames } = exchange(bytes, byteByByte);
+      assertFailedWith(h, 1, 1000, frames);
+    });
+
     it("closes with 1009 when the assembled message would exceed max_message_size", () => {
       const bytes = Buffer.concat([clientFrame(BINARY, "12345", { fin: false }), clientFrame(CONTINUATION, "123456")]);
       const { h, frames } = exchange(bytes, whole, "kind = echo\nmax_message_size = 10\n");
