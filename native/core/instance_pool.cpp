@@ -33,6 +33,11 @@ size_t InstanceSlot::connection_count() {
   return connections_.size();
 }
 
+size_t InstanceSlot::memory_bytes() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return instance_ ? instance_->memory_bytes() : 0;
+}
+
 bool InstanceSlot::ensure_instance_locked() {
   if (instance_) return true;
   auto now = std::chrono::steady_clock::now();
@@ -232,7 +237,9 @@ OpenResult InstancePool::open(const std::string& head, const std::string& endpoi
 }
 
 PoolStats InstancePool::stats() const {
-  return {connections_.load(), traps_.load(), rebuilds_.load(), instances_alive_.load()};
+  PoolStats stats{connections_.load(), traps_.load(), rebuilds_.load(), instances_alive_.load(), 0};
+  for (const auto& slot : slots_) stats.wasm_memory_bytes += slot->memory_bytes();
+  return stats;
 }
 
 }  // namespace cs

@@ -38,6 +38,7 @@ struct PoolStats {
   uint64_t traps = 0;
   uint64_t rebuilds = 0;
   uint64_t instances_alive = 0;
+  uint64_t wasm_memory_bytes = 0;
 };
 
 class InstancePool;
@@ -49,6 +50,7 @@ class InstanceSlot final : private ImportHandler {
 
   OpenResult open(const std::string& head, const std::string& endpoint);
   size_t connection_count();
+  size_t memory_bytes();
 
   // Runs one event for `connection` under the lock; skipped when the connection's instance is gone.
   enum class Event { data, writable, timer, closed };

@@ -19,12 +19,17 @@ struct WasmInstance::State : Z_env_instance_t {};
 
 namespace {
 
-void init_once() {
+void init_module(void*) { Z_chatsocket_init_module(); }
+
+// Once per process; registering the function types can trap when memory runs out.
+bool init_once() {
   static std::once_flag once;
+  static bool ready = false;
   std::call_once(once, [] {
     wasm_rt_init();
-    Z_chatsocket_init_module();
+    ready = cs_wasm_call(init_module, nullptr) == WASM_RT_TRAP_NONE;
   });
+  return ready;
 }
 
 // A range of the instance's memory named by the module; a bad range traps the instance, as a Wasm
@@ -169,8 +174,11 @@ WasmInstance::WasmInstance(std::unique_ptr<State> state) : state_(std::move(stat
 WasmInstance::~WasmInstance() { Z_chatsocket_free(&state_->module); }
 
 std::unique_ptr<WasmInstance> WasmInstance::create(ImportHandler& handler, uint32_t init_flags, std::string& error) {
-  init_once();
-  auto state = std::make_unique<State>();
+  if (!init_once()) {
+    error = "the Wasm runtime could not register the module's function types";
+    return nullptr;
+  }
+  auto state = std::make_unique<State>();  // value-initialized: zeroed, as instantiation expects
   state->handler = &handler;
   InstantiateArgs args{state.get(), init_flags, 0};
   int trap = cs_wasm_call(do_instantiate, &args);

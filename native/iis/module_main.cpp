@@ -1,4 +1,5 @@
 // RegisterModule: the entry point IIS (or our host) calls once when it loads chatsocket.dll/.so.
+#include <atomic>
 #include <cstdlib>
 #include <exception>
 #include <memory>
@@ -9,8 +10,11 @@
 #include "log.h"
 #include "module_globals.h"
 #include "request_factory.h"
+#include "stats_export.h"
 
 namespace {
+
+std::atomic<cs::InstancePool*> g_pool{nullptr};
 
 unsigned instance_count() {
   if (const char* text = std::getenv("CHATSOCKET_INSTANCES")) {
@@ -50,6 +54,7 @@ CS_EXPORT HRESULT WINAPI RegisterModule(DWORD server_version, IHttpModuleRegistr
       cs::log(cs::LogLevel::error, "SetRequestNotifications failed (0x%08x)", static_cast<unsigned>(hr));
       return hr;
     }
+    g_pool.store(factory->pool());
     factory.release();
     cs::log(cs::LogLevel::info, "chatsocket loaded (IIS %u, %u handler instances%s)", static_cast<unsigned>(server_version),
             options.instances, options.init_flags ? ", test hooks on" : "");
@@ -59,3 +64,18 @@ CS_EXPORT HRESULT WINAPI RegisterModule(DWORD server_version, IHttpModuleRegistr
   }
   return E_FAIL;
 }
+
+CS_EXPORT uint32_t ChatSocketGetStats(uint64_t* values, uint32_t count) {
+  cs::InstancePool* pool = g_pool.load();
+  if (!pool || !values) return 0;
+  cs::PoolStats stats = pool->stats();
+  const uint64_t all[CHATSOCKET_STAT_COUNT] = {stats.connections, stats.traps, stats.rebuilds, stats.instances_alive,
+                                               stats.wasm_memory_bytes};
+  uint32_t n = count < static_cast<uint32_t>(CHATSOCKET_STAT_COUNT) ? count : static_cast<uint32_t>(CHATSOCKET_STAT_COUNT);
+  for (uint32_t i = 0; i < n; ++i) values[i] = all[i];
+  return n;
+}
+
+namespace cs {
+void forget_pool_for_stats() { g_pool.store(nullptr); }
+}  // namespace cs

@@ -15,6 +15,9 @@ HRESULT RequestFactory::GetHttpModule(CHttpModule** module, IModuleAllocator* al
   return S_OK;
 }
 
-VOID RequestFactory::Terminate() { delete this; }
+VOID RequestFactory::Terminate() {
+  forget_pool_for_stats();
+  delete this;
+}
 
 }  // namespace cs
