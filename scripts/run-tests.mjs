@@ -1,0 +1,32 @@
+// `npm test`: every suite (C++ unit tests through ctest, Wasm unit tests, integration through the host)
+// under node's test runner, so one summary closes the run. `npm test -- <pattern>` narrows by file path.
+import { spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const testRoot = path.join(root, "build", "js", "test");
+
+function testFiles(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) return testFiles(full);
+    return name.endsWith(".test.js") ? [full] : [];
+  });
+}
+
+const filters = process.argv.slice(2);
+const files = testFiles(testRoot)
+  .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
+  .sort();
+if (files.length === 0) {
+  console.error("no test files matched");
+  process.exit(1);
+}
+
+const result = spawnSync(
+  process.execPath,
+  ["--test", "--test-reporter=spec", "--test-concurrency=1", "--test-timeout=300000", ...files],
+  { stdio: "inherit", cwd: root },
+);
+process.exit(result.status ?? 1);

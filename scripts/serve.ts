@@ -1,0 +1,43 @@
+// `npm start`: serves a site folder (examples/site unless SITE says otherwise) through our IIS-compatible
+// host and the chatsocket module, on 127.0.0.1:PORT (8080 unless PORT says otherwise).
+import { existsSync } from "node:fs";
+import path from "node:path";
+
+import { loadHostBinding } from "./host_binding";
+
+const root = path.resolve(__dirname, "../../..");
+const site = path.resolve(process.env.SITE ?? path.join(root, "examples", "site"));
+const port = Number(process.env.PORT ?? 8080);
+const release = path.join(root, "build", "native", "Release");
+
+if (!existsSync(path.join(site, "web.config"))) {
+  console.error(`${site} has no web.config: a site folder needs one mapping *.chatsocket to ChatSocketModule`);
+  process.exit(1);
+}
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`PORT=${process.env.PORT} is not a port number`);
+  process.exit(1);
+}
+
+const host = loadHostBinding(path.join(release, "chatsocket_host.node"));
+let bound: number;
+try {
+  bound = host.start({ module: path.join(release, "chatsocket.so"), site, port }).port;
+} catch (error) {
+  console.error(`could not start: ${(error as Error).message}`);
+  process.exit(1);
+}
+console.log(`chatsocket is serving ${site}`);
+console.log(`open http://127.0.0.1:${bound}/`);
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.log("stopping");
+    host.stop();
+    process.exit(0);
+  });
+}
+setInterval(() => {}, 1 << 30);  // the host runs on its own threads; keep the process alive

@@ -1,0 +1,66 @@
+// The upgrade as a client sees it through the host: RFC 6455's accept key, and the right status for each
+// kind of bad handshake.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+
+import { RunningHost, startHost } from "../support/host";
+import { httpExchange, upgradeRequest } from "../support/raw_client";
+
+let host: RunningHost;
+before(async () => {
+  host = await startHost();
+});
+after(() => host.stop());
+
+describe("the WebSocket handshake", () => {
+  test("answers RFC 6455's example key with 101 and its Sec-WebSocket-Accept", async () => {
+    const answer = await httpExchange(host.port, upgradeRequest("/echo.chatsocket"));
+    assert.equal(answer.status, 101);
+    assert.equal(answer.headers.get("sec-websocket-accept"), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    assert.equal(answer.headers.get("upgrade")?.toLowerCase(), "websocket");
+    assert.equal(answer.headers.get("connection")?.toLowerCase(), "upgrade");
+  });
+
+  test("accepts Firefox's Connection: keep-alive, Upgrade", async () => {
+    const answer = await httpExchange(host.port, upgradeRequest("/echo.chatsocket", { Connection: "keep-alive, Upgrade" }));
+    assert.equal(answer.status, 101);
+  });
+
+  test("refuses a request without Sec-WebSocket-Key with 400 and says why", async () => {
+    const answer = await httpExchange(host.port, upgradeRequest("/echo.chatsocket", { "Sec-WebSocket-Key": undefined }));
+    assert.equal(answer.status, 400);
+    assert.match(answer.body, /Sec-WebSocket-Key/i);
+  });
+
+  test("refuses a key that is not 16 bytes of base64 with 400", async () => {
+    const answer = await httpExchange(host.port, upgradeRequest("/echo.chatsocket", { "Sec-WebSocket-Key": "c2hvcnQ=" }));
+    assert.equal(answer.status, 400);
+  });
+
+  test("refuses version 8 with 426 and Sec-WebSocket-Version: 13", async () => {
+    const answer = await httpExchange(host.port, upgradeRequest("/echo.chatsocket", { "Sec-WebSocket-Version": "8" }));
+    assert.equal(answer.status, 426);
+    assert.equal(answer.headers.get("sec-websocket-version"), "13");
+  });
+
+  test("refuses POST with 405 or 400", async () => {
+    const answer = await httpExchange(host.port, upgradeRequest("/echo.chatsocket", { "Content-Length": "0" }, "POST"));
+    assert.ok([400, 405].includes(answer.status), `status ${answer.status}`);
+  });
+
+  test("refuses a request without Upgrade: websocket with 400", async () => {
+    const answer = await httpExchange(host.port, upgradeRequest("/echo.chatsocket", { Upgrade: undefined, Connection: undefined }));
+    assert.equal(answer.status, 400);
+  });
+
+  test("answers 404 when no endpoint file exists at the URL", async () => {
+    const answer = await httpExchange(host.port, upgradeRequest("/nowhere.chatsocket"));
+    assert.equal(answer.status, 404);
+  });
+
+  test("answers 500 naming the line of an endpoint file it cannot parse", async () => {
+    const answer = await httpExchange(host.port, upgradeRequest("/broken.chatsocket"));
+    assert.equal(answer.status, 500);
+    assert.match(answer.body, /line 2/);
+  });
+});

@@ -1,0 +1,59 @@
+// What the host counts: completions of every kind reach the module, and clients that vanish leave
+// nothing behind.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+
+import { TEXT, clientFrame } from "../unit/frames";
+import { RunningHost, startHost } from "../support/host";
+import { RawClient, upgradeRequest } from "../support/raw_client";
+import { closeOf, messageOf, openWs } from "../support/ws_client";
+
+let host: RunningHost;
+before(async () => {
+  host = await startHost({ completionMode: "mixed" });
+});
+after(() => host.stop());
+
+test("the module gets read, write and flush completions synchronously, before the call returns and after", async () => {
+  for (let round = 0; round < 20; round++) {
+    const ws = await openWs(host.url("/echo.chatsocket"));
+    for (let i = 0; i < 20; i++) {
+      ws.send(`round ${round} message ${i}`);
+      assert.equal((await messageOf(ws)).data.toString(), `round ${round} message ${i}`);
+    }
+    ws.close(1000);
+    await closeOf(ws);
+  }
+  const completions = host.stats().completions;
+  for (const operation of ["read", "write"] as const) {
+    for (const kind of ["sync", "beforeReturn", "afterReturn"] as const) {
+      assert.ok(completions[operation][kind] > 0, `${operation} completions ${kind}: ${JSON.stringify(completions)}`);
+    }
+  }
+  assert.equal(host.stats().violations, 0, host.stats().lastViolation);
+});
+
+test("clients that vanish mid-message leave no connection, request, thread or Wasm state behind", async () => {
+  await host.waitFor((stats) => stats.activeRequests === 0, "earlier requests to end");
+  const before = host.stats();
+  for (let i = 0; i < 100; i++) {
+    const client = await RawClient.connect(host.port);
+    await client.write(upgradeRequest("/echo.chatsocket"));
+    assert.equal((await client.readAnswer()).status, 101);
+    const frame = clientFrame(TEXT, "x".repeat(5000));
+    await client.write(frame.subarray(0, 1000 + i));  // header and part of the payload, then gone
+    client.destroy();
+  }
+  await host.waitFor(
+    (stats) => stats.openConnections === 0 && stats.activeRequests === 0 && stats.upgraded === 0 && stats.module?.connections === 0,
+    "the vanished clients to be cleaned up",
+  );
+  const after = host.stats();
+  assert.equal(after.threads, before.threads);
+  assert.equal(after.violations, 0, after.lastViolation);
+  // Wasm memory is reused, not grown, per connection: 100 connections with 5000-byte partial messages fit
+  // in what the instances already had.
+  assert.ok(after.module !== undefined && before.module !== undefined);
+  assert.ok(after.module.wasmMemoryBytes <= before.module.wasmMemoryBytes + 1024 * 1024,
+    `Wasm memory grew from ${before.module.wasmMemoryBytes} to ${after.module.wasmMemoryBytes}`);
+});

@@ -1,0 +1,43 @@
+// A handler that traps costs its own instance's connections (closed with 1011), nothing else.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+
+import { RunningHost, startHost } from "../support/host";
+import { closeOf, messageOf, openWs } from "../support/ws_client";
+
+let host: RunningHost;
+before(async () => {
+  // Two instances: the least busy one takes each new connection, so the echo client and the trapping
+  // client land on different instances.
+  host = await startHost({ env: { CHATSOCKET_TEST_HOOKS: "1", CHATSOCKET_INSTANCES: "2" } });
+});
+after(() => host.stop());
+
+test("a trapping handler closes its connection with 1011 and the server keeps serving", async () => {
+  const bystander = await openWs(host.url("/echo.chatsocket"));
+  const trapping = await openWs(host.url("/trap.chatsocket"));
+  trapping.send("harmless");
+  assert.equal((await messageOf(trapping)).data.toString(), "harmless");
+
+  const trapped = closeOf(trapping);
+  trapping.send("trap");
+  assert.equal((await trapped).code, 1011);
+
+  bystander.send("still here?");
+  assert.equal((await messageOf(bystander)).data.toString(), "still here?");
+
+  const fresh = await openWs(host.url("/echo.chatsocket"));
+  fresh.send("new connection");
+  assert.equal((await messageOf(fresh)).data.toString(), "new connection");
+
+  const module = host.stats().module;
+  assert.equal(module?.traps, 1);
+  assert.equal(module?.rebuilds, 1);
+  for (const ws of [bystander, fresh]) {
+    const closed = closeOf(ws);
+    ws.close(1000);
+    assert.equal((await closed).code, 1000);
+  }
+  await host.waitFor((stats) => stats.activeRequests === 0, "every request to end");
+  assert.equal(host.stats().violations, 0, host.stats().lastViolation);
+});

@@ -1,0 +1,49 @@
+// Starts our IIS-compatible host (native/node binding) in this test process, with the chatsocket module
+// and a site folder, on an ephemeral 127.0.0.1 port.
+import path from "node:path";
+
+import { loadHostBinding, HostStats, CompletionMode } from "../../scripts/host_binding";
+import { REPO_ROOT, addonPath, modulePath } from "./paths";
+
+export const FIXTURE_SITE = path.join(REPO_ROOT, "test", "fixtures", "site");
+
+export interface HostOptions {
+  site?: string;
+  completionMode?: CompletionMode;
+  threads?: number;
+  /** Environment the module reads at RegisterModule (CHATSOCKET_TEST_HOOKS, CHATSOCKET_INSTANCES). */
+  env?: Record<string, string>;
+}
+
+export interface RunningHost {
+  port: number;
+  url(pathname: string): string;
+  stats(): HostStats;
+  waitFor(condition: (stats: HostStats) => boolean, what: string, timeoutMs?: number): Promise<void>;
+  stop(): void;
+}
+
+export async function startHost(options: HostOptions = {}): Promise<RunningHost> {
+  for (const [name, value] of Object.entries(options.env ?? {})) process.env[name] = value;
+  const binding = loadHostBinding(addonPath());
+  const { port } = binding.start({
+    module: modulePath(),
+    site: options.site ?? FIXTURE_SITE,
+    port: 0,
+    threads: options.threads ?? 4,
+    completionMode: options.completionMode ?? "mixed",
+  });
+  return {
+    port,
+    url: (pathname) => `ws://127.0.0.1:${port}${pathname}`,
+    stats: () => binding.stats(),
+    async waitFor(condition, what, timeoutMs = 20000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!condition(binding.stats())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(binding.stats())}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    stop: () => binding.stop(),
+  };
+}
