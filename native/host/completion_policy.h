@@ -1,0 +1,31 @@
+#pragma once
+// How an async operation whose result is already known gets completed: inline (sync), on a pool thread
+// before the issuing call returns, or on a pool thread after it returned. "mixed" picks at random per
+// operation; the other modes force one kind where the operation allows it.
+#include <cstdint>
+#include <mutex>
+#include <random>
+#include <string>
+
+#include "stats.h"
+
+namespace cs {
+
+enum class CompletionMode { mixed, sync, before_return, after_return };
+
+bool parse_completion_mode(const std::string& text, CompletionMode& out);
+const char* completion_mode_name(CompletionMode mode);
+
+class CompletionPolicy {
+public:
+    explicit CompletionPolicy(CompletionMode mode = CompletionMode::mixed, uint32_t seed = 0);
+    CompletionKind for_immediate_result();  // any of the three kinds
+    CompletionKind for_posted_work();       // never sync (PostCompletion always goes through the pool)
+
+private:
+    CompletionMode mode_;
+    std::mutex mutex_;
+    std::mt19937 rng_;
+};
+
+}  // namespace cs

@@ -1,0 +1,49 @@
+#pragma once
+// What every part of a running host shares.
+#include <asio.hpp>
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "completion_policy.h"
+#include "graveyard.h"
+#include "host.h"
+#include "module_host.h"
+#include "site_config.h"
+#include "stats.h"
+
+namespace cs {
+
+class Connection;
+
+struct HostCore {
+    explicit HostCore(const HostOptions& o)
+        : options(o), policy(o.completion_mode, o.seed), module(stats), acceptor(io) {}
+
+    HostOptions options;
+    SiteConfig site;
+    std::filesystem::path site_root;
+    Stats stats;
+    CompletionPolicy policy;
+    ModuleHost module;
+    Graveyard graveyard;
+    asio::io_context io;
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+    asio::ip::tcp::acceptor acceptor;
+    std::vector<std::thread> threads;
+    std::atomic<bool> stopping{false};
+
+    std::mutex connections_mutex;
+    std::unordered_map<Connection*, std::weak_ptr<Connection>> connections;
+};
+
+// Bounded waits: a pool thread never blocks for longer on another one.
+constexpr auto kHandoffWait = std::chrono::seconds(2);
+
+}  // namespace cs

@@ -1,0 +1,42 @@
+#pragma once
+// HTTP/1.1 request heads: find the end of a head in received bytes, then parse and validate it.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace cs {
+
+constexpr size_t kMaxHeadBytes = 8 * 1024;
+
+struct RequestHead {
+    std::string method;
+    std::string target;  // as sent: path?query
+    std::string path;    // raw (still %-encoded), before '?'
+    std::string query;   // after '?', without it
+    unsigned version_major = 1;
+    unsigned version_minor = 1;
+    std::vector<std::pair<std::string, std::string>> headers;  // in arrival order, values trimmed
+    uint64_t content_length = 0;
+    bool keep_alive = true;
+
+    // Values of every header with this name (case-insensitive), joined with ", " as IIS does; nullptr if none.
+    const std::string* header(std::string_view name) const;
+    std::vector<std::pair<std::string, std::string>> joined;  // filled by parse: one entry per distinct name
+};
+
+enum class HeadStatus { incomplete, complete, too_large };
+
+// Looks for the CRLF CRLF ending a head within the first kMaxHeadBytes of data.
+// On complete, head_length is the length including the terminator.
+HeadStatus find_head_end(std::string_view data, size_t& head_length);
+
+// Parses a complete head. Returns 0 on success, else the HTTP status to answer with (400, 501, 505).
+int parse_request_head(std::string_view head, RequestHead& out);
+
+bool iequals(std::string_view a, std::string_view b);
+bool header_has_token(const std::string& value, std::string_view token);  // comma-separated list, case-insensitive
+
+}  // namespace cs

@@ -1,0 +1,101 @@
+#include "module_host.h"
+
+#include <dlfcn.h>
+
+#include "log.h"
+#include "request_interfaces.h"
+#include "utf16.h"
+
+namespace cs {
+
+HRESULT HostServer::GetExtendedInterface(HTTP_SERVER_INTERFACE_VERSION version, PVOID* ppInterface) {
+    if (!ppInterface) return E_INVALIDARG;
+    if (version == HTTP_SERVER_INTERFACE_V2) {
+        *ppInterface = static_cast<IHttpServer2*>(this);
+        return S_OK;
+    }
+    *ppInterface = nullptr;
+    return E_NOINTERFACE;
+}
+
+HRESULT HostServer::GetExtendedInterface(const GUID& Version1, PVOID pInput, const GUID& Version2,
+                                         PVOID* ppOutput) {
+    if (!ppOutput) return E_INVALIDARG;
+    *ppOutput = nullptr;
+    return query_request_interface(Version1, pInput, Version2, ppOutput);
+}
+
+class ModuleHost::Registration final : public CsStubIHttpModuleRegistrationInfo<Registration> {
+public:
+    Registration(ModuleHost& host, const std::string& name) : host_(host), name_(utf8_to_utf16(name)) {}
+    void not_implemented(const char* method) const { host_.stats_.not_implemented(method); }
+
+    PCWSTR GetName() const override { return name_.c_str(); }
+    HTTP_MODULE_ID GetId() const override { return host_.module_id(); }
+    HRESULT SetRequestNotifications(IHttpModuleFactory* factory, DWORD request, DWORD post) override {
+        if (!factory) return E_INVALIDARG;
+        if (host_.factory_) return HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS);
+        host_.factory_ = factory;
+        host_.request_mask_ = request;
+        host_.post_mask_ = post;
+        return S_OK;
+    }
+    HRESULT SetGlobalNotifications(CGlobalModule*, DWORD mask) override {
+        CS_LOG(warn, "module subscribed to global notifications 0x" + std::to_string(mask) +
+                         "; this host delivers none of them");
+        return S_OK;
+    }
+    HRESULT SetPriorityForRequestNotification(DWORD, PCWSTR) override { return S_OK; }
+    HRESULT SetPriorityForGlobalNotification(DWORD, PCWSTR) override { return S_OK; }
+
+private:
+    ModuleHost& host_;
+    std::u16string name_;
+};
+
+ModuleHost::~ModuleHost() { terminate(); }
+
+bool ModuleHost::load(const std::string& path, const std::string& module_name, std::string& error) {
+    handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!handle_) {
+        const char* why = dlerror();
+        error = "cannot load module '" + path + "': " + (why ? why : "unknown dlopen error");
+        return false;
+    }
+    auto register_module = reinterpret_cast<PFN_REGISTERMODULE>(dlsym(handle_, MODULE_REGISTERMODULE));
+    if (!register_module) {
+        error = "module '" + path + "' exports no RegisterModule (extern \"C\", undecorated)";
+        dlclose(handle_);
+        handle_ = nullptr;
+        return false;
+    }
+    Registration info(*this, module_name);
+    HRESULT hr = register_module(kServerVersion, &info, &server_);
+    if (FAILED(hr) || !factory_) {
+        error = FAILED(hr) ? "RegisterModule of '" + path + "' failed with HRESULT 0x" + hex32(hr)
+                           : "RegisterModule of '" + path + "' subscribed to no request notifications";
+        if (factory_) factory_->Terminate();
+        factory_ = nullptr;
+        dlclose(handle_);
+        handle_ = nullptr;
+        return false;
+    }
+    if (!(request_mask_ & RQ_EXECUTE_REQUEST_HANDLER))
+        CS_LOG(warn, "module did not subscribe to RQ_EXECUTE_REQUEST_HANDLER; mapped requests will get no handler");
+    if (post_mask_) CS_LOG(warn, "post-notifications requested; this host delivers none");
+    CS_LOG(info, "module '" + module_name + "' registered, notifications 0x" + hex32(request_mask_));
+    return true;
+}
+
+void ModuleHost::terminate() {
+    if (factory_) {
+        factory_->Terminate();
+        factory_ = nullptr;
+    }
+    if (handle_) {
+        dlclose(handle_);
+        handle_ = nullptr;
+    }
+}
+
+}  // namespace cs

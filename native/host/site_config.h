@@ -1,0 +1,34 @@
+#pragma once
+// A site's web.config, the parts the host honours: <handlers>, <webSocket enabled>, <defaultDocument>.
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cs {
+
+enum class ResourceType { file, directory, either, unspecified };
+
+struct HandlerMapping {
+    std::string name;
+    std::string path;     // "*", "*.chatsocket", "name.ext" (file name) or a pattern with '/' (whole URL path)
+    std::string verb;     // "*" or "GET,HEAD"
+    std::string modules;  // e.g. "ChatSocketModule" or "StaticFileModule,DefaultDocumentModule"
+    ResourceType resource_type = ResourceType::unspecified;
+};
+
+struct SiteConfig {
+    std::vector<HandlerMapping> handlers;        // in evaluation order
+    std::vector<std::string> default_documents;  // in evaluation order
+    bool websocket_enabled = true;               // <webSocket enabled>, default true as in IIS
+};
+
+// Reads <site>/web.config (absent: IIS defaults). Child entries come before inherited ones
+// (IIS merges these collections with mergeAppend="false"); <clear/> and <remove> apply to the inherited ones.
+bool load_site_config(const std::string& site_dir, SiteConfig& out, std::string& error);
+
+// IIS's handler wildcard match, case-insensitive ('*' matches any run of characters).
+bool wildcard_match(std::string_view pattern, std::string_view text);
+bool verb_matches(const std::string& verb_list, std::string_view method);
+bool path_matches(const HandlerMapping& h, std::string_view url_path);  // url_path: decoded, starts with '/'
+
+}  // namespace cs

@@ -1,0 +1,26 @@
+#pragma once
+// IIS's StaticFile handler: GET/HEAD of files, default documents, 301 to add a folder's slash,
+// 403 for a folder without a default document (no listing), 404 for missing files and unknown MIME types.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "site_config.h"
+#include "site_path.h"
+
+namespace cs {
+
+struct SimpleResponse {
+    int status = 200;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+    bool omit_body = false;  // HEAD: Content-Length of the body, no body
+};
+
+const char* reason_phrase(int status);
+const char* mime_type_for(const std::string& file_name);  // nullptr: no MIME map (IIS: 404.3)
+SimpleResponse error_response(int status);
+SimpleResponse serve_static(const std::string& method, const SitePath& path, const std::string& query,
+                            const SiteConfig& site);
+
+}  // namespace cs
