@@ -92,6 +92,7 @@ void Connection::mark_upgraded() {
     if (upgraded_ || closed_) return;
     upgraded_ = true;
     core_.stats.upgraded_connections.fetch_add(1);
+    core_.stats.upgrades_total.fetch_add(1);
 }
 
 // ---------------------------------------------------------------- socket primitives for the request

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <filesystem>
 
+#include <pthread.h>
+
 #include "connection.h"
 #include "host_core.h"
 #include "log.h"
@@ -61,6 +63,7 @@ bool Host::start(const HostOptions& options, std::string& error) {
     accept_next();
     for (unsigned i = 0; i < options.threads; ++i) {
         core_->threads.emplace_back([core = core_.get()] {
+            pthread_setname_np(pthread_self(), kPoolThreadName);
             core->stats.pool_threads.fetch_add(1);
             core->io.run();
             core->stats.pool_threads.fetch_sub(1);
@@ -111,6 +114,7 @@ void Host::stop() {
     core.io.stop();
     for (auto& t : core.threads) t.join();
     core.threads.clear();
+    core.dispatch.stop();
     core.graveyard.clear();
     if (left > 0) {
         CS_LOG(error, std::to_string(left) + " request(s) still pending at shutdown; the module stays loaded");

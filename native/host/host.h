@@ -24,6 +24,9 @@ struct HostOptions {
 
 struct HostCore;
 
+// The name of every pool thread (pthread_getname_np), so a test module can tell where it is called.
+constexpr const char* kPoolThreadName = "cs-host-pool";
+
 class Host {
 public:
     Host();

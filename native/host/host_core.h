@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "completion_policy.h"
+#include "dispatch_pool.h"
 #include "graveyard.h"
 #include "host.h"
 #include "module_host.h"
@@ -24,7 +25,9 @@ class Connection;
 
 struct HostCore {
     explicit HostCore(const HostOptions& o)
-        : options(o), policy(o.completion_mode, o.seed), module(stats), acceptor(io) {}
+        : options(o), policy(o.completion_mode, o.seed), module(stats), dispatch(stats, kMaxDispatchThreads),
+          acceptor(io) {}
+    static constexpr unsigned kMaxDispatchThreads = 64;
 
     HostOptions options;
     SiteConfig site;
@@ -33,6 +36,7 @@ struct HostCore {
     CompletionPolicy policy;
     ModuleHost module;
     Graveyard graveyard;
+    DispatchPool dispatch;
     asio::io_context io;
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
     asio::ip::tcp::acceptor acceptor;

@@ -277,7 +277,7 @@ HRESULT Request::complete_immediately(std::unique_lock<std::mutex>& lock, std::s
     op->hold_until_returned = kind == CompletionKind::after_return;
     if (pending) *pending = TRUE;
     auto self = shared_from_this();
-    asio::post(core_.io, [self, op] { self->deliver(op); });
+    core_.dispatch.submit([self, op] { self->deliver(op); });
     if (kind == CompletionKind::before_return) {
         if (!cv_.wait_for(lock, kHandoffWait, [&] { return op->entered; }))
             CS_LOG(debug, "no pool thread took a before-return completion in time; it arrives after return");

@@ -40,6 +40,7 @@ StatsSnapshot Stats::snapshot() const {
     s.open_connections = open_connections.load();
     s.active_requests = active_requests.load();
     s.upgraded_connections = upgraded_connections.load();
+    s.upgrades_total = upgrades_total.load();
     s.pool_threads = pool_threads.load();
     s.requests_total = requests_total.load();
     for (int op = 0; op < kOpTypes; ++op)

@@ -18,6 +18,7 @@ struct StatsSnapshot {
     uint64_t open_connections = 0;
     uint64_t active_requests = 0;
     uint64_t upgraded_connections = 0;
+    uint64_t upgrades_total = 0;
     uint64_t pool_threads = 0;
     uint64_t requests_total = 0;
     // completions[op][kind], indexed by OpType and CompletionKind
@@ -37,6 +38,7 @@ public:
     std::atomic<uint64_t> open_connections{0};
     std::atomic<uint64_t> active_requests{0};
     std::atomic<uint64_t> upgraded_connections{0};
+    std::atomic<uint64_t> upgrades_total{0};
     std::atomic<uint64_t> pool_threads{0};
     std::atomic<uint64_t> requests_total{0};
     std::atomic<uint64_t> dropped_completions{0};
