@@ -87,6 +87,12 @@ void Connection::close() {
     core_.connections.erase(this);
 }
 
+void Connection::cancel_io() {
+    std::lock_guard<std::mutex> lock(io_mutex_);
+    std::error_code ec;
+    if (!closed_) socket_.cancel(ec);
+}
+
 void Connection::mark_upgraded() {
     std::lock_guard<std::mutex> lock(io_mutex_);
     if (upgraded_ || closed_) return;

@@ -33,6 +33,7 @@ public:
     long try_send(const char* data, size_t len);  // bytes written now (maybe fewer), -1 on failure
     bool send_blocking(const char* data, size_t len);
     void async_send(std::shared_ptr<std::string> data, size_t offset, std::function<void(const std::error_code&)> done);
+    void cancel_io();  // asio operations in flight complete with operation_aborted
     void mark_upgraded();
     bool peer_connected();
     uint64_t body_remaining;  // Content-Length bytes of the current request not yet read

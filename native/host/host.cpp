@@ -19,7 +19,12 @@ bool Host::running() const { return core_ != nullptr; }
 
 uint16_t Host::port() const { return port_; }
 
-StatsSnapshot Host::stats() const { return core_ ? core_->stats.snapshot() : StatsSnapshot{}; }
+StatsSnapshot Host::stats() const {
+    if (!core_) return StatsSnapshot{};
+    StatsSnapshot s = core_->stats.snapshot();
+    s.has_module_stats = core_->module.module_stats(s.module_stats);
+    return s;
+}
 
 bool Host::start(const HostOptions& options, std::string& error) {
     if (core_) {

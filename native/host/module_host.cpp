@@ -80,6 +80,7 @@ bool ModuleHost::load(const std::string& path, const std::string& module_name, s
         handle_ = nullptr;
         return false;
     }
+    get_stats_ = reinterpret_cast<GetStatsFn>(dlsym(handle_, "ChatSocketGetStats"));
     if (!(request_mask_ & RQ_EXECUTE_REQUEST_HANDLER))
         CS_LOG(warn, "module did not subscribe to RQ_EXECUTE_REQUEST_HANDLER; mapped requests will get no handler");
     if (post_mask_) CS_LOG(warn, "post-notifications requested; this host delivers none");
@@ -87,7 +88,14 @@ bool ModuleHost::load(const std::string& path, const std::string& module_name, s
     return true;
 }
 
+bool ModuleHost::module_stats(std::array<uint64_t, 5>& out) const {
+    if (!get_stats_ || !handle_) return false;
+    out.fill(0);
+    return get_stats_(out.data(), static_cast<uint32_t>(out.size())) > 0;
+}
+
 void ModuleHost::terminate() {
+    get_stats_ = nullptr;
     if (factory_) {
         factory_->Terminate();
         factory_ = nullptr;

@@ -1,6 +1,8 @@
 #pragma once
 // Loading an IIS module .so the way IIS loads a DLL: dlopen, RegisterModule(version, info, server),
 // remember the factory and the notification masks; Terminate and dlclose at shutdown.
+#include <array>
+#include <cstdint>
 #include <string>
 
 #include "httpserv_stubs.h"
@@ -36,6 +38,8 @@ public:
     DWORD request_notifications() const { return request_mask_; }
     HTTP_MODULE_ID module_id() const { return const_cast<char*>(&id_tag_); }
     IHttpServer* server() { return &server_; }
+    // Calls the module's optional "ChatSocketGetStats" export; false when it has none.
+    bool module_stats(std::array<uint64_t, 5>& out) const;
 
 private:
     class Registration;
@@ -46,6 +50,8 @@ private:
     DWORD request_mask_ = 0;
     DWORD post_mask_ = 0;
     char id_tag_ = 0;
+    using GetStatsFn = uint32_t (*)(uint64_t* values, uint32_t count);
+    GetStatsFn get_stats_ = nullptr;
 };
 
 }  // namespace cs

@@ -14,6 +14,7 @@ namespace {
 const HRESULT kEofResult = HRESULT_FROM_WIN32(ERROR_HANDLE_EOF);
 const HRESULT kBadCallResult = HRESULT_FROM_WIN32(ERROR_INVALID_PARAMETER);
 const HRESULT kWriteFailedResult = HRESULT_FROM_WIN32(ERROR_CONNECTION_ABORTED);
+const HRESULT kCancelledResult = HRESULT_FROM_WIN32(ERROR_OPERATION_ABORTED);
 
 DWORD completed_operation(OpType type) {
     switch (type) {
@@ -381,13 +382,17 @@ HRESULT Request::read_entity(void* buffer, DWORD size, BOOL async, PFN_ASYNC_COM
     op->receive_buffer.resize(max);
     op->module_buffer = buffer;
     op->from_body = from_body;
+    op->on_socket = true;
     read_op_ = op;
     if (pending) *pending = TRUE;
     auto self = shared_from_this();
     conn_->async_receive(op->receive_buffer.data(), max, [self, op](const std::error_code& ec, size_t got) {
         {
             std::lock_guard<std::mutex> guard(self->mutex_);
-            if (ec || got == 0) {
+            op->on_socket = false;
+            if (ec == asio::error::operation_aborted && self->cancel_requested_) {
+                op->info.set(0, kCancelledResult, kCompletedRead);
+            } else if (ec || got == 0) {
                 op->info.set(0, kEofResult, kCompletedRead);
             } else {
                 op->copy_bytes = got;
@@ -473,13 +478,18 @@ HRESULT Request::write_entity(OpType type, HTTP_DATA_CHUNK* chunks, DWORD count,
     }
 
     op->send_data = std::make_shared<std::string>(std::move(out));
+    op->on_socket = true;
     write_op_ = op;
     if (expected) *expected = TRUE;
     auto self = shared_from_this();
     conn_->async_send(op->send_data, static_cast<size_t>(now), [self, op, entity_bytes, type](const std::error_code& ec) {
         {
             std::lock_guard<std::mutex> guard(self->mutex_);
-            op->info.set(ec ? 0 : entity_bytes, ec ? kWriteFailedResult : S_OK, completed_operation(type));
+            op->on_socket = false;
+            HRESULT result = !ec ? S_OK
+                             : ec == asio::error::operation_aborted && self->cancel_requested_ ? kCancelledResult
+                                                                                              : kWriteFailedResult;
+            op->info.set(ec ? 0 : entity_bytes, result, completed_operation(type));
         }
         self->deliver(op);
     });
@@ -494,6 +504,15 @@ HRESULT Request::post_completion(DWORD bytes) {
     op->info.set(bytes, S_OK, kCompletedPost);
     post_ops_.push_back(op);
     return complete_immediately(lock, op, core_.policy.for_posted_work(), nullptr);
+}
+
+HRESULT Request::cancel_io() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    bool waiting = (read_op_ && read_op_->on_socket) || (write_op_ && write_op_->on_socket);
+    if (!waiting) return HRESULT_FROM_WIN32(ERROR_NOT_FOUND);
+    cancel_requested_ = true;
+    conn_->cancel_io();
+    return S_OK;
 }
 
 void Request::enable_full_duplex() {

@@ -47,6 +47,7 @@ struct AsyncOp {
     void* module_buffer = nullptr;
     size_t copy_bytes = 0;
     bool from_body = false;
+    bool on_socket = false;  // waiting for the socket (CancelIo can still stop it)
     std::shared_ptr<std::string> send_data;
 };
 
@@ -71,6 +72,7 @@ public:
     HRESULT post_completion(DWORD bytes);
     void indicate_completion(REQUEST_NOTIFICATION_STATUS status);
     void enable_full_duplex();
+    HRESULT cancel_io();  // socket operations in flight complete with ERROR_OPERATION_ABORTED
     HRESULT server_variable(PCSTR name, PCSTR* value, DWORD* length);
     HRESULT server_variable_wide(PCSTR name, PCWSTR* value, DWORD* length);
     PCWSTR physical_path(DWORD* length);
@@ -136,6 +138,7 @@ private:
     std::thread::id notification_thread_;  // inside OnSendResponse at retirement: calls still allowed
     bool send_notified_ = false;
     bool full_duplex_ = false;
+    bool cancel_requested_ = false;
     bool upgraded_ = false;
     bool upgrade_refused_ = false;  // a 101 went out as an ordinary response
     bool close_after_ = false;      // head went out without a length: close to end the body

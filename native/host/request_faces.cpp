@@ -101,6 +101,10 @@ HRESULT HostContext::GetServerVariable(PCSTR name, PCWSTR* value, DWORD* length)
 PCWSTR HostContext::GetPhysicalPath(DWORD* length) { return r_.physical_path(length); }
 PCWSTR HostContext::GetScriptTranslated(DWORD* length) { return r_.physical_path(length); }
 VOID HostContext::SetRequestHandled() { r_.enter_call("IHttpContext::SetRequestHandled"); }
+HRESULT HostContext::CancelIo() {
+    if (!r_.enter_call("IHttpContext::CancelIo")) return HRESULT_FROM_WIN32(ERROR_INVALID_PARAMETER);
+    return r_.cancel_io();
+}
 VOID HostContext::EnableFullDuplex() {
     if (r_.enter_call("IHttpContext3::EnableFullDuplex")) r_.enable_full_duplex();
 }

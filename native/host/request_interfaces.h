@@ -43,6 +43,7 @@ public:
     PCWSTR GetPhysicalPath(DWORD* pcchPhysicalPath) override;
     PCWSTR GetScriptTranslated(DWORD* pcchScriptTranslated) override;
     VOID SetRequestHandled() override;
+    HRESULT CancelIo() override;
     VOID EnableFullDuplex() override;
 };
 

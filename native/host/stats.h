@@ -31,6 +31,10 @@ struct StatsSnapshot {
     uint64_t bytes_in = 0;
     uint64_t bytes_out = 0;
     uint64_t rss_bytes = 0;
+    // The module's own counters, if it exports ChatSocketGetStats (our module does; IIS never calls it):
+    // connections, traps, rebuilds, instances, Wasm memory bytes.
+    bool has_module_stats = false;
+    std::array<uint64_t, 5> module_stats{};
 };
 
 class Stats {

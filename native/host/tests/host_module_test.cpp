@@ -142,6 +142,20 @@ TEST_SUITE("host module semantics") {
         }
     }
 
+    TEST_CASE("CancelIo completes a pending read with ERROR_OPERATION_ABORTED") {
+        TempSite site;
+        RunningHost h(site);
+        Client c(h.port());
+        c.send("GET /cancel.testmod HTTP/1.1\r\nHost: h\r\n\r\n");
+        CHECK(c.receive_head().rfind("HTTP/1.1 101", 0) == 0);
+        CHECK(c.wait_closed());
+        CHECK(eventually([&] { return h.stats().active_requests == 0; }));
+        TestModuleCounters m = module_counters();
+        CHECK(m.cancelled_reads == 1);
+        CHECK(m.failed_calls == 0);
+        CHECK(h.stats().violations == 0);
+    }
+
     TEST_CASE("a call on a finished request's context is counted as a violation, not a crash") {
         TempSite site;
         RunningHost h(site);

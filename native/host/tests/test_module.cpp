@@ -5,6 +5,7 @@
 //   /post.testmod    PostCompletion(7) from the handler; OnAsyncCompletion writes "posted 7" and finishes
 //   /echo.testmod    raw upgrade (101, Upgrade: test-echo), then echoes bytes with async reads/writes
 //                    until EOF. "?opaque" also sets HTTP_SEND_RESPONSE_FLAG_OPAQUE in OnSendResponse.
+//   /cancel.testmod  upgrade like echo, then CancelIo on its first pending read, and finish
 // What it saw is exported through cs_test_module_counters() for the tests.
 #include <pthread.h>
 
@@ -31,6 +32,7 @@ struct TestModuleCounters {
     long bytes_echoed;
     long send_response_calls;
     long failed_calls;
+    long cancelled_reads;
 };
 
 namespace {
@@ -41,7 +43,8 @@ std::atomic<IHttpContext*> g_last_finished{nullptr};
 thread_local bool t_issuing = false;  // this thread is inside an async call of ours
 
 enum Counter {
-    kCreated, kDisposed, kSync, kCallbacks, kOffPool, kOnIssuer, kForSync, kEof, kEchoed, kSendResponse, kFailed
+    kCreated, kDisposed, kSync, kCallbacks, kOffPool, kOnIssuer, kForSync, kEof, kEchoed, kSendResponse, kFailed,
+    kCancelled
 };
 void bump(Counter c, long n = 1) { g_counters[c].fetch_add(n); }
 
@@ -74,6 +77,10 @@ public:
             return RQ_NOTIFICATION_PENDING;
         }
         if (path.find("echo") != std::string::npos) return start_echo();
+        if (path.find("cancel") != std::string::npos) {
+            cancel_pending_read_ = true;
+            return start_echo();
+        }
         ctx->GetResponse()->SetStatus(404, "Not Found");
         return finish(RQ_NOTIFICATION_FINISH_REQUEST);
     }
@@ -195,6 +202,7 @@ private:
     }
 
     void take_read(HRESULT hr, DWORD n) {
+        if (hr == HRESULT_FROM_WIN32(ERROR_OPERATION_ABORTED)) bump(kCancelled);
         if (FAILED(hr) || n == 0) {
             if (hr == HRESULT_FROM_WIN32(ERROR_HANDLE_EOF)) bump(kEof);
             eof_ = true;
@@ -248,6 +256,10 @@ private:
             }
             if (!progressed) break;
         }
+        if (cancel_pending_read_ && reading_) {
+            cancel_pending_read_ = false;  // the server ends a quiet connection: IIS lets go of the read
+            if (FAILED(ctx_->CancelIo())) bump(kFailed);
+        }
         if (eof_ && !reading_ && !writing_) return finish(RQ_NOTIFICATION_FINISH_REQUEST);
         return RQ_NOTIFICATION_PENDING;
     }
@@ -261,6 +273,7 @@ private:
     bool reading_ = false;
     bool writing_ = false;
     bool eof_ = false;
+    bool cancel_pending_read_ = false;
     char buf_[7];  // small on purpose: a burst of bytes leaves data ready for the next read
     std::string out_;        // read, not yet written
     std::string in_flight_;  // being written

@@ -20,6 +20,7 @@ struct TestModuleCounters {
     long bytes_echoed;
     long send_response_calls;
     long failed_calls;
+    long cancelled_reads;
 };
 
 class TempSite {
