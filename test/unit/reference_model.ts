@@ -1,0 +1,257 @@
+// A reference model of what an RFC 6455 server endpoint of kind `echo` decides, given everything the client
+// sent: the frames it sends back, and the byte at which it sends its close frame and stops reading.
+// Written from RFC 6455 §5 (framing), §7 (closing), §8 (UTF-8 errors) and RFC 3629 §4 (UTF-8), not from
+// src/. It reads the whole stream at once, frame by frame, so it shares no structure with the incremental
+// parser it is compared against. Where the RFC leaves a choice, it takes the core's:
+// * non-minimal length encodings are accepted for data frames; a control frame must use the 7-bit length
+//   (a 126/127 length code is a payload over 125 as far as the 7-bit field can tell) → 1002;
+// * the 64-bit length's top bit and the size limit are judged once the whole length field is in;
+// * a rule revealed by the first byte wins over one revealed later; within the first byte RSV bits come
+//   first, then the opcode, then fragmentation; within the second byte the mask bit comes first;
+// * text is checked fail-fast: at the first byte after which no valid UTF-8 can follow, across fragments;
+// * a close reason is checked once the close frame is complete;
+// * an empty close is answered with 1000, a valid close with the same code (no reason);
+// * a close frame, valid or not, is the last thing sent and the last byte read.
+
+export const CONTINUATION = 0x0;
+export const TEXT = 0x1;
+export const BINARY = 0x2;
+export const CLOSE = 0x8;
+export const PING = 0x9;
+export const PONG = 0xa;
+
+export interface EndpointLimits {
+  maxMessageSize: number;
+  maxFragments: number;
+}
+
+/** Why the server stopped reading: the rule that decided, as a stable name. */
+export type Decision =
+  | "rsv-without-extension"
+  | "reserved-opcode"
+  | "fragmented-control"
+  | "continuation-without-message"
+  | "too-many-fragments"
+  | "data-inside-message"
+  | "unmasked"
+  | "control-too-long"
+  | "length-top-bit"
+  | "message-too-big"
+  | "invalid-utf8-text"
+  | "close-empty"
+  | "close-one-byte"
+  | "close-invalid-code"
+  | "close-invalid-reason"
+  | "close-echoed";
+
+/** Bytes the server sends once it has read the stream byte at index `at`. */
+export interface ServerOutput {
+  at: number;
+  bytes: Buffer;
+}
+
+export interface ServerDecisions {
+  outputs: ServerOutput[];
+  /** Index of the byte that made the server close (its close frame is the last output), or -1: still open. */
+  closedAt: number;
+  closeCode?: number;
+  decision?: Decision;
+}
+
+/** A server frame (§5.2): FIN, no RSV bits, unmasked, the shortest length encoding. */
+export function serverFrame(opcode: number, payload: Uint8Array): Buffer {
+  const n = payload.length;
+  const head = n < 126 ? Buffer.alloc(2) : n <= 0xffff ? Buffer.alloc(4) : Buffer.alloc(10);
+  head[0] = 0x80 | opcode;
+  if (n < 126) head[1] = n;
+  else if (n <= 0xffff) {
+    head[1] = 126;
+    head.writeUInt16BE(n, 2);
+  } else {
+    head[1] = 127;
+    head.writeBigUInt64BE(BigInt(n), 2);
+  }
+  return Buffer.concat([head, payload]);
+}
+
+export function closeFrame(code: number): Buffer {
+  const payload = Buffer.alloc(2);
+  payload.writeUInt16BE(code);
+  return serverFrame(CLOSE, payload);
+}
+
+/** §7.4: codes a peer may send. 1004–1006 and 1015 are reserved or never sent; 1016–2999 unassigned. */
+export function isValidCloseCode(code: number): boolean {
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+}
+
+type ByteRange = readonly [number, number];
+const TAIL: ByteRange = [0x80, 0xbf];
+
+/** RFC 3629 §4, UTF8-char: the ranges allowed for the bytes after a lead byte, or null for no such lead. */
+function bytesAfterLead(lead: number): ByteRange[] | null {
+  if (lead <= 0x7f) return [];
+  if (lead >= 0xc2 && lead <= 0xdf) return [TAIL];
+  if (lead === 0xe0) return [[0xa0, 0xbf], TAIL];
+  if ((lead >= 0xe1 && lead <= 0xec) || lead === 0xee || lead === 0xef) return [TAIL, TAIL];
+  if (lead === 0xed) return [[0x80, 0x9f], TAIL];
+  if (lead === 0xf0) return [[0x90, 0xbf], TAIL, TAIL];
+  if (lead >= 0xf1 && lead <= 0xf3) return [TAIL, TAIL, TAIL];
+  if (lead === 0xf4) return [[0x80, 0x8f], TAIL, TAIL];
+  return null;
+}
+
+/** Follows UTF-8 text byte by byte and says when it can no longer be the start of valid text. */
+export class Utf8Prefix {
+  private expected: ByteRange[] = [];
+
+  /** False as soon as no valid UTF-8 starts with the bytes fed so far. */
+  push(byte: number): boolean {
+    const next = this.expected.shift();
+    if (next !== undefined) return byte >= next[0] && byte <= next[1];
+    const rest = bytesAfterLead(byte);
+    if (rest === null) return false;
+    this.expected = rest;
+    return true;
+  }
+
+  get atCharacterBoundary(): boolean {
+    return this.expected.length === 0;
+  }
+}
+
+/** RFC 3629: the bytes are well-formed UTF-8 text. */
+export function isUtf8(bytes: Uint8Array): boolean {
+  const prefix = new Utf8Prefix();
+  return bytes.every((b) => prefix.push(b)) && prefix.atCharacterBoundary;
+}
+
+interface OpenMessage {
+  opcode: number;
+  parts: Buffer[];
+  length: number;
+  fragments: number;
+  text: Utf8Prefix;
+}
+
+class Stopped extends Error {}
+
+class EchoEndpointModel {
+  readonly result: ServerDecisions = { outputs: [], closedAt: -1 };
+  private message: OpenMessage | undefined;
+
+  constructor(
+    private readonly stream: Buffer,
+    private readonly limits: EndpointLimits,
+  ) {}
+
+  run(): ServerDecisions {
+    try {
+      for (let at = 0; at < this.stream.length; at = this.frame(at));
+    } catch (e) {
+      if (!(e instanceof Stopped)) throw e;
+    }
+    return this.result;
+  }
+
+  private send(at: number, bytes: Buffer): void {
+    this.result.outputs.push({ at, bytes });
+  }
+
+  private close(at: number, code: number, decision: Decision): never {
+    this.send(at, closeFrame(code));
+    this.result.closedAt = at;
+    this.result.closeCode = code;
+    this.result.decision = decision;
+    throw new Stopped();
+  }
+
+  /** The byte at `at`; stops the model quietly when the client has sent no more. */
+  private byte(at: number): number {
+    if (at >= this.stream.length) throw new Stopped();
+    return this.stream[at];
+  }
+
+  /** Reads the frame starting at `start`; returns where the next one starts. */
+  private frame(start: number): number {
+    const b0 = this.byte(start);
+    const fin = (b0 & 0x80) !== 0;
+    const opcode = b0 & 0x0f;
+    const control = opcode >= CLOSE;
+    if ((b0 & 0x70) !== 0) this.close(start, 1002, "rsv-without-extension");
+    if (![CONTINUATION, TEXT, BINARY, CLOSE, PING, PONG].includes(opcode)) this.close(start, 1002, "reserved-opcode");
+    if (control && !fin) this.close(start, 1002, "fragmented-control");
+    if (opcode === CONTINUATION) {
+      if (this.message === undefined) this.close(start, 1002, "continuation-without-message");
+      if (this.message.fragments >= this.limits.maxFragments) this.close(start, 1009, "too-many-fragments");
+    }
+    if ((opcode === TEXT || opcode === BINARY) && this.message !== undefined) this.close(start, 1002, "data-inside-message");
+
+    const b1 = this.byte(start + 1);
+    if ((b1 & 0x80) === 0) this.close(start + 1, 1002, "unmasked");
+    const length7 = b1 & 0x7f;
+    if (control && length7 > 125) this.close(start + 1, 1002, "control-too-long");
+    const lengthBytes = length7 === 126 ? 2 : length7 === 127 ? 8 : 0;
+    const lengthEnd = start + 1 + lengthBytes; // the last byte of the length field
+    let length = BigInt(length7);
+    if (lengthBytes > 0) {
+      length = 0n;
+      for (let i = start + 2; i <= lengthEnd; i++) length = (length << 8n) | BigInt(this.byte(i));
+    }
+    if (length >= 1n << 63n) this.close(lengthEnd, 1002, "length-top-bit");
+    if (!control) {
+      const assembled = opcode === CONTINUATION ? this.message!.length : 0;
+      if (BigInt(assembled) + length > BigInt(this.limits.maxMessageSize)) this.close(lengthEnd, 1009, "message-too-big");
+    }
+
+    const maskAt = lengthEnd + 1;
+    this.byte(maskAt + 3);
+    const mask = this.stream.subarray(maskAt, maskAt + 4);
+    const payloadAt = maskAt + 4;
+    const payloadEnd = payloadAt + Number(length);
+    const payload = Buffer.from(this.stream.subarray(payloadAt, Math.min(payloadEnd, this.stream.length)));
+    for (let i = 0; i < payload.length; i++) payload[i] ^= mask[i & 3]; // §5.3
+    const last = payloadEnd - 1; // the frame's last byte (its last mask byte when the payload is empty)
+
+    if (control) {
+      this.byte(last);
+      if (opcode === PING) this.send(last, serverFrame(PONG, payload));
+      else if (opcode === CLOSE) this.closeReceived(last, payload);
+      return payloadEnd;
+    }
+    if (opcode !== CONTINUATION) {
+      this.message = { opcode, parts: [], length: 0, fragments: 0, text: new Utf8Prefix() };
+    }
+    const message = this.message!;
+    message.fragments++;
+    if (message.opcode === TEXT) {
+      for (let i = 0; i < payload.length; i++) {
+        if (!message.text.push(payload[i])) this.close(payloadAt + i, 1007, "invalid-utf8-text");
+      }
+    }
+    this.byte(last);
+    message.parts.push(payload);
+    message.length += payload.length;
+    if (fin) {
+      if (message.opcode === TEXT && !message.text.atCharacterBoundary) this.close(last, 1007, "invalid-utf8-text");
+      this.send(last, serverFrame(message.opcode, Buffer.concat(message.parts)));
+      this.message = undefined;
+    }
+    return payloadEnd;
+  }
+
+  /** §5.5.1 and §7.1.5: the close payload is empty or a code and a UTF-8 reason. */
+  private closeReceived(at: number, payload: Buffer): never {
+    if (payload.length === 0) this.close(at, 1000, "close-empty");
+    if (payload.length === 1) this.close(at, 1002, "close-one-byte");
+    const code = payload.readUInt16BE(0);
+    if (!isValidCloseCode(code)) this.close(at, 1002, "close-invalid-code");
+    if (!isUtf8(payload.subarray(2))) this.close(at, 1007, "close-invalid-reason");
+    this.close(at, code, "close-echoed");
+  }
+}
+
+/** What the server sends for `stream` (everything the client sent, in order) and where it stops reading. */
+export function serverDecisions(stream: Uint8Array, limits: EndpointLimits): ServerDecisions {
+  return new EchoEndpointModel(Buffer.from(stream.buffer, stream.byteOffset, stream.length), limits).run();
+}
