@@ -1,0 +1,60 @@
+// Shared by the test/windows suites: the mingw-w64 cross build (scripts/build-windows.sh) and Wine.
+import { spawnSync, SpawnSyncReturns } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+
+import { BUILD_DIR, REPO_ROOT } from "../support/paths";
+
+export const MINGW_BUILD = path.join(BUILD_DIR, "mingw");
+export const MINGW_DLL = path.join(MINGW_BUILD, "native", "iis", "chatsocket.dll");
+export const EVENT_LOG_PROBE = path.join(MINGW_BUILD, "native", "iis", "windows_tests", "cs_event_log_probe.exe");
+export const WINE_PREFIX = path.join(MINGW_BUILD, "wineprefix");
+
+/** `CHATSOCKET_SKIP_WINDOWS=1` skips these suites on purpose; otherwise a missing tool is a failure. */
+export const SKIP_WINDOWS = process.env.CHATSOCKET_SKIP_WINDOWS === "1" ? "CHATSOCKET_SKIP_WINDOWS=1" : false;
+
+function onPath(command: string): string | undefined {
+  const found = spawnSync("sh", ["-c", `command -v ${command}`], { encoding: "utf8" });
+  return found.status === 0 ? found.stdout.trim() : undefined;
+}
+
+export function wineBinary(): string {
+  const wine = onPath("wine64") ?? (existsSync("/usr/lib/wine/wine64") ? "/usr/lib/wine/wine64" : undefined);
+  if (!wine) throw new Error("wine64 is not installed: apt-get install -y --no-install-recommends wine64");
+  return wine;
+}
+
+export function objdumpBinary(): string {
+  const objdump = onPath("x86_64-w64-mingw32-objdump");
+  if (!objdump) throw new Error("x86_64-w64-mingw32-objdump is missing: apt-get install -y g++-mingw-w64-x86-64");
+  return objdump;
+}
+
+function run(args: string[]): SpawnSyncReturns<string> {
+  return spawnSync("bash", [path.join(REPO_ROOT, "scripts", "build-windows.sh"), ...args], {
+    cwd: REPO_ROOT,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
+
+function explain(result: SpawnSyncReturns<string>): string {
+  return `scripts/build-windows.sh failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`;
+}
+
+/** The DLL and the test executables, built if anything changed (ninja makes a second call cheap). */
+export function buildMingw(): void {
+  const result = run(["--no-tests"]);
+  if (result.status !== 0) throw new Error(explain(result));
+}
+
+/** Build, then the ctest suites under Wine; returns ctest's report. */
+export function buildAndTestUnderWine(): string {
+  const result = run([]);
+  if (result.status !== 0) throw new Error(explain(result));
+  return result.stdout;
+}
+
+export function wineEnvironment(debug = "-all"): NodeJS.ProcessEnv {
+  return { ...process.env, WINEPREFIX: WINE_PREFIX, WINEDEBUG: debug, WINEDLLOVERRIDES: "mscoree=;mshtml=" };
+}

@@ -1,0 +1,33 @@
+// The host-independent parts built for Windows and run under Wine (scripts/build-windows.sh runs them
+// through ctest): the runtime and core suites against the real generated Wasm C, and chatsocket.dll
+// loaded and registered the way IIS does it.
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+
+import { SKIP_WINDOWS, buildAndTestUnderWine, wineBinary } from "./mingw";
+
+describe("the mingw-w64 build under Wine", { skip: SKIP_WINDOWS }, () => {
+  let report: string;
+  before(() => {
+    wineBinary();
+    report = buildAndTestUnderWine();
+  });
+
+  const passed = (name: string) => new RegExp(`Test +#\\d+: ${name} \\.+ +Passed`).test(report);
+
+  test("the runtime suite passes (traps, memory, threads, exceptions, recursion)", () => {
+    assert.ok(passed("cs_runtime_tests"), report);
+  });
+
+  test("the core suite passes against the real generated Wasm C", () => {
+    assert.ok(passed("cs_core_tests"), report);
+  });
+
+  test("chatsocket.dll loads, registers with IIS-like fakes, and carries its message table and version", () => {
+    assert.ok(passed("cs_module_dll_tests"), report);
+  });
+
+  test("nothing else ran and nothing failed", () => {
+    assert.match(report, /100% tests passed, 0 tests failed out of 3/);
+  });
+});
