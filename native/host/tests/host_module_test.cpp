@@ -156,6 +156,24 @@ TEST_SUITE("host module semantics") {
         CHECK(h.stats().violations == 0);
     }
 
+    TEST_CASE("breaking the I/O rules is refused and counted; a late completion is dropped, not delivered") {
+        TempSite site;
+        RunningHost h(site);
+        Client c(h.port());
+        c.send("GET /misbehave.testmod HTTP/1.1\r\nHost: h\r\n\r\n");
+        CHECK(c.receive_head().rfind("HTTP/1.1 101", 0) == 0);
+        CHECK(c.wait_closed());
+        CHECK(eventually([&] { return h.stats().active_requests == 0; }));
+        CHECK(eventually([&] { return h.stats().dropped_completions == 1; }));
+        StatsSnapshot s = h.stats();
+        CHECK(s.violations == 3);  // second read, write without full duplex, finish with the read out
+        CHECK(s.last_violation.find("outstanding") != std::string::npos);
+        TestModuleCounters m = module_counters();
+        CHECK(m.failed_calls == 0);
+        CHECK(m.callbacks == 0);  // the orphaned read never reached the module
+        CHECK(m.modules_created == m.modules_disposed);
+    }
+
     TEST_CASE("a call on a finished request's context is counted as a violation, not a crash") {
         TempSite site;
         RunningHost h(site);

@@ -6,6 +6,8 @@
 //   /echo.testmod    raw upgrade (101, Upgrade: test-echo), then echoes bytes with async reads/writes
 //                    until EOF. "?opaque" also sets HTTP_SEND_RESPONSE_FLAG_OPAQUE in OnSendResponse.
 //   /cancel.testmod  upgrade like echo, then CancelIo on its first pending read, and finish
+//   /misbehave.testmod  breaks the rules on purpose: no EnableFullDuplex, a second read while one is
+//                    out, a write beside the read, then FINISH_REQUEST with the read still out
 // What it saw is exported through cs_test_module_counters() for the tests.
 #include <pthread.h>
 
@@ -77,6 +79,7 @@ public:
             return RQ_NOTIFICATION_PENDING;
         }
         if (path.find("echo") != std::string::npos) return start_echo();
+        if (path.find("misbehave") != std::string::npos) return misbehave();
         if (path.find("cancel") != std::string::npos) {
             cancel_pending_read_ = true;
             return start_echo();
@@ -137,6 +140,30 @@ private:
     REQUEST_NOTIFICATION_STATUS hello() {
         write_buffered(ctx_, "hello from the module");
         return finish(RQ_NOTIFICATION_CONTINUE);
+    }
+
+    REQUEST_NOTIFICATION_STATUS misbehave() {
+        IHttpRequest3* req3 = nullptr;
+        IHttpResponse2* resp2 = nullptr;
+        if (FAILED(cs_get_extended_interface(g_server, ctx_->GetRequest(), &req3)) ||
+            FAILED(cs_get_extended_interface(g_server, ctx_->GetResponse(), &resp2)))
+            return fail();
+        resp2->SetStatus(101, "Switching Protocols");
+        DWORD n = 0;
+        BOOL flag = FALSE;
+        // IHttpResponse2 declares Flush again, hiding the base overload (as in the SDK).
+        if (FAILED(static_cast<IHttpResponse*>(resp2)->Flush(FALSE, TRUE, &n, &flag))) return fail();
+        HRESULT first = req3->ReadEntityBody(buf_, sizeof buf_, TRUE, &TestModule::on_read, this, &n, &flag);
+        if (FAILED(first) || !flag) return fail();  // the client sends nothing: the read stays out
+        reading_ = true;
+        HRESULT second = req3->ReadEntityBody(buf_, sizeof buf_, TRUE, &TestModule::on_read, this, &n, &flag);
+        HTTP_DATA_CHUNK chunk{};
+        chunk.DataChunkType = HttpDataChunkFromMemory;
+        chunk.FromMemory.pBuffer = buf_;
+        chunk.FromMemory.BufferLength = 1;
+        HRESULT write = resp2->WriteEntityChunks(&chunk, 1, TRUE, TRUE, &TestModule::on_written, this, &n, &flag);
+        if (SUCCEEDED(second) || SUCCEEDED(write)) bump(kFailed);  // both must be refused
+        return finish(RQ_NOTIFICATION_FINISH_REQUEST);            // with the first read still out
     }
 
     // ------------------------------------------------------------ echo
