@@ -19,20 +19,6 @@ namespace {
 
 constexpr size_t kReadChunk = 16 * 1024;
 
-bool modules_contain(const std::string& list, const std::string& name) {
-    size_t pos = 0;
-    while (pos <= list.size()) {
-        size_t comma = list.find(',', pos);
-        if (comma == std::string::npos) comma = list.size();
-        std::string item = list.substr(pos, comma - pos);
-        while (!item.empty() && item.front() == ' ') item.erase(item.begin());
-        while (!item.empty() && item.back() == ' ') item.pop_back();
-        if (iequals(item, name)) return true;
-        pos = comma + 1;
-    }
-    return false;
-}
-
 bool resource_exists(ResourceType type, const std::filesystem::path& p) {
     std::error_code ec;
     switch (type) {
@@ -302,7 +288,7 @@ void Connection::dispatch(RequestHead head) {
         request->respond_without_handler(error_response(404));
         return;
     }
-    if (modules_contain(handler->modules, core_.options.module_name)) {
+    if (list_has_token(handler->modules, core_.options.module_name)) {
         CS_LOG(debug, method + " " + path.url_path + " -> " + core_.options.module_name);
         request->execute_module();
         return;

@@ -58,7 +58,7 @@ bool iequals(std::string_view a, std::string_view b) {
     return true;
 }
 
-bool header_has_token(const std::string& value, std::string_view token) {
+bool list_has_token(const std::string& value, std::string_view token) {
     std::string_view rest(value);
     while (!rest.empty()) {
         size_t comma = rest.find(',');
@@ -146,9 +146,9 @@ int parse_request_head(std::string_view head, RequestHead& out) {
     }
     const std::string* connection = out.header("Connection");
     if (out.version_minor >= 1)
-        out.keep_alive = !(connection && header_has_token(*connection, "close"));
+        out.keep_alive = !(connection && list_has_token(*connection, "close"));
     else
-        out.keep_alive = connection && header_has_token(*connection, "keep-alive");
+        out.keep_alive = connection && list_has_token(*connection, "keep-alive");
     return 0;
 }
 

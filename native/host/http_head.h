@@ -37,6 +37,6 @@ HeadStatus find_head_end(std::string_view data, size_t& head_length);
 int parse_request_head(std::string_view head, RequestHead& out);
 
 bool iequals(std::string_view a, std::string_view b);
-bool header_has_token(const std::string& value, std::string_view token);  // comma-separated list, case-insensitive
+bool list_has_token(const std::string& list, std::string_view token);  // "a, b,c": case-insensitive
 
 }  // namespace cs

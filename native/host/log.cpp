@@ -28,4 +28,10 @@ bool parse_log_level(const std::string& text, LogLevel& out) {
     return false;
 }
 
+std::string hex32(int32_t value) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%08X", static_cast<uint32_t>(value));
+    return buf;
+}
+
 }  // namespace cs

@@ -1,5 +1,6 @@
 #pragma once
 // The host's own log: stderr, one line per message, prefixed "[host]".
+#include <cstdint>
 #include <string>
 
 namespace cs {
@@ -10,6 +11,7 @@ void set_log_level(LogLevel level);
 bool log_enabled(LogLevel level);
 void log_line(LogLevel level, const std::string& message);
 bool parse_log_level(const std::string& text, LogLevel& out);
+std::string hex32(int32_t value);  // HRESULTs in messages: "80070026"
 
 }  // namespace cs
 

@@ -6,7 +6,6 @@
 #include "connection.h"
 #include "host_core.h"
 #include "log.h"
-#include "utf16.h"
 
 namespace cs {
 namespace {
@@ -144,7 +143,7 @@ void Request::leave_entry(REQUEST_NOTIFICATION_STATUS status) {
                 core_.stats.violation("module returned " + std::to_string(static_cast<int>(status)) +
                                       ", not a REQUEST_NOTIFICATION_STATUS");
             if (!finished_) CS_LOG(debug, std::string("module returned ") + status_name(status) + ": finishing");
-            finish_locked();
+            finished_ = true;
         }
         if (finished_ && active_entries_ == 0 && !retiring_) {
             retiring_ = true;
@@ -154,15 +153,13 @@ void Request::leave_entry(REQUEST_NOTIFICATION_STATUS status) {
     if (retire_now) retire();
 }
 
-void Request::finish_locked() { finished_ = true; }
-
 void Request::indicate_completion(REQUEST_NOTIFICATION_STATUS status) {
     if (!enter_call("IHttpContext::IndicateCompletion")) return;
     if (status == RQ_NOTIFICATION_PENDING) return;
     bool retire_now = false;
     {
         std::lock_guard<std::mutex> lock(mutex_);
-        finish_locked();
+        finished_ = true;
         if (active_entries_ == 0 && !retiring_) {
             retiring_ = true;
             retire_now = true;

@@ -115,7 +115,6 @@ private:
     void deliver(const std::shared_ptr<AsyncOp>& op);
     void mark_returned(const std::shared_ptr<AsyncOp>& op);
     void leave_entry(REQUEST_NOTIFICATION_STATUS status);
-    void finish_locked();
     void retire();
     void send_response_notification();
     std::string take_head_locked(bool final_response);

@@ -83,38 +83,37 @@ static bool compute_variable(const Request& r, const HostCore& core, const std::
     return true;
 }
 
-HRESULT Request::server_variable(PCSTR name, PCSTR* value, DWORD* length) {
-    if (!enter_call("IHttpContext::GetServerVariable")) return HRESULT_FROM_WIN32(ERROR_INVALID_PARAMETER);
+// Both GetServerVariable overloads: the value (stored for the request's lifetime) or ERROR_INVALID_INDEX.
+template <class Text, class Convert>
+static HRESULT answer_variable(const Request& r, const HostCore& core, PCSTR name, const Text** value, DWORD* length,
+                               std::map<std::string, std::basic_string<Text>>& store, std::mutex& mutex,
+                               const SitePath& path, const sockaddr_storage& remote, const sockaddr_storage& local,
+                               Convert convert) {
     if (!name || !value) return E_INVALIDARG;
     std::string text;
-    if (!compute_variable(*this, core_, name, path_, remote_, local_, text)) {
+    if (!compute_variable(r, core, name, path, remote, local, text)) {
         *value = nullptr;
         if (length) *length = 0;
         return HRESULT_FROM_WIN32(ERROR_INVALID_INDEX);
     }
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::string& stored = variables_[name];  // lives as long as the request
-    stored = text;
+    std::lock_guard<std::mutex> lock(mutex);
+    auto& stored = store[name];
+    stored = convert(text);
     *value = stored.c_str();
     if (length) *length = static_cast<DWORD>(stored.size());
     return S_OK;
 }
 
+HRESULT Request::server_variable(PCSTR name, PCSTR* value, DWORD* length) {
+    if (!enter_call("IHttpContext::GetServerVariable")) return HRESULT_FROM_WIN32(ERROR_INVALID_PARAMETER);
+    return answer_variable(*this, core_, name, value, length, variables_, mutex_, path_, remote_, local_,
+                           [](const std::string& t) { return t; });
+}
+
 HRESULT Request::server_variable_wide(PCSTR name, PCWSTR* value, DWORD* length) {
     if (!enter_call("IHttpContext::GetServerVariable")) return HRESULT_FROM_WIN32(ERROR_INVALID_PARAMETER);
-    if (!name || !value) return E_INVALIDARG;
-    std::string text;
-    if (!compute_variable(*this, core_, name, path_, remote_, local_, text)) {
-        *value = nullptr;
-        if (length) *length = 0;
-        return HRESULT_FROM_WIN32(ERROR_INVALID_INDEX);
-    }
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::u16string& stored = wide_variables_[name];
-    stored = utf8_to_utf16(text);
-    *value = stored.c_str();
-    if (length) *length = static_cast<DWORD>(stored.size());
-    return S_OK;
+    return answer_variable(*this, core_, name, value, length, wide_variables_, mutex_, path_, remote_, local_,
+                           [](const std::string& t) { return utf8_to_utf16(t); });
 }
 
 PCWSTR Request::physical_path(DWORD* length) {

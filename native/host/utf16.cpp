@@ -1,7 +1,5 @@
 #include "utf16.h"
 
-#include <cstdio>
-
 namespace cs {
 
 std::u16string utf8_to_utf16(const std::string& s) {
@@ -38,10 +36,5 @@ std::u16string utf8_to_utf16(const std::string& s) {
     return out;
 }
 
-std::string hex32(int32_t value) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%08X", static_cast<uint32_t>(value));
-    return buf;
-}
 
 }  // namespace cs
