@@ -16,8 +16,12 @@ export interface Message {
 
 export function messageOf(ws: WebSocket): Promise<Message> {
   return new Promise((resolve, reject) => {
-    ws.once("message", (data: Buffer, isBinary: boolean) => resolve({ data, isBinary }));
-    ws.once("close", (code) => reject(new Error(`closed with ${code} before a message came`)));
+    const onClose = (code: number) => reject(new Error(`closed with ${code} before a message came`));
+    ws.once("close", onClose);
+    ws.once("message", (data: Buffer, isBinary: boolean) => {
+      ws.off("close", onClose);
+      resolve({ data, isBinary });
+    });
   });
 }
 
