@@ -1,0 +1,138 @@
+// The pieces of the Windows deliverable agree: one module name, one handler name and URL pattern, one event
+// source, and every file the workflow and the README name exists. The PowerShell scripts cannot run here,
+// so they are read: Windows PowerShell 5.1 syntax only, balanced brackets, every function they call known.
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import path from "node:path";
+import { describe, test } from "node:test";
+
+import { REPO_ROOT } from "../support/paths";
+
+const read = (file: string) => readFileSync(path.join(REPO_ROOT, file), "utf8");
+const WINDOWS = path.join(REPO_ROOT, "windows");
+const scripts = readdirSync(WINDOWS).filter((name) => name.endsWith(".ps1"));
+
+describe("the names the Windows pieces share", () => {
+  const common = read("windows/iis-common.ps1");
+  const constant = (name: string) => new RegExp(`^\\$${name} = '([^']*)'`, "m").exec(common)?.[1];
+
+  test("install.ps1 and uninstall.ps1 share ChatSocketModule, ChatSocket, *.chatsocket and the chatsocket source", () => {
+    assert.equal(constant("ModuleName"), "ChatSocketModule");
+    assert.equal(constant("HandlerName"), "ChatSocket");
+    assert.equal(constant("HandlerPath"), "*.chatsocket");
+    assert.equal(constant("EventSource"), "chatsocket");
+    assert.equal(constant("DllName"), "chatsocket.dll");
+  });
+
+  for (const config of ["web.config", "examples/site/web.config", "test/fixtures/site/web.config"]) {
+    test(`${config} maps *.chatsocket through handler ChatSocket to module ChatSocketModule`, () => {
+      const adds = [...read(config).matchAll(/<add\s[^>]*path="\*\.chatsocket"[^>]*>/g)].map((match) => match[0]);
+      assert.equal(adds.length, 1, `one *.chatsocket handler in ${config}`);
+      assert.match(adds[0], /\sname="ChatSocket"/);
+      assert.match(adds[0], /\smodules="ChatSocketModule"/);
+      assert.match(adds[0], /\sverb="GET"/);
+      assert.match(adds[0], /\sresourceType="Unspecified"/);
+    });
+  }
+
+  test("the module writes the event source and IDs the README and the workflow name", () => {
+    const eventLog = read("native/iis/event_log.cpp");
+    assert.match(eventLog, /RegisterEventSourceW\(nullptr, L"chatsocket"\)/);
+    assert.match(eventLog, /EVENT_ERROR = 1000, EVENT_WARNING = 1001, EVENT_INFO = 1002/);
+    const readme = read("windows/README-section.md");
+    for (const id of ["1000", "1001", "1002"]) assert.match(readme, new RegExp(`\\*\\*${id}\\*\\*`));
+    assert.match(read(".github/workflows/windows.yml"), /ProviderName = 'chatsocket'/);
+  });
+
+  test("chatsocket.def exports RegisterModule alone", () => {
+    const exports = read("native/iis/chatsocket.def").split(/EXPORTS/)[1].trim().split(/\s+/);
+    assert.deepEqual(exports, ["RegisterModule"]);
+  });
+
+  test("build.ps1 puts the DLLs where install.ps1 looks for them", () => {
+    assert.match(read("windows/build.ps1"), /Join-Path \$root "build\\windows\\\$target"/);
+    assert.match(read("windows/install.ps1"), /'build\\windows'/);
+  });
+
+  for (const document of [".github/workflows/windows.yml", "windows/README-section.md"]) {
+    test(`every script ${document} names exists`, () => {
+      const named = new Set(
+        [...read(document).matchAll(/\b(windows|scripts)[\\/]([\w.-]+\.(?:ps1|sh))\b/g)].map((m) => `${m[1]}/${m[2]}`),
+      );
+      assert.ok(named.size > 0);
+      for (const file of named) assert.ok(existsSync(path.join(REPO_ROOT, file)), `${document} names ${file}`);
+    });
+  }
+});
+
+// Code with strings and comments blanked out (a string becomes ''), enough to check syntax by eye of regex.
+function codeOnly(source: string): string {
+  let out = "";
+  let i = 0;
+  const at = (n = 0) => source[i + n] ?? "";
+  while (i < source.length) {
+    if (at() === "<" && at(1) === "#") {
+      const end = source.indexOf("#>", i + 2);
+      i = end < 0 ? source.length : end + 2;
+    } else if (at() === "#" && (i === 0 || /[\s;({]/.test(source[i - 1]))) {
+      while (i < source.length && at() !== "\n") i++;
+    } else if (at() === "'") {
+      i++;
+      while (i < source.length && !(at() === "'" && at(1) !== "'")) i += at() === "'" ? 2 : 1;
+      i++;
+      out += "''";
+    } else if (at() === '"') {
+      i++;
+      while (i < source.length && at() !== '"') i += at() === "`" ? 2 : at() === '"' && at(1) === '"' ? 2 : 1;
+      i++;
+      out += "''";
+    } else {
+      out += at();
+      i++;
+    }
+  }
+  return out;
+}
+
+const CMDLETS = new Set(
+  [
+    "Add-Member", "Copy-Item", "ForEach-Object", "Format-List", "Format-Table", "Get-ChildItem", "Get-CimInstance",
+    "Get-Command", "Get-Content", "Get-Date", "Get-FileHash", "Get-Item", "Get-ItemProperty", "Get-WinEvent",
+    "Join-Path", "Move-Item", "New-Item", "New-ItemProperty", "New-Object", "Out-Null", "Out-String", "Remove-Item", "Resolve-Path",
+    "Select-Object", "Set-StrictMode", "Split-Path", "Start-Sleep", "Test-Path", "Where-Object", "Write-Host",
+  ].map((name) => name.toLowerCase()),
+);
+
+describe("the PowerShell scripts", () => {
+  const common = codeOnly(read("windows/iis-common.ps1"));
+  for (const script of scripts) {
+    const code = codeOnly(read(`windows/${script}`));
+
+    test(`${script} uses no PowerShell 7 operators (??, ?., &&, ||, ternary)`, () => {
+      for (const line of code.split("\n")) {
+        assert.doesNotMatch(line, /\?\?|\?\.|&&|\|\||\s\?\s+\S+\s+:\s/, line);
+      }
+    });
+
+    test(`${script} has balanced brackets`, () => {
+      const stack: string[] = [];
+      const pairs: Record<string, string> = { ")": "(", "}": "{", "]": "[" };
+      code.split("\n").forEach((line, index) => {
+        for (const char of line) {
+          if ("({[".includes(char)) stack.push(char);
+          if (char in pairs) assert.equal(stack.pop(), pairs[char], `${script}: unbalanced '${char}' on code line ${index + 1}`);
+        }
+      });
+      assert.deepEqual(stack, [], `${script}: unclosed brackets`);
+    });
+
+    test(`${script} calls only functions it defines, iis-common.ps1 defines, or PowerShell has`, () => {
+      const defined = new Set(
+        [...(code + common).matchAll(/\bfunction\s+([\w-]+)/gi)].map((match) => match[1].toLowerCase()),
+      );
+      const called = new Set([...code.matchAll(/(?<![\w$-])([A-Z][a-z]+-[A-Z][A-Za-z]+)\b/g)].map((match) => match[1]));
+      const unknown = [...called].filter((name) => !defined.has(name.toLowerCase()) && !CMDLETS.has(name.toLowerCase()));
+      assert.deepEqual(unknown, []);
+    });
+  }
+});
