@@ -16,8 +16,8 @@ namespace {
 enum : DWORD { EVENT_ERROR = 1000, EVENT_WARNING = 1001, EVENT_INFO = 1002 };
 
 // A client hammering a broken endpoint must not flood the Application log: past this many events in a
-// minute, one event says so and the rest of that minute's lines go to the debugger only; the first event
-// of the next minute says how many were left out.
+// minute, one event says so and the rest of that minute's lines go to the debugger only; the next event
+// written after the minute says how many were left out.
 constexpr unsigned EVENTS_PER_MINUTE = 60;
 constexpr ULONGLONG MINUTE_MS = 60 * 1000;
 
