@@ -9,7 +9,7 @@ checks what is already there, and a changed DLL replaces the old one.
 
 What it does:
   1. Checks IIS (8 or later) and tells you how to add its WebSocket Protocol feature if it is missing
-     (chatsocket works without it; see windows/README-section.md).
+     (chatsocket works without it; see README.md).
   2. Copies x64\chatsocket.dll to "%ProgramFiles%\ChatSocket" and x86\chatsocket.dll (if built) to
      "%ProgramFiles(x86)%\ChatSocket".
   3. Registers the Application event log source "chatsocket" with the DLL's message table.

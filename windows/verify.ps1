@@ -36,7 +36,7 @@ try {
     Write-Host "chatsocket: $Url echoed '$Message' and closed cleanly." -ForegroundColor Green
 } catch {
     Write-Host "chatsocket: $Url failed: $($_.Exception.GetBaseException().Message)" -ForegroundColor Red
-    Write-Host 'chatsocket: see windows/README-section.md, Troubleshooting, and the Application event log (source chatsocket).'
+    Write-Host 'chatsocket: see README.md, Troubleshooting, and the Application event log (source chatsocket).'
     exit 1
 } finally {
     $socket.Dispose()

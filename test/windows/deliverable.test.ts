@@ -39,7 +39,7 @@ describe("the names the Windows pieces share", () => {
     const eventLog = read("native/iis/event_log.cpp");
     assert.match(eventLog, /RegisterEventSourceW\(nullptr, L"chatsocket"\)/);
     assert.match(eventLog, /EVENT_ERROR = 1000, EVENT_WARNING = 1001, EVENT_INFO = 1002/);
-    const readme = read("windows/README-section.md");
+    const readme = read("README.md");
     for (const id of ["1000", "1001", "1002"]) assert.match(readme, new RegExp(`\\*\\*${id}\\*\\*`));
     assert.match(read(".github/workflows/windows.yml"), /ProviderName = 'chatsocket'/);
   });
@@ -54,7 +54,7 @@ describe("the names the Windows pieces share", () => {
     assert.match(read("windows/install.ps1"), /'build\\windows'/);
   });
 
-  for (const document of [".github/workflows/windows.yml", "windows/README-section.md"]) {
+  for (const document of [".github/workflows/windows.yml", "README.md"]) {
     test(`every script ${document} names exists`, () => {
       const named = new Set(
         [...read(document).matchAll(/\b(windows|scripts)[\\/]([\w.-]+\.(?:ps1|sh))\b/g)].map((m) => `${m[1]}/${m[2]}`),
