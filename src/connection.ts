@@ -1,20 +1,23 @@
 // One accepted WebSocket connection: its parser, its handler and the closing handshake (RFC 6455 §7).
 //
 // Closing, as the native side sees it:
-// * The peer closes: we answer with a close frame (its code, or 1000 for an empty close payload), then
-//   end gracefully.
-// * We fail the connection (a protocol error, 1007, 1009 …): we send our close frame and end gracefully
-//   at once; the server closes TCP first (RFC 6455 §7.1.1).
-// * A handler closes (closeWith): we send our close frame and wait for the peer's; when it comes we end
-//   gracefully; if the close timer fires first we end with abort.
+// * The peer closes: we answer with a close frame (its code, 1000 for an empty close payload, or the
+//   code of what was wrong with its close frame), then end gracefully.
+// * We close (a handler's closeWith, or failing the connection on a protocol error, 1007, 1009 …, RFC 6455
+//   §7.1.7): we send our close frame, keep reading and wait for the peer's. Nothing is sent after our
+//   close frame, and what arrives is skipped unread (see "Draining" in protocol/frame_parser.ts); reading
+//   is resumed if backpressure had paused it. Ending at once instead would leave the client's unread
+//   bytes in the socket, and closing a socket with unread data resets it: the client would lose our
+//   close frame and see 1006. When the peer's close frame comes, we end gracefully (the server closes
+//   TCP first, §7.1.1); if the close timer fires first, we end with abort; EOF ends it as usual.
 // "End gracefully" is host_end(id, 0) with the close timer armed as a guard: a peer that never reads
 // would otherwise keep the connection open forever; when the timer fires, host_end(id, 1).
-// After our close frame nothing more is sent and received data messages are ignored.
 
 import { CloseCode, isValidReceivedCloseCode } from "./protocol/close_codes";
 import { Opcode, writeCloseFrame, writeFrameHeader, writeFrameHeaderBefore } from "./protocol/frame_encoder";
 import {
   createFrameParser,
+  drainFrames,
   FrameEvent,
   FrameParser,
   freeFrameParser,
@@ -30,7 +33,7 @@ const SCRATCH_FRAME: usize = memory.data(16, 8);
 
 export const enum CloseState {
   OPEN = 0,
-  CLOSING = 1, // our close frame is sent; waiting for the peer's
+  CLOSING = 1, // our close frame is sent (we closed first); waiting for the peer's
   ENDED = 2, // host_end called; only cs_timer and cs_closed matter now
 }
 
@@ -79,21 +82,14 @@ export class Connection {
     } else if (event == FrameEvent.CLOSE) {
       this.receivedClose(p.eventPtr, p.eventLength);
     } else if (event == FrameEvent.ERROR) {
-      this.fail(p.errorCode);
+      this.closeWith(p.errorCode);
     } // unsolicited PONGs are ignored
   }
 
   private receivedClose(ptr: usize, len: u32): void {
     if (this.state == CloseState.CLOSING) return this.endGracefully(); // the answer to our close
-    if (len == 0) {
-      this.sendClose(CloseCode.NORMAL);
-      return this.endGracefully();
-    }
-    if (len == 1) return this.fail(CloseCode.PROTOCOL_ERROR);
-    const code = <u32>bswap<u16>(load<u16>(ptr));
-    if (!isValidReceivedCloseCode(code)) return this.fail(CloseCode.PROTOCOL_ERROR);
-    if (utf8Validate(UTF8_BOUNDARY, ptr + 2, len - 2) != UTF8_BOUNDARY) return this.fail(CloseCode.INVALID_PAYLOAD);
-    this.sendClose(code);
+    // The peer has closed, even with a faulty close frame: answer and end, there is nothing to wait for.
+    this.sendClose(answerToClose(ptr, len));
     this.endGracefully();
   }
 
@@ -122,19 +118,20 @@ export class Connection {
     return status;
   }
 
-  /** Starts the closing handshake (for handlers); the peer has close_timeout ms to answer. */
+  /**
+   * Starts the closing handshake: for handlers, and to fail the connection (RFC 6455 §7.1.7). The peer
+   * has close_timeout ms to answer with its close frame; until then its bytes are read and skipped.
+   */
   closeWith(code: u32): void {
     if (this.state != CloseState.OPEN) return;
     this.sendClose(code);
     this.state = CloseState.CLOSING;
+    drainFrames(this.parser);
+    if (this.paused) {
+      this.paused = false; // nothing more is sent, so the write queue no longer limits reading
+      pauseReading(this.id, false);
+    }
     setTimer(this.id, this.closeTimeout);
-  }
-
-  /** Fails the connection (RFC 6455 §7.1.7): our close frame, then the server closes first. */
-  fail(code: u32): void {
-    if (this.state == CloseState.ENDED) return;
-    this.sendClose(code);
-    this.endGracefully();
   }
 
   private sendClose(code: u32): void {
@@ -171,4 +168,14 @@ export class Connection {
     freeFrameParser(this.parser);
     this.parser = changetype<FrameParser>(0);
   }
+}
+
+/** The code to answer a peer's close payload with (RFC 6455 §5.5.1, §7.1.5, §7.4). */
+function answerToClose(ptr: usize, len: u32): u32 {
+  if (len == 0) return CloseCode.NORMAL;
+  if (len == 1) return CloseCode.PROTOCOL_ERROR;
+  const code = <u32>bswap<u16>(load<u16>(ptr));
+  if (!isValidReceivedCloseCode(code)) return CloseCode.PROTOCOL_ERROR;
+  if (utf8Validate(UTF8_BOUNDARY, ptr + 2, len - 2) != UTF8_BOUNDARY) return CloseCode.INVALID_PAYLOAD;
+  return code;
 }

@@ -4,6 +4,16 @@
 //
 // The parser assembles data frames into one message buffer and hands complete messages up; control
 // frames are reported as they arrive, also between the fragments of a message.
+//
+// Two kinds of rules. Framing rules say where frames begin and end (RSV bits, known opcode, FIN on
+// control frames, the mask bit, a 7-bit length on control frames, the 64-bit length's top bit): once one
+// is broken, nothing after it can be trusted to be a frame, so the parser stops. Message rules (fragment
+// order, max_fragments, max_message_size, UTF-8 in text) leave the framing intact: after breaking one,
+// the parser drains instead.
+//
+// Draining (after our close frame, RFC 6455 §7.1.7): frames are still walked through, their payloads
+// skipped unread and no rule but the framing rules checked, so that the peer's close frame can be seen;
+// CLOSE is the only event reported. A framing rule broken while draining stops the parser silently.
 
 import { CloseCode } from "./close_codes";
 import { Opcode } from "./frame_encoder";
@@ -17,7 +27,8 @@ export const enum ParseStep {
   EXTENDED_LENGTH = 2,
   MASK_KEY = 3,
   PAYLOAD = 4,
-  STOPPED = 5, // after an error: everything else is ignored
+  SKIP = 5, // draining: the rest of this frame's payload (skipLength bytes) is ignored
+  STOPPED = 6, // after a framing error: everything else is ignored
 }
 
 export const enum FrameEvent {
@@ -26,7 +37,7 @@ export const enum FrameEvent {
   PING = 2, // eventPtr/eventLength: the payload (FRAME_HEADROOM before it)
   PONG = 3,
   CLOSE = 4, // eventPtr/eventLength: the raw close payload
-  ERROR = 5, // errorCode: the close code to fail the connection with
+  ERROR = 5, // errorCode: the close code to fail the connection with; the parser now drains or stops
 }
 
 /**
@@ -44,11 +55,13 @@ export class FrameParser {
   step: u32;
   maxMessageSize: u32;
   maxFragments: u32;
+  draining: bool;
   // The frame being read.
   fin: bool;
   opcode: u32;
   bytesLeft: u32; // of the extended length or of the mask key
   extendedLength: u64;
+  skipLength: u64; // draining: payload bytes still to skip (a declared length may exceed any buffer)
   mask: u32;
   payloadLength: u32;
   payloadRead: u32;
@@ -89,10 +102,26 @@ export function freeFrameParser(p: FrameParser): void {
 
 /** Called once a MESSAGE event has been handled: keeps a small buffer for the next message. */
 export function releaseMessage(p: FrameParser): void {
-  if (p.capacity > KEEP_BUFFER_BYTES) {
-    heap.free(p.buffer);
-    p.buffer = 0;
-    p.capacity = 0;
+  if (p.capacity > KEEP_BUFFER_BYTES) freeMessageBuffer(p);
+}
+
+function freeMessageBuffer(p: FrameParser): void {
+  if (p.buffer != 0) heap.free(p.buffer);
+  p.buffer = 0;
+  p.capacity = 0;
+}
+
+/**
+ * From now on only looks for the peer's close frame (see the top of this file). The message buffer is
+ * kept: a handler may call this while it still reads a message from it.
+ */
+export function drainFrames(p: FrameParser): void {
+  if (p.draining || p.step == ParseStep.STOPPED) return;
+  p.draining = true;
+  p.messageOpcode = 0;
+  if (p.step == ParseStep.PAYLOAD && p.opcode != Opcode.CLOSE) {
+    p.skipLength = <u64>(p.payloadLength - p.payloadRead);
+    p.step = ParseStep.SKIP;
   }
 }
 
@@ -118,8 +147,7 @@ export function parseFrames(p: FrameParser, ptr: usize, len: usize): usize {
       }
       case ParseStep.EXTENDED_LENGTH: {
         if (pos == len) return pos;
-        p.extendedLength = (p.extendedLength << 8) | load<u8>(ptr + pos++);
-        if (--p.bytesLeft == 0) readExtendedLength(p);
+        readLengthByte(p, load<u8>(ptr + pos++));
         break;
       }
       case ParseStep.MASK_KEY: {
@@ -139,6 +167,16 @@ export function parseFrames(p: FrameParser, ptr: usize, len: usize): usize {
         if (p.step == ParseStep.PAYLOAD && p.payloadRead == p.payloadLength) finishFrame(p);
         break;
       }
+      case ParseStep.SKIP: {
+        if (p.skipLength > 0) {
+          if (pos == len) return pos;
+          const n = <usize>min<u64>(p.skipLength, <u64>(len - pos));
+          p.skipLength -= <u64>n;
+          pos += n;
+        }
+        if (p.skipLength == 0) p.step = ParseStep.FIRST_BYTE;
+        break;
+      }
       default:
         return len; // STOPPED
     }
@@ -146,36 +184,48 @@ export function parseFrames(p: FrameParser, ptr: usize, len: usize): usize {
   return pos;
 }
 
-function fail(p: FrameParser, code: u32): void {
+/** A framing rule is broken: the frame boundaries are lost, so nothing more is parsed. */
+function stop(p: FrameParser, code: u32): void {
   p.step = ParseStep.STOPPED;
+  if (p.draining) return; // our close frame is already out: nothing to report
   p.event = FrameEvent.ERROR;
   p.errorCode = code;
+}
+
+/** A message rule is broken: reports it and drains from here (the framing is still intact). */
+function failMessage(p: FrameParser, code: u32): void {
+  p.event = FrameEvent.ERROR;
+  p.errorCode = code;
+  freeMessageBuffer(p); // nobody holds a pointer into it during parseFrames
+  drainFrames(p);
 }
 
 function readFirstByte(p: FrameParser, b: u32): void {
   const opcode = b & 0x0f;
   const fin = (b & 0x80) != 0;
-  if ((b & 0x70) != 0) return fail(p, CloseCode.PROTOCOL_ERROR); // RSV1-3 without a negotiated extension
+  if ((b & 0x70) != 0) return stop(p, CloseCode.PROTOCOL_ERROR); // RSV1-3 without a negotiated extension
   if (opcode >= Opcode.CLOSE) {
-    if (opcode > Opcode.PONG) return fail(p, CloseCode.PROTOCOL_ERROR);
-    if (!fin) return fail(p, CloseCode.PROTOCOL_ERROR); // control frames are never fragmented
-  } else if (opcode == Opcode.CONTINUATION) {
-    if (p.messageOpcode == 0) return fail(p, CloseCode.PROTOCOL_ERROR);
-    if (p.fragments >= p.maxFragments) return fail(p, CloseCode.MESSAGE_TOO_BIG);
-  } else if (opcode <= Opcode.BINARY) {
-    if (p.messageOpcode != 0) return fail(p, CloseCode.PROTOCOL_ERROR); // previous message unfinished
-  } else {
-    return fail(p, CloseCode.PROTOCOL_ERROR); // reserved data opcodes 3-7
+    if (opcode > Opcode.PONG) return stop(p, CloseCode.PROTOCOL_ERROR);
+    if (!fin) return stop(p, CloseCode.PROTOCOL_ERROR); // control frames are never fragmented
+  } else if (opcode > Opcode.BINARY) {
+    return stop(p, CloseCode.PROTOCOL_ERROR); // reserved data opcodes 3-7
   }
   p.fin = fin;
   p.opcode = opcode;
   p.step = ParseStep.SECOND_BYTE;
+  if (p.draining) return;
+  if (opcode == Opcode.CONTINUATION) {
+    if (p.messageOpcode == 0) return failMessage(p, CloseCode.PROTOCOL_ERROR);
+    if (p.fragments >= p.maxFragments) return failMessage(p, CloseCode.MESSAGE_TOO_BIG);
+  } else if (opcode <= Opcode.BINARY) {
+    if (p.messageOpcode != 0) return failMessage(p, CloseCode.PROTOCOL_ERROR); // previous message unfinished
+  }
 }
 
 function readSecondByte(p: FrameParser, b: u32): void {
-  if ((b & 0x80) == 0) return fail(p, CloseCode.PROTOCOL_ERROR); // clients must mask
+  if ((b & 0x80) == 0) return stop(p, CloseCode.PROTOCOL_ERROR); // clients must mask
   const length7 = b & 0x7f;
-  if (p.opcode >= Opcode.CLOSE && length7 > MAX_CONTROL_PAYLOAD) return fail(p, CloseCode.PROTOCOL_ERROR);
+  if (p.opcode >= Opcode.CLOSE && length7 > MAX_CONTROL_PAYLOAD) return stop(p, CloseCode.PROTOCOL_ERROR);
   if (length7 >= 126) {
     p.bytesLeft = length7 == 126 ? 2 : 8;
     p.extendedLength = 0;
@@ -185,18 +235,30 @@ function readSecondByte(p: FrameParser, b: u32): void {
   }
 }
 
-function readExtendedLength(p: FrameParser): void {
-  if ((p.extendedLength >> 63) != 0) return fail(p, CloseCode.PROTOCOL_ERROR);
+/**
+ * One byte of the 16- or 64-bit length. The bytes still to come can only make the length larger, so the
+ * top bit (in the first of 8 bytes) and the size limit are judged on the least length still possible.
+ */
+function readLengthByte(p: FrameParser, b: u32): void {
+  p.extendedLength = (p.extendedLength << 8) | b;
+  p.bytesLeft--;
+  const least = p.extendedLength << (<u64>p.bytesLeft << 3);
+  if ((least >> 63) != 0) return stop(p, CloseCode.PROTOCOL_ERROR);
   // Non-minimal encodings (a small length in 2 or 8 bytes) are accepted, as most servers do.
-  setPayloadLength(p, p.extendedLength);
+  if (!p.draining && least > roomLeft(p)) failMessage(p, CloseCode.MESSAGE_TOO_BIG); // the length still counts
+  if (p.bytesLeft == 0) setPayloadLength(p, p.extendedLength);
+}
+
+/** Payload bytes the current data frame may still carry under max_message_size. */
+function roomLeft(p: FrameParser): u64 {
+  const assembled: u32 = p.opcode == Opcode.CONTINUATION ? p.messageLength : 0;
+  return <u64>(p.maxMessageSize - assembled);
 }
 
 function setPayloadLength(p: FrameParser, length: u64): void {
-  if (p.opcode < Opcode.CLOSE) {
-    const assembled: u32 = p.opcode == Opcode.CONTINUATION ? p.messageLength : 0;
-    if (length > <u64>(p.maxMessageSize - assembled)) return fail(p, CloseCode.MESSAGE_TOO_BIG);
-  }
-  p.payloadLength = <u32>length;
+  if (!p.draining && p.opcode < Opcode.CLOSE && length > roomLeft(p)) failMessage(p, CloseCode.MESSAGE_TOO_BIG);
+  p.payloadLength = <u32>length; // only read for frames within the limits (control frames: at most 125)
+  p.skipLength = length;
   p.payloadRead = 0;
   p.mask = 0;
   p.bytesLeft = 4;
@@ -204,6 +266,10 @@ function setPayloadLength(p: FrameParser, length: u64): void {
 }
 
 function startPayload(p: FrameParser): void {
+  if (p.draining) {
+    p.step = p.opcode == Opcode.CLOSE ? ParseStep.PAYLOAD : ParseStep.SKIP;
+    return;
+  }
   if (p.opcode == Opcode.TEXT || p.opcode == Opcode.BINARY) {
     p.messageOpcode = p.opcode;
     p.messageLength = 0;
@@ -218,17 +284,18 @@ function startPayload(p: FrameParser): void {
 function readPayload(p: FrameParser, src: usize, n: usize): void {
   if (p.opcode >= Opcode.CLOSE) {
     unmaskCopy(controlPayload(p) + p.payloadRead, src, n, p.mask, p.payloadRead);
-  } else {
-    reserve(p, p.messageLength + <u32>n);
-    const dst = p.buffer + FRAME_HEADROOM + p.messageLength;
-    unmaskCopy(dst, src, n, p.mask, p.payloadRead);
-    if (p.messageOpcode == Opcode.TEXT) {
-      p.utf8 = utf8Validate(p.utf8, dst, n);
-      if (p.utf8 == UTF8_INVALID) return fail(p, CloseCode.INVALID_PAYLOAD); // fail fast, mid-frame
-    }
-    p.messageLength += <u32>n;
+    p.payloadRead += <u32>n;
+    return;
   }
+  reserve(p, p.messageLength + <u32>n);
+  const dst = p.buffer + FRAME_HEADROOM + p.messageLength;
+  unmaskCopy(dst, src, n, p.mask, p.payloadRead);
+  p.messageLength += <u32>n;
   p.payloadRead += <u32>n;
+  if (p.messageOpcode == Opcode.TEXT) {
+    p.utf8 = utf8Validate(p.utf8, dst, n);
+    if (p.utf8 == UTF8_INVALID) failMessage(p, CloseCode.INVALID_PAYLOAD); // fail fast, mid-frame
+  }
 }
 
 function finishFrame(p: FrameParser): void {
@@ -240,7 +307,7 @@ function finishFrame(p: FrameParser): void {
     return;
   }
   if (!p.fin) return;
-  if (p.messageOpcode == Opcode.TEXT && p.utf8 != UTF8_BOUNDARY) return fail(p, CloseCode.INVALID_PAYLOAD);
+  if (p.messageOpcode == Opcode.TEXT && p.utf8 != UTF8_BOUNDARY) return failMessage(p, CloseCode.INVALID_PAYLOAD);
   reserve(p, p.messageLength); // an empty message still gets its headroom
   p.event = FrameEvent.MESSAGE;
   p.eventOpcode = p.messageOpcode;

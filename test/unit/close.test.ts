@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { clientFrame, CLOSE, closeCodeOf, closePayload, parseServerFrames, TEXT } from "./frames";
-import { connect, Harness } from "./wasm_harness";
+import { BINARY, clientFrame, CLOSE, closeCodeOf, closePayload, CONTINUATION, parseServerFrames, PING, TEXT } from "./frames";
+import { CLOSED_BY_PEER, connect, Harness, SEND_BACKPRESSURE } from "./wasm_harness";
 
 function sendClose(payload: Buffer) {
   const h = new Harness();
@@ -87,5 +87,131 @@ describe("closing handshake", () => {
     const out = h.exports.cs_buffer(16);
     const n = h.exports.cs_encode_close(1011, out);
     assert.deepEqual(Buffer.from(new Uint8Array(h.exports.memory.buffer, out, n)), Buffer.from([0x88, 0x02, 0x03, 0xf3]));
+  });
+});
+
+/** Opens a connection and fails it with `violation`; returns the harness with our close frame taken. */
+function failed(violation: Buffer, endpoint?: string): Harness {
+  const h = new Harness();
+  connect(h, 1, endpoint);
+  h.data(1, violation);
+  const frames = parseServerFrames(h.takeSent(1));
+  assert.equal(frames[frames.length - 1].opcode, CLOSE);
+  assert.equal(h.ends.get(1), undefined);
+  return h;
+}
+
+/** A frame header declaring `length` payload bytes (64-bit length), masked with an all-zero key. */
+function header(opcode: number, length: bigint): Buffer {
+  const b = Buffer.alloc(14);
+  b[0] = 0x80 | opcode;
+  b[1] = 0x80 | 127;
+  b.writeBigUInt64BE(length, 2);
+  return b;
+}
+
+describe("failing the connection (RFC 6455 §7.1.7)", () => {
+  it("skips a 17 MiB message over the 16 MiB limit after its 1009 and ends once the client's close frame is in", () => {
+    const h = new Harness();
+    connect(h, 1);
+    const length = 17 * 1024 * 1024;
+    h.data(1, header(BINARY, BigInt(length)));
+    assert.deepEqual(parseServerFrames(h.takeSent(1)).map(closeCodeOf), [1009]);
+    const chunk = Buffer.alloc(64 * 1024, 0x5a);
+    for (let left = length; left > 0; left -= chunk.length) h.data(1, chunk.subarray(0, Math.min(left, chunk.length)));
+    assert.equal(h.ends.get(1), undefined, "still reading the payload");
+    const close = clientFrame(CLOSE, closePayload(1009)); // what ws answers
+    h.dataInPieces(1, close.subarray(0, close.length - 1), new Array(close.length - 1).fill(1));
+    assert.equal(h.ends.get(1), undefined, "the close frame is not whole yet");
+    h.data(1, close.subarray(close.length - 1));
+    assert.deepEqual(h.ends.get(1), [0]);
+    assert.equal(h.takeSent(1).length, 0, "nothing after our close frame");
+  });
+
+  it("ends at the client's close frame in the same read as the violation", () => {
+    const h = new Harness();
+    connect(h, 1);
+    h.data(1, Buffer.concat([clientFrame(CONTINUATION, "x"), clientFrame(TEXT, "late"), clientFrame(CLOSE, closePayload(1002))]));
+    assert.deepEqual(parseServerFrames(h.takeSent(1)).map((f) => [f.opcode, closeCodeOf(f)]), [[CLOSE, 1002]]);
+    assert.deepEqual(h.ends.get(1), [0]);
+  });
+
+  it("answers nothing after its close frame: no echo, no pong, no second close", () => {
+    const h = failed(clientFrame(CONTINUATION, "x"));
+    h.data(1, Buffer.concat([clientFrame(TEXT, "echo?"), clientFrame(PING, "pong?"), clientFrame(BINARY, "echo?")]));
+    assert.equal(h.takeSent(1).length, 0);
+    assert.equal(h.ends.get(1), undefined);
+    h.data(1, clientFrame(CLOSE, closePayload(1000)));
+    assert.equal(h.takeSent(1).length, 0);
+    assert.deepEqual(h.ends.get(1), [0]);
+  });
+
+  it("skips the rest of a text frame after a 1007 and checks no UTF-8 after it", () => {
+    const bad = clientFrame(TEXT, Buffer.concat([Buffer.from([0xff]), Buffer.alloc(5000, 0x61)]));
+    const h = failed(bad.subarray(0, 9)); // header, mask key and the bad byte
+    h.data(1, Buffer.concat([bad.subarray(9), clientFrame(TEXT, Buffer.from([0xc0, 0x80]))]));
+    assert.equal(h.ends.get(1), undefined);
+    h.data(1, clientFrame(CLOSE, closePayload(1007)));
+    assert.deepEqual(h.ends.get(1), [0]);
+    assert.equal(h.takeSent(1).length, 0);
+  });
+
+  it("ignores message rules while draining: order, max_fragments, max_message_size", () => {
+    const h = failed(clientFrame(CONTINUATION, "x"), "kind = echo\nmax_message_size = 10\nmax_fragments = 1\n");
+    h.data(1, Buffer.concat([
+      clientFrame(CONTINUATION, "no message open"),
+      clientFrame(TEXT, "a", { fin: false }),
+      clientFrame(CONTINUATION, "over max_fragments", { fin: false }),
+      clientFrame(BINARY, Buffer.alloc(70000)),
+      clientFrame(CLOSE, Buffer.from([0x03])), // a faulty close still answers ours
+    ]));
+    assert.deepEqual(h.ends.get(1), [0]);
+    assert.equal(h.takeSent(1).length, 0);
+  });
+
+  for (const [what, violation] of [
+    ["RSV bits", clientFrame(TEXT, "x", { rsv: 4 })],
+    ["a reserved opcode", clientFrame(3, "x")],
+    ["an unmasked frame", clientFrame(TEXT, "x", { masked: false })],
+    ["a fragmented ping", clientFrame(PING, "x", { fin: false })],
+    ["a ping over 125 bytes", clientFrame(PING, Buffer.alloc(126))],
+    ["a 64-bit length with its top bit", header(BINARY, 1n << 63n)],
+  ] as const) {
+    it(`reads on until EOF after ${what}: the frame boundaries are lost, so a close frame is not looked for`, () => {
+      const h = failed(violation);
+      h.data(1, clientFrame(CLOSE, closePayload(1002)));
+      assert.equal(h.ends.get(1), undefined);
+      assert.equal(h.takeSent(1).length, 0);
+      h.closed(1, CLOSED_BY_PEER); // EOF
+      assert.equal(h.logs.filter((l) => l.level === 0).length, 0);
+    });
+  }
+
+  it("stops looking for the close frame when a later frame breaks a framing rule", () => {
+    const h = failed(clientFrame(CONTINUATION, "x"));
+    h.data(1, Buffer.concat([clientFrame(TEXT, "x", { masked: false }), clientFrame(CLOSE, closePayload(1002))]));
+    assert.equal(h.ends.get(1), undefined);
+    assert.equal(h.takeSent(1).length, 0);
+  });
+
+  it("aborts when the close timer fires before the client's close frame", () => {
+    const h = failed(header(BINARY, 17n * 1024n * 1024n));
+    h.data(1, Buffer.alloc(1000));
+    assert.equal(h.timers.get(1), 5000);
+    h.timer(1);
+    assert.deepEqual(h.ends.get(1), [1]);
+  });
+
+  it("resumes reading when it fails while paused for backpressure, so the client's bytes drain", () => {
+    const h = new Harness();
+    connect(h, 1);
+    h.sendStatus = SEND_BACKPRESSURE;
+    h.data(1, clientFrame(TEXT, "a"));
+    assert.equal(h.paused.get(1), true);
+    h.data(1, clientFrame(CONTINUATION, "x"));
+    assert.equal(h.paused.get(1), false);
+    assert.deepEqual(parseServerFrames(h.takeSent(1)).map((f) => f.opcode), [TEXT, CLOSE]);
+    h.data(1, clientFrame(CLOSE, closePayload(1002)));
+    assert.deepEqual(h.ends.get(1), [0]);
   });
 });

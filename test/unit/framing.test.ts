@@ -24,12 +24,22 @@ const byteByByte = (h: Harness, id: number, b: Buffer) => h.dataInPieces(id, b, 
 const randomSplits = (seed: number, maxPiece: number) => (h: Harness, id: number, b: Buffer) =>
   h.dataInPieces(id, b, randomPieces(b.length, rng(seed), maxPiece));
 
-/** Asserts that the connection was failed with `code`: a close frame, then a graceful end. */
+/**
+ * Asserts that the connection was failed with `code`: our close frame is the last thing sent, and the module
+ * waits for the client's close frame (RFC 6455 §7.1.7) with the close timer armed, without ending yet.
+ */
 export function assertFailedWith(h: Harness, id: number, code: number, frames = parseServerFrames(h.takeSent(id))): void {
   const last = frames[frames.length - 1];
   assert.ok(last, "expected a close frame");
   assert.equal(last.opcode, CLOSE);
   assert.equal(closeCodeOf(last), code);
+  assert.equal(h.ends.get(id), undefined, "no host_end before the client's close frame");
+  assert.equal(h.timers.get(id), 5000);
+}
+
+/** Asserts that the client's close was answered with `code` and the connection ended gracefully. */
+function assertAnsweredClose(h: Harness, id: number, code: number, frames: ServerFrame[]): void {
+  assert.deepEqual(frames.map((f) => [f.opcode, closeCodeOf(f)]), [[CLOSE, code]]);
   assert.deepEqual(h.ends.get(id), [0]);
 }
 
@@ -117,7 +127,7 @@ describe("frame parser", () => {
     it("answers a close that arrives between fragments", () => {
       const bytes = Buffer.concat([clientFrame(TEXT, "a", { fin: false }), clientFrame(CLOSE, Buffer.from([0x03, 0xe8]))]);
       const { h, frames } = exchange(bytes, byteByByte);
-      assertFailedWith(h, 1, 1000, frames);
+      assertAnsweredClose(h, 1, 1000, frames);
     });
 
     it("closes with 1009 when the assembled message would exceed max_message_size", () => {
@@ -133,6 +143,23 @@ describe("frame parser", () => {
       connect(h, 1);
       const header = clientFrame(BINARY, Buffer.alloc(0), { lengthBytes: 8, declaredLength: 16n * 1024n * 1024n + 1n });
       h.data(1, header.subarray(0, 10)); // opcode + 64-bit length, no mask key yet
+      assertFailedWith(h, 1, 1009);
+    });
+
+    it("closes with 1009 at the first length byte that reveals it, before the length field is whole", () => {
+      const h = new Harness();
+      connect(h, 1);
+      const header = clientFrame(BINARY, Buffer.alloc(0), { lengthBytes: 8, declaredLength: 17n * 1024n * 1024n }); // 00000000 01100000
+      h.dataInPieces(1, header.subarray(0, 7), [1, 1, 1, 1, 1, 1, 1]); // up to the length byte 0x01: still 16 MiB at least
+      assert.equal(h.takeSent(1).length, 0);
+      h.data(1, header.subarray(7, 8)); // 0x10: at least 17 MiB
+      assertFailedWith(h, 1, 1009);
+    });
+
+    it("closes with 1009 at the first byte of a 16-bit length that is already too big", () => {
+      const h = new Harness();
+      connect(h, 1, "kind = echo\nmax_message_size = 100\n");
+      h.data(1, clientFrame(BINARY, Buffer.alloc(256)).subarray(0, 3)); // 82 fe 01: 256 at least
       assertFailedWith(h, 1, 1009);
     });
 
@@ -154,7 +181,7 @@ describe("frame parser", () => {
       ["closes with 1002 when a continuation starts no message", clientFrame(CONTINUATION, "x"), 1002],
       [
         "closes with 1002 when the 64-bit length has its top bit set",
-        clientFrame(BINARY, Buffer.alloc(0), { lengthBytes: 8, declaredLength: 1n << 63n }),
+        clientFrame(BINARY, Buffer.alloc(0), { lengthBytes: 8, declaredLength: 1n << 63n }).subarray(0, 3), // judged at its first byte
         1002,
       ],
       [
@@ -183,7 +210,7 @@ describe("frame parser", () => {
       h.data(1, clientFrame(TEXT, "after"));
       h.data(1, clientFrame(PING, "after"));
       assert.equal(h.takeSent(1).length, 0);
-      assert.deepEqual(h.ends.get(1), [0]);
+      assert.equal(h.ends.get(1), undefined);
     });
 
     it("aborts the connection when the close timer fires after failing it", () => {
@@ -191,7 +218,7 @@ describe("frame parser", () => {
       connect(h, 1);
       h.data(1, clientFrame(TEXT, "x", { masked: false }));
       h.timer(1);
-      assert.deepEqual(h.ends.get(1), [0, 1]);
+      assert.deepEqual(h.ends.get(1), [1]);
     });
   });
 });

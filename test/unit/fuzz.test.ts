@@ -2,7 +2,8 @@
 // client streams (valid and invalid frames, fragments, interleaved controls, length boundaries, non-minimal
 // length encodings, valid and broken UTF-8), fed to build/chatsocket.wasm in random splits, one byte at a
 // time included, on several connections of one instance at once. After every cs_data call the bytes sent
-// and the host_end calls must be exactly what the model says for the bytes fed so far.
+// and the host_end calls must be exactly what the model says for the bytes fed so far. At the end, a
+// connection waiting for the client's close frame gets its close timer (host_end(id, 1)) or EOF.
 //
 // The fuzz runs in a worker thread so that a call that never returns is caught: the main thread watches a
 // progress counter and terminates the worker when it stops moving for STALL_LIMIT_MS (a hang detector with
@@ -337,6 +338,8 @@ interface FuzzReport {
   /** Frames the model (and so the module) sent, close frames included. */
   framesSent: number;
   decisions: Record<string, number>;
+  /** How connections ended (see endingOf). */
+  endings: Record<string, number>;
   /** memory.buffer.byteLength after each pass over the same seeds. */
   memoryAfterPass: number[];
 }
@@ -371,7 +374,7 @@ function describeConnection(seed: number, index: number, plan: ConnectionPlan): 
     `case seed ${seed}, connection ${index}: replay with FUZZ_SEED=${seed} FUZZ_CASES=1`,
     `endpoint: ${JSON.stringify(plan.endpoint)}; split: ${plan.split} (${plan.pieces.length} calls for ${plan.stream.length} bytes)`,
     `client: ${plan.notes.join(", ")}`,
-    `model: ${m.closedAt < 0 ? "still open at the end" : `close ${m.closeCode} (${m.decision}) at byte ${m.closedAt}`}, ${m.outputs.length} frames sent`,
+    `model: ${m.closedAt < 0 ? "still open at the end" : `close ${m.closeCode} (${m.decision}) at byte ${m.closedAt}`}, ${m.outputs.length} frames sent, ${m.endedAt < 0 ? "never ends" : `ends at byte ${m.endedAt}`}`,
   ].join("\n  ");
 }
 
@@ -391,7 +394,7 @@ function runCase(h: Harness, seed: number, firstId: number, report: FuzzReport, 
     const expected = Buffer.concat(expectedParts);
     const actual = h.takeSent(ids[i]);
     const ends = h.ends.get(ids[i]) ?? [];
-    const shouldEnd = plan.model.closedAt >= 0 && plan.model.closedAt < to;
+    const shouldEnd = plan.model.endedAt >= 0 && plan.model.endedAt < to;
     const endsRight = shouldEnd ? ends.length === 1 && ends[0] === 0 : ends.length === 0;
     if (actual.equals(expected) && endsRight) return;
     throw new CaseFailure(
@@ -422,18 +425,53 @@ function runCase(h: Harness, seed: number, firstId: number, report: FuzzReport, 
   }
   connections.forEach((plan, i) => {
     check(i, fed[i], at[i], Number.MAX_SAFE_INTEGER); // an empty stream still gets its check
-    const key = plan.model.decision ?? "still open";
+    const m = plan.model;
+    const key = m.decision ?? "still open";
     report.decisions[key] = (report.decisions[key] ?? 0) + 1;
-    report.framesSent += plan.model.outputs.length;
-    h.closed(ids[i], plan.model.closedAt >= 0 ? CLOSED_BY_MODULE : dice.pick([CLOSED_BY_PEER, CLOSED_BY_ERROR]));
+    const ending = endingOf(m);
+    report.endings[ending] = (report.endings[ending] ?? 0) + 1;
+    report.framesSent += m.outputs.length;
+    finish(h, ids[i], m, dice, () => describeConnection(seed, i, plan));
   });
   report.connections += connections.length;
   return connections.length;
 }
 
+/** How the model's connection ends, for the report. */
+function endingOf(m: ServerDecisions): string {
+  if (m.closedAt < 0) return "still open";
+  if (m.endedAt === m.closedAt) return "the client closed first";
+  return m.endedAt > m.closedAt ? "the client answered our close" : "our close unanswered";
+}
+
+/**
+ * After the last byte: the close timer fires (sometimes), then cs_closed. Only a connection whose close
+ * frame is out and unanswered is aborted by its timer; an open one ignores it.
+ */
+function finish(h: Harness, id: number, m: ServerDecisions, dice: Dice, describe: () => string): void {
+  const ends = () => JSON.stringify(h.ends.get(id) ?? []);
+  const expectedEnds = m.endedAt >= 0 ? "[0]" : "[]";
+  if (m.closedAt >= 0 && h.timers.get(id) !== 5000) throw new CaseFailure(`${describe()}
+  close timer not armed after our close`);
+  if (dice.chance(0.5)) {
+    h.timer(id);
+    const expected = m.closedAt < 0 ? "[]" : m.endedAt < 0 ? "[1]" : "[0,1]";
+    if (ends() !== expected || h.takeSent(id).length > 0) {
+      throw new CaseFailure(`${describe()}
+  cs_timer: host_end ${ends()}, expected ${expected}, and nothing sent`);
+    }
+  } else if (ends() !== expectedEnds) {
+    throw new CaseFailure(`${describe()}
+  at the end: host_end ${ends()}, expected ${expectedEnds}`);
+  }
+  h.closed(id, (h.ends.get(id) ?? []).length > 0 ? CLOSED_BY_MODULE : dice.pick([CLOSED_BY_PEER, CLOSED_BY_ERROR]));
+}
+
 /** Runs every case `passes` times on one instance (the same seeds each pass), stopping at the first failure. */
 function runFuzz(options: FuzzOptions, progress: Int32Array): FuzzReport {
-  const report: FuzzReport = { trapped: false, cases: 0, connections: 0, calls: 0, bytes: 0, framesSent: 0, decisions: {}, memoryAfterPass: [] };
+  const report: FuzzReport = {
+    trapped: false, cases: 0, connections: 0, calls: 0, bytes: 0, framesSent: 0, decisions: {}, endings: {}, memoryAfterPass: [],
+  };
   const h = new Harness();
   let nextId = 1;
   try {
@@ -495,6 +533,8 @@ const ALL_DECISIONS: (Decision | "still open")[] = [
   "close-empty", "close-one-byte", "close-invalid-code", "close-invalid-reason", "close-echoed", "still open",
 ];
 
+const ALL_ENDINGS = ["still open", "the client closed first", "the client answered our close", "our close unanswered"];
+
 const LIMITS: EndpointLimits = { maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE, maxFragments: DEFAULT_MAX_FRAGMENTS };
 const hexBytes = (s: string) => Buffer.from(s.replace(/\s/g, ""), "hex");
 
@@ -537,8 +577,11 @@ if (!isMainThread && workerData?.fuzz) {
       ["a new message inside a fragmented one", "02 80 00000000 81", LIMITS, "data-inside-message", 1002, 6],
       ["an unmasked frame", "81 00", LIMITS, "unmasked", 1002, 1],
       ["a ping with a 16-bit length", "89 fe 0001", LIMITS, "control-too-long", 1002, 1],
-      ["a 64-bit length with its top bit, judged at its last byte", "82 ff 8000000000000000", LIMITS, "length-top-bit", 1002, 9],
+      ["a 64-bit length with its top bit, judged at its first byte", "82 ff 8000000000000000", LIMITS, "length-top-bit", 1002, 2],
       ["a length over max_message_size, judged at the length field", "82 fe 0065", { ...LIMITS, maxMessageSize: 100 }, "message-too-big", 1009, 3],
+      ["a 16-bit length whose first byte already exceeds max_message_size", "82 fe 0100", { ...LIMITS, maxMessageSize: 100 }, "message-too-big", 1009, 2],
+      ["a 17 MiB length over 16 MiB, at the first byte that reveals it", "82 ff 0000000001100000", LIMITS, "message-too-big", 1009, 7],
+      ["a 7-bit length over max_message_size, at the second byte", "81 8b", { ...LIMITS, maxMessageSize: 10 }, "message-too-big", 1009, 1],
       ["a surrogate in text, at its second byte", "81 83 00000000 eda080", LIMITS, "invalid-utf8-text", 1007, 7],
       ["text that ends inside a character", "81 82 00000000 e282", LIMITS, "invalid-utf8-text", 1007, 7],
       ["an empty close", "88 80 00000000", LIMITS, "close-empty", 1000, 5],
@@ -554,6 +597,32 @@ if (!isMainThread && workerData?.fuzz) {
         assert.deepEqual(m.outputs[m.outputs.length - 1], { at, bytes: Buffer.from([0x88, 2, code >> 8, code & 0xff]) });
       });
     }
+
+    const closeOf = (code: number) => `88 82 00000000 ${code.toString(16).padStart(4, "0")}`;
+    const endings: [string, string, EndpointLimits, number][] = [
+      ["when the client closed first, at its close frame", closeOf(1000), LIMITS, 7],
+      ["after a 1002 for message order, at the client's close frame", `80 80 00000000 ${closeOf(1002)}`, LIMITS, 13],
+      ["after a 1009, skipping the declared payload, at the client's close frame",
+        `82 fe 0004 00000000 61626364 89 80 00000000 ${closeOf(1009)}`, { ...LIMITS, maxMessageSize: 3 }, 25],
+      ["after a 1007, skipping the rest of the frame, at the client's close frame",
+        `81 83 00000000 ff 88 80 ${closeOf(1007)}`, LIMITS, 16],
+      ["after a 1009, whatever the client's close frame carries", `82 81 00000000 00 88 81 00000000 03`, { ...LIMITS, maxMessageSize: 0 }, 13],
+      ["never after a framing error, though a close frame follows", `c1 80 00000000 ${closeOf(1002)}`, LIMITS, -1],
+      ["never when a frame after ours breaks a framing rule", `80 80 00000000 81 00 ${closeOf(1002)}`, LIMITS, -1],
+      ["never when the declared payload has not all come", `82 fe 0010 00000000 ${closeOf(1009)}`, { ...LIMITS, maxMessageSize: 3 }, -1],
+    ];
+    for (const [what, stream, limits, endedAt] of endings) {
+      it(`ends ${what}${endedAt < 0 ? "" : ` (byte ${endedAt})`}`, () => {
+        const m = serverDecisions(hexBytes(stream), limits);
+        assert.equal(m.endedAt, endedAt);
+        assert.equal(m.outputs.length, 1, "only our close frame");
+      });
+    }
+
+    it("sends nothing for what arrives after its close frame: no echo, no pong, no second close", () => {
+      const m = serverDecisions(hexBytes(`c1 80 00000000 81 80 00000000 89 80 00000000 ${closeOf(1000)}`), LIMITS);
+      assert.deepEqual(m.outputs, [{ at: 0, bytes: hexBytes("88 02 03ea") }]);
+    });
 
     it("agrees with a fatal TextDecoder on which byte strings are UTF-8", () => {
       const dice = new Dice(rng(7));
@@ -594,6 +663,7 @@ if (!isMainThread && workerData?.fuzz) {
     it("sends what the model sends and ends where it ends, after every call, for every split", (t) => {
       t.diagnostic(`seeds ${FIRST_SEED}..${FIRST_SEED + CASES - 1}, ${PASSES} passes: ${report.cases} cases, ${report.connections} connections, ${report.calls} cs_data calls, ${report.bytes} bytes in, ${report.framesSent} frames out`);
       t.diagnostic(`decisions: ${JSON.stringify(report.decisions)}`);
+      t.diagnostic(`endings: ${JSON.stringify(report.endings)}`);
       t.diagnostic(`memory after each pass: ${report.memoryAfterPass.join(", ")} bytes`);
       assert.equal(report.failure, undefined, report.failure);
     });
@@ -605,6 +675,11 @@ if (!isMainThread && workerData?.fuzz) {
     it("reaches every decision of the model", () => {
       if (report.failure !== undefined || CASES < 200) return; // a replay of a few cases covers less
       assert.deepEqual(ALL_DECISIONS.filter((d) => !report.decisions[d]), []);
+    });
+
+    it("reaches every way a connection ends, the client's close after ours included", () => {
+      if (report.failure !== undefined || CASES < 200) return;
+      assert.deepEqual(ALL_ENDINGS.filter((e) => !report.endings[e]), []);
     });
 
     it("stops growing memory once thousands of connections have come and gone (heap reuse)", () => {

@@ -1,17 +1,27 @@
 // A reference model of what an RFC 6455 server endpoint of kind `echo` decides, given everything the client
-// sent: the frames it sends back, and the byte at which it sends its close frame and stops reading.
+// sent: the frames it sends back, the byte at which it sends its close frame, and the byte at which it ends
+// the connection (host_end(id, 0)).
 // Written from RFC 6455 §5 (framing), §7 (closing), §8 (UTF-8 errors) and RFC 3629 §4 (UTF-8), not from
 // src/. It reads the whole stream at once, frame by frame, so it shares no structure with the incremental
 // parser it is compared against. Where the RFC leaves a choice, it takes the core's:
 // * non-minimal length encodings are accepted for data frames; a control frame must use the 7-bit length
 //   (a 126/127 length code is a payload over 125 as far as the 7-bit field can tell) → 1002;
-// * the 64-bit length's top bit and the size limit are judged once the whole length field is in;
+// * the 64-bit length's top bit and the size limit are judged at the first length byte that reveals them:
+//   when the least length the field can still hold, whatever bytes follow, breaks the rule (so the top
+//   bit at the first of the 8 bytes);
 // * a rule revealed by the first byte wins over one revealed later; within the first byte RSV bits come
 //   first, then the opcode, then fragmentation; within the second byte the mask bit comes first;
 // * text is checked fail-fast: at the first byte after which no valid UTF-8 can follow, across fragments;
 // * a close reason is checked once the close frame is complete;
 // * an empty close is answered with 1000, a valid close with the same code (no reason);
-// * a close frame, valid or not, is the last thing sent and the last byte read.
+// * a close frame, valid or not, is the last thing sent;
+// * the client's close frame, valid or not, ends the connection at its last byte;
+// * after a close of ours the server keeps reading (§7.1.7 fails the connection, but closing TCP on unread
+//   bytes would reset it and lose our close frame): it checks only the framing rules (RSV bits, a known
+//   opcode, FIN on control frames, the mask bit, a 7-bit length on control frames, the 64-bit length's top
+//   bit), skips every payload unread, and ends at the last byte of the client's close frame (§7.1.1: the
+//   server closes TCP first). If our close was for a framing rule, or a later frame breaks one, frame
+//   boundaries are lost: it reads on until EOF and never ends on its own (its close timer does).
 
 export const CONTINUATION = 0x0;
 export const TEXT = 0x1;
@@ -52,8 +62,13 @@ export interface ServerOutput {
 
 export interface ServerDecisions {
   outputs: ServerOutput[];
-  /** Index of the byte that made the server close (its close frame is the last output), or -1: still open. */
+  /** Index of the byte that made the server send its close frame (the last output), or -1: still open. */
   closedAt: number;
+  /**
+   * Index of the byte after which the server ends the connection gracefully, or -1. Equal to closedAt when
+   * the client closed first; the last byte of the client's close frame when the server closed first.
+   */
+  endedAt: number;
   closeCode?: number;
   decision?: Decision;
 }
@@ -137,7 +152,7 @@ interface OpenMessage {
 class Stopped extends Error {}
 
 class EchoEndpointModel {
-  readonly result: ServerDecisions = { outputs: [], closedAt: -1 };
+  readonly result: ServerDecisions = { outputs: [], closedAt: -1, endedAt: -1 };
   private message: OpenMessage | undefined;
 
   constructor(
@@ -158,12 +173,43 @@ class EchoEndpointModel {
     this.result.outputs.push({ at, bytes });
   }
 
-  private close(at: number, code: number, decision: Decision): never {
+  /**
+   * Sends our close frame for the byte at `at` and stops the model. `then` says what ends the connection:
+   * "ended" (the client had closed), "framing lost" (nothing ends it), or the start of the frame from which
+   * to look for the client's close frame.
+   */
+  private close(at: number, code: number, decision: Decision, then: "ended" | "framing lost" | number): never {
     this.send(at, closeFrame(code));
     this.result.closedAt = at;
     this.result.closeCode = code;
     this.result.decision = decision;
+    this.result.endedAt = then === "ended" ? at : then === "framing lost" ? -1 : this.clientCloseAfter(then);
     throw new Stopped();
+  }
+
+  /** Walks frames from `start` checking only the framing rules; the last byte of the first close frame, or -1. */
+  private clientCloseAfter(start: number): number {
+    const s = this.stream;
+    for (let at = start; at + 1 < s.length; ) {
+      const opcode = s[at] & 0x0f;
+      const control = opcode >= CLOSE;
+      if ((s[at] & 0x70) !== 0 || ![CONTINUATION, TEXT, BINARY, CLOSE, PING, PONG].includes(opcode)) return -1;
+      if (control && (s[at] & 0x80) === 0) return -1;
+      const length7 = s[at + 1] & 0x7f;
+      if ((s[at + 1] & 0x80) === 0 || (control && length7 > 125)) return -1;
+      const lengthBytes = length7 === 126 ? 2 : length7 === 127 ? 8 : 0;
+      let length = BigInt(length7);
+      if (lengthBytes > 0) {
+        if (at + 2 + lengthBytes > s.length) return -1;
+        length = BigInt(`0x${s.subarray(at + 2, at + 2 + lengthBytes).toString("hex")}`);
+        if (length >= 1n << 63n) return -1;
+      }
+      const end = BigInt(at + 2 + lengthBytes + 4) + length; // header, mask key, payload
+      if (end > BigInt(s.length)) return -1;
+      if (opcode === CLOSE) return Number(end) - 1;
+      at = Number(end);
+    }
+    return -1;
   }
 
   /** The byte at `at`; stops the model quietly when the client has sent no more. */
@@ -178,31 +224,35 @@ class EchoEndpointModel {
     const fin = (b0 & 0x80) !== 0;
     const opcode = b0 & 0x0f;
     const control = opcode >= CLOSE;
-    if ((b0 & 0x70) !== 0) this.close(start, 1002, "rsv-without-extension");
-    if (![CONTINUATION, TEXT, BINARY, CLOSE, PING, PONG].includes(opcode)) this.close(start, 1002, "reserved-opcode");
-    if (control && !fin) this.close(start, 1002, "fragmented-control");
+    const framingLost = "framing lost";
+    if ((b0 & 0x70) !== 0) this.close(start, 1002, "rsv-without-extension", framingLost);
+    if (![CONTINUATION, TEXT, BINARY, CLOSE, PING, PONG].includes(opcode)) this.close(start, 1002, "reserved-opcode", framingLost);
+    if (control && !fin) this.close(start, 1002, "fragmented-control", framingLost);
     if (opcode === CONTINUATION) {
-      if (this.message === undefined) this.close(start, 1002, "continuation-without-message");
-      if (this.message.fragments >= this.limits.maxFragments) this.close(start, 1009, "too-many-fragments");
+      if (this.message === undefined) this.close(start, 1002, "continuation-without-message", start);
+      if (this.message.fragments >= this.limits.maxFragments) this.close(start, 1009, "too-many-fragments", start);
     }
-    if ((opcode === TEXT || opcode === BINARY) && this.message !== undefined) this.close(start, 1002, "data-inside-message");
+    if ((opcode === TEXT || opcode === BINARY) && this.message !== undefined) this.close(start, 1002, "data-inside-message", start);
 
     const b1 = this.byte(start + 1);
-    if ((b1 & 0x80) === 0) this.close(start + 1, 1002, "unmasked");
+    if ((b1 & 0x80) === 0) this.close(start + 1, 1002, "unmasked", framingLost);
     const length7 = b1 & 0x7f;
-    if (control && length7 > 125) this.close(start + 1, 1002, "control-too-long");
+    if (control && length7 > 125) this.close(start + 1, 1002, "control-too-long", framingLost);
     const lengthBytes = length7 === 126 ? 2 : length7 === 127 ? 8 : 0;
-    const lengthEnd = start + 1 + lengthBytes; // the last byte of the length field
+    const room = BigInt(this.limits.maxMessageSize - (opcode === CONTINUATION ? this.message!.length : 0));
     let length = BigInt(length7);
+    if (lengthBytes === 0 && !control && length > room) this.close(start + 1, 1009, "message-too-big", start);
     if (lengthBytes > 0) {
       length = 0n;
-      for (let i = start + 2; i <= lengthEnd; i++) length = (length << 8n) | BigInt(this.byte(i));
+      for (let i = 0; i < lengthBytes; i++) {
+        const at = start + 2 + i;
+        length = (length << 8n) | BigInt(this.byte(at));
+        const least = length << BigInt(8 * (lengthBytes - 1 - i)); // whatever the bytes still to come
+        if (least >= 1n << 63n) this.close(at, 1002, "length-top-bit", framingLost);
+        if (least > room) this.close(at, 1009, "message-too-big", start); // control frames never get here
+      }
     }
-    if (length >= 1n << 63n) this.close(lengthEnd, 1002, "length-top-bit");
-    if (!control) {
-      const assembled = opcode === CONTINUATION ? this.message!.length : 0;
-      if (BigInt(assembled) + length > BigInt(this.limits.maxMessageSize)) this.close(lengthEnd, 1009, "message-too-big");
-    }
+    const lengthEnd = start + 1 + lengthBytes; // the last byte of the length field
 
     const maskAt = lengthEnd + 1;
     this.byte(maskAt + 3);
@@ -226,14 +276,14 @@ class EchoEndpointModel {
     message.fragments++;
     if (message.opcode === TEXT) {
       for (let i = 0; i < payload.length; i++) {
-        if (!message.text.push(payload[i])) this.close(payloadAt + i, 1007, "invalid-utf8-text");
+        if (!message.text.push(payload[i])) this.close(payloadAt + i, 1007, "invalid-utf8-text", start);
       }
     }
     this.byte(last);
     message.parts.push(payload);
     message.length += payload.length;
     if (fin) {
-      if (message.opcode === TEXT && !message.text.atCharacterBoundary) this.close(last, 1007, "invalid-utf8-text");
+      if (message.opcode === TEXT && !message.text.atCharacterBoundary) this.close(last, 1007, "invalid-utf8-text", start);
       this.send(last, serverFrame(message.opcode, Buffer.concat(message.parts)));
       this.message = undefined;
     }
@@ -242,12 +292,12 @@ class EchoEndpointModel {
 
   /** §5.5.1 and §7.1.5: the close payload is empty or a code and a UTF-8 reason. */
   private closeReceived(at: number, payload: Buffer): never {
-    if (payload.length === 0) this.close(at, 1000, "close-empty");
-    if (payload.length === 1) this.close(at, 1002, "close-one-byte");
+    if (payload.length === 0) this.close(at, 1000, "close-empty", "ended");
+    if (payload.length === 1) this.close(at, 1002, "close-one-byte", "ended");
     const code = payload.readUInt16BE(0);
-    if (!isValidCloseCode(code)) this.close(at, 1002, "close-invalid-code");
-    if (!isUtf8(payload.subarray(2))) this.close(at, 1007, "close-invalid-reason");
-    this.close(at, code, "close-echoed");
+    if (!isValidCloseCode(code)) this.close(at, 1002, "close-invalid-code", "ended");
+    if (!isUtf8(payload.subarray(2))) this.close(at, 1007, "close-invalid-reason", "ended");
+    this.close(at, code, "close-echoed", "ended");
   }
 }
 

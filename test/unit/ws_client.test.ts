@@ -5,20 +5,27 @@ import { describe, it } from "node:test";
 import WebSocket from "ws";
 import { CLOSED_BY_MODULE, CLOSED_BY_PEER, Harness } from "./wasm_harness";
 
-/** Serves `endpoint` on a random port: HTTP head to cs_open, then bytes both ways. */
+/**
+ * Serves `endpoint` on a random port: HTTP head to cs_open, then bytes both ways. Like IIS, after
+ * host_end(id, 0) nothing more is read and the socket is closed as soon as the queued bytes are written,
+ * whether or not the client's bytes were all read (closing on unread bytes resets the connection).
+ */
 function serve(h: Harness, endpoint: string): Promise<net.Server> {
   let nextId = 1;
   const server = net.createServer((socket) => {
     const id = nextId++;
     let head = Buffer.alloc(0);
     let open = false;
+    let ending = false;
     const flush = () => {
       const out = h.takeSent(id);
       if (out.length > 0) socket.write(out);
       const ends = h.ends.get(id);
-      if (ends && ends.length > 0) {
+      if (ends && ends.length > 0 && !ending) {
+        ending = true;
+        socket.pause(); // no read is issued after host_end
         if (ends[ends.length - 1] === 1) socket.destroy();
-        else socket.end();
+        else socket.end(() => socket.destroy());
       }
     };
     socket.on("data", (chunk) => {
@@ -75,6 +82,28 @@ describe("with the ws client", () => {
     assert.equal(received[2][1].length, 200000);
     assert.equal(pong, "p");
     assert.deepEqual([code, reason], [4000, ""]);
+  });
+
+  it("reports 1009 to a client sending 17 MiB to a 16 MiB endpoint, ending after its close frame, all bytes read", async () => {
+    const h = new Harness();
+    let bytesIn = 0;
+    const feed = h.data.bind(h);
+    h.data = (id, bytes) => {
+      bytesIn += bytes.length;
+      feed(id, bytes);
+    };
+    const server = await serve(h, "kind = echo");
+    const port = (server.address() as net.AddressInfo).port;
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/lobby.chatsocket`);
+    ws.on("error", () => {}); // a reset shows as code 1006 below
+    const closed = new Promise<number>((resolve) => ws.on("close", (code) => resolve(code)));
+    await new Promise((resolve) => ws.on("open", resolve));
+    ws.send(Buffer.alloc(17 * 1024 * 1024, 0x61));
+    const code = await closed;
+    server.close();
+    assert.equal(code, 1009);
+    assert.deepEqual(h.ends.get(1), [0], "ended gracefully, by the client's close frame");
+    assert.ok(bytesIn > 17 * 1024 * 1024, `read ${bytesIn} bytes: the message and the close frame after it`);
   });
 
   it("is refused with 426 when the client speaks another version", async () => {
