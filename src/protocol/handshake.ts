@@ -146,7 +146,10 @@ export function checkHandshake(ptr: usize, len: usize, supportedProtocols: strin
   if (!hasToken(head.upgrade, "websocket")) return refuse(400, "The Upgrade header must contain websocket.");
   if (!hasToken(head.connection, "upgrade")) return refuse(400, "The Connection header must contain Upgrade.");
   const version = head.wsVersion;
-  if (version == null || version != "13") return refuse(426, "Sec-WebSocket-Version must be 13.");
+  // Missing or repeated is a malformed request (400); another single version is one we do not speak (426).
+  if (version == null) return refuse(400, "Sec-WebSocket-Version is missing.");
+  if (version.includes(",")) return refuse(400, "Sec-WebSocket-Version appears more than once.");
+  if (version != "13") return refuse(426, "Sec-WebSocket-Version must be 13.");
   const key = head.wsKey;
   if (key == null) return refuse(400, "Sec-WebSocket-Key is missing.");
   if (!isValidKey(key)) return refuse(400, "Sec-WebSocket-Key must be one base64 value of 16 bytes.");

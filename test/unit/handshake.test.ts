@@ -71,8 +71,16 @@ describe("handshake", () => {
     assert.match(r.body, /13/);
   });
 
-  it("refuses a missing Sec-WebSocket-Version with 426", () => {
-    assert.equal(open({ "Sec-WebSocket-Version": null }).status, 426);
+  it("refuses a missing Sec-WebSocket-Version with 400", () => {
+    const r = open({ "Sec-WebSocket-Version": null });
+    assert.equal(r.status, 400);
+    assert.match(r.body, /Sec-WebSocket-Version is missing/);
+  });
+
+  it("refuses a repeated Sec-WebSocket-Version (joined as IIS joins it) with 400", () => {
+    const r = open({ "Sec-WebSocket-Version": "13, 13" });
+    assert.equal(r.status, 400);
+    assert.match(r.body, /more than once/);
   });
 
   it("refuses a missing Sec-WebSocket-Key with 400", () => {
