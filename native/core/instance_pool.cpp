@@ -38,13 +38,17 @@ size_t InstanceSlot::memory_bytes() {
   return instance_ ? instance_->memory_bytes() : 0;
 }
 
-bool InstanceSlot::ensure_instance_locked() {
+bool InstanceSlot::ensure_instance_locked(bool* rate_limited) {
+  if (rate_limited) *rate_limited = false;
   if (instance_) return true;
   auto now = std::chrono::steady_clock::now();
   while (!recent_rebuilds_.empty() && now - recent_rebuilds_.front() > std::chrono::minutes(1)) {
     recent_rebuilds_.pop_front();
   }
-  if (recent_rebuilds_.size() >= pool_.options_.max_rebuilds_per_minute) return false;
+  if (recent_rebuilds_.size() >= pool_.options_.max_rebuilds_per_minute) {
+    if (rate_limited) *rate_limited = true;
+    return false;
+  }
   recent_rebuilds_.push_back(now);
   std::string error;
   instance_ = WasmInstance::create(*this, pool_.options_.init_flags, error);
@@ -95,8 +99,13 @@ OpenResult InstanceSlot::open(const std::string& head, const std::string& endpoi
   std::vector<std::shared_ptr<Connection>> wakes;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!ensure_instance_locked()) {
-      set_refusal(result, 503, "The WebSocket handler is restarting too often; try again later.\n");
+    bool rate_limited = false;
+    if (!ensure_instance_locked(&rate_limited)) {
+      if (rate_limited) {
+        set_refusal(result, 503, "The WebSocket handler is restarting too often; try again later.\n");
+      } else {
+        set_refusal(result, 500, "The WebSocket handler could not start; the server log says why.\n");
+      }
       return result;
     }
     uint32_t id = pool_.next_id();

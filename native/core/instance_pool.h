@@ -66,7 +66,9 @@ class InstanceSlot final : private ImportHandler {
   void pause(uint32_t id, bool paused) override;
   void timer(uint32_t id, uint32_t milliseconds) override;
 
-  bool ensure_instance_locked();
+  // Builds the instance if there is none. Fails when rebuilds are over their rate (rate_limited set) or
+  // the instance cannot start (logged).
+  bool ensure_instance_locked(bool* rate_limited = nullptr);
   void after_trap_locked(const char* where);
   Connection* find_locked(uint32_t id);
   void deliver_wakes(std::vector<std::shared_ptr<Connection>>& wakes);

@@ -198,3 +198,26 @@ TEST_CASE("many connections echo correctly from several threads at once") {
   CHECK(failures == 0);
   CHECK(pool.stats().connections == 0);
 }
+
+TEST_CASE("past the rebuild rate an instance stays down and new connections get 503, not a crash loop") {
+  quiet_log();
+  PoolOptions options;
+  options.instances = 1;
+  options.init_flags = INIT_TEST_HOOKS;
+  options.max_rebuilds_per_minute = 3;  // the first build counts too
+  InstancePool pool(options);
+  auto frame = client_frame(0x1, "trap");
+  for (int trap = 0; trap < 3; ++trap) {
+    OpenResult victim = pool.open(upgrade_head(), TRAP);
+    REQUIRE(victim.status == 101);
+    victim.connection->received(frame.data(), frame.size());
+    victim.connection->closed(CLOSED_BY_MODULE);
+  }
+  CHECK(pool.stats().traps == 3);
+  CHECK(pool.stats().rebuilds == 2);
+  CHECK(pool.stats().instances_alive == 0);
+  OpenResult refused = pool.open(upgrade_head(), ECHO);
+  CHECK(refused.status == 503);
+  CHECK_FALSE(refused.connection);
+  set_log_sink(nullptr);
+}
