@@ -3,13 +3,15 @@
 // Closing, as the native side sees it:
 // * The peer closes: we answer with a close frame (its code, 1000 for an empty close payload, or the
 //   code of what was wrong with its close frame), then end gracefully.
-// * We close (a handler's closeWith, or failing the connection on a protocol error, 1007, 1009 …, RFC 6455
-//   §7.1.7): we send our close frame, keep reading and wait for the peer's. Nothing is sent after our
-//   close frame, and what arrives is skipped unread (see "Draining" in protocol/frame_parser.ts); reading
-//   is resumed if backpressure had paused it. Ending at once instead would leave the client's unread
-//   bytes in the socket, and closing a socket with unread data resets it: the client would lose our
-//   close frame and see 1006. When the peer's close frame comes, we end gracefully (the server closes
+// * We close (a handler's closeWith, or failing the connection on a protocol error, 1002, 1007, 1009 …,
+//   RFC 6455 §7.1.7): we send our close frame, keep reading and wait for the peer's. Nothing is sent after
+//   our close frame, and what arrives is skipped unread (see "Draining" in protocol/frame_parser.ts);
+//   reading is resumed if backpressure had paused it. Ending at once instead would leave the client's
+//   unread bytes in the socket, and closing a socket with unread data resets it: the client would lose
+//   our close frame and see 1006. When the peer's close frame comes, we end gracefully (the server closes
 //   TCP first, §7.1.1); if the close timer fires first, we end with abort; EOF ends it as usual.
+// * The frame boundaries are lost (a 64-bit length with its top bit set): no close frame of the peer's
+//   could be recognised any more, so we send ours (if not sent yet) and end gracefully at once.
 // "End gracefully" is host_end(id, 0) with the close timer armed as a guard: a peer that never reads
 // would otherwise keep the connection open forever; when the timer fires, host_end(id, 1).
 
@@ -83,6 +85,9 @@ export class Connection {
       this.receivedClose(p.eventPtr, p.eventLength);
     } else if (event == FrameEvent.ERROR) {
       this.closeWith(p.errorCode);
+    } else if (event == FrameEvent.LOST) {
+      this.sendClose(p.errorCode); // unless ours is out already
+      this.endGracefully();
     } // unsolicited PONGs are ignored
   }
 

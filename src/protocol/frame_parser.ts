@@ -5,15 +5,18 @@
 // The parser assembles data frames into one message buffer and hands complete messages up; control
 // frames are reported as they arrive, also between the fragments of a message.
 //
-// Two kinds of rules. Framing rules say where frames begin and end (RSV bits, known opcode, FIN on
-// control frames, the mask bit, a 7-bit length on control frames, the 64-bit length's top bit): once one
-// is broken, nothing after it can be trusted to be a frame, so the parser stops. Message rules (fragment
-// order, max_fragments, max_message_size, UTF-8 in text) leave the framing intact: after breaking one,
-// the parser drains instead.
+// A broken rule (RSV bits, a known opcode, FIN on control frames, the mask bit, a 7-bit length on control
+// frames, fragment order, max_fragments, max_message_size, UTF-8 in text) is reported as ERROR and the
+// parser drains from there: the offending frame still has a readable header (its length field and, if
+// its mask bit is set, a mask key), so its end is known and its remaining payload is skipped exactly.
+// The one exception is a 64-bit length with its top bit set: where that frame ends cannot be known, so
+// the parser reports LOST and reads nothing more.
 //
-// Draining (after our close frame, RFC 6455 §7.1.7): frames are still walked through, their payloads
-// skipped unread and no rule but the framing rules checked, so that the peer's close frame can be seen;
-// CLOSE is the only event reported. A framing rule broken while draining stops the parser silently.
+// Draining (after our close frame, RFC 6455 §7.1.7): frames are walked through by their structure alone
+// (any RSV bits, any opcode, FIN or not, masked or not, any length encoding) and their payloads skipped
+// unread, so that the peer's answering close frame can be seen: a frame with the close opcode, reported
+// as CLOSE once its payload is skipped. The offending frame itself never counts as that answer, even
+// when it is a close frame (a fragmented one, or one over 125 bytes): the peer sends another.
 
 import { CloseCode } from "./close_codes";
 import { Opcode } from "./frame_encoder";
@@ -28,7 +31,7 @@ export const enum ParseStep {
   MASK_KEY = 3,
   PAYLOAD = 4,
   SKIP = 5, // draining: the rest of this frame's payload (skipLength bytes) is ignored
-  STOPPED = 6, // after a framing error: everything else is ignored
+  LOST = 6, // the frame boundaries are lost: everything else is ignored
 }
 
 export const enum FrameEvent {
@@ -36,8 +39,9 @@ export const enum FrameEvent {
   MESSAGE = 1, // eventOpcode TEXT/BINARY, eventPtr/eventLength: the whole message (FRAME_HEADROOM before it)
   PING = 2, // eventPtr/eventLength: the payload (FRAME_HEADROOM before it)
   PONG = 3,
-  CLOSE = 4, // eventPtr/eventLength: the raw close payload
-  ERROR = 5, // errorCode: the close code to fail the connection with; the parser now drains or stops
+  CLOSE = 4, // eventPtr/eventLength: the raw close payload (draining: eventLength 0, the payload was skipped)
+  ERROR = 5, // errorCode: the close code to fail the connection with; the parser now drains
+  LOST = 6, // a 64-bit length with its top bit: nothing more can be parsed; errorCode: the close code
 }
 
 /**
@@ -56,8 +60,10 @@ export class FrameParser {
   maxMessageSize: u32;
   maxFragments: u32;
   draining: bool;
+  peerClose: bool; // draining: the frame being skipped is the peer's close frame
   // The frame being read.
   fin: bool;
+  masked: bool;
   opcode: u32;
   bytesLeft: u32; // of the extended length or of the mask key
   extendedLength: u64;
@@ -116,10 +122,16 @@ function freeMessageBuffer(p: FrameParser): void {
  * kept: a handler may call this while it still reads a message from it.
  */
 export function drainFrames(p: FrameParser): void {
-  if (p.draining || p.step == ParseStep.STOPPED) return;
+  if (p.draining || p.step == ParseStep.LOST) return;
+  // A close frame already under way (nothing wrong with it so far) is the peer's, crossing ours.
+  beginDraining(p, p.step != ParseStep.FIRST_BYTE && p.opcode == Opcode.CLOSE);
+}
+
+function beginDraining(p: FrameParser, frameIsPeerClose: bool): void {
   p.draining = true;
+  p.peerClose = frameIsPeerClose;
   p.messageOpcode = 0;
-  if (p.step == ParseStep.PAYLOAD && p.opcode != Opcode.CLOSE) {
+  if (p.step == ParseStep.PAYLOAD) {
     p.skipLength = <u64>(p.payloadLength - p.payloadRead);
     p.step = ParseStep.SKIP;
   }
@@ -174,58 +186,75 @@ export function parseFrames(p: FrameParser, ptr: usize, len: usize): usize {
           p.skipLength -= <u64>n;
           pos += n;
         }
-        if (p.skipLength == 0) p.step = ParseStep.FIRST_BYTE;
+        if (p.skipLength == 0) endSkippedFrame(p);
         break;
       }
       default:
-        return len; // STOPPED
+        return len; // LOST
     }
   }
   return pos;
 }
 
-/** A framing rule is broken: the frame boundaries are lost, so nothing more is parsed. */
-function stop(p: FrameParser, code: u32): void {
-  p.step = ParseStep.STOPPED;
-  if (p.draining) return; // our close frame is already out: nothing to report
-  p.event = FrameEvent.ERROR;
-  p.errorCode = code;
+/** Draining: the skipped frame is over; it may have been the peer's close frame. */
+function endSkippedFrame(p: FrameParser): void {
+  p.step = ParseStep.FIRST_BYTE;
+  if (!p.peerClose) return;
+  p.peerClose = false;
+  p.event = FrameEvent.CLOSE;
+  p.eventPtr = controlPayload(p);
+  p.eventLength = 0;
 }
 
-/** A message rule is broken: reports it and drains from here (the framing is still intact). */
-function failMessage(p: FrameParser, code: u32): void {
+/**
+ * A rule is broken but the header still says where this frame ends: reports it and drains from here,
+ * skipping the rest of this frame, which is never the peer's answering close frame.
+ */
+function fail(p: FrameParser, code: u32): void {
   p.event = FrameEvent.ERROR;
   p.errorCode = code;
   freeMessageBuffer(p); // nobody holds a pointer into it during parseFrames
-  drainFrames(p);
+  beginDraining(p, false);
+}
+
+/** A 64-bit length with its top bit set: where this frame ends cannot be known, so nothing more is parsed. */
+function loseFrameBoundaries(p: FrameParser): void {
+  p.step = ParseStep.LOST;
+  p.event = FrameEvent.LOST;
+  p.errorCode = CloseCode.PROTOCOL_ERROR;
 }
 
 function readFirstByte(p: FrameParser, b: u32): void {
   const opcode = b & 0x0f;
-  const fin = (b & 0x80) != 0;
-  if ((b & 0x70) != 0) return stop(p, CloseCode.PROTOCOL_ERROR); // RSV1-3 without a negotiated extension
-  if (opcode >= Opcode.CLOSE) {
-    if (opcode > Opcode.PONG) return stop(p, CloseCode.PROTOCOL_ERROR);
-    if (!fin) return stop(p, CloseCode.PROTOCOL_ERROR); // control frames are never fragmented
-  } else if (opcode > Opcode.BINARY) {
-    return stop(p, CloseCode.PROTOCOL_ERROR); // reserved data opcodes 3-7
-  }
-  p.fin = fin;
+  p.fin = (b & 0x80) != 0;
   p.opcode = opcode;
   p.step = ParseStep.SECOND_BYTE;
-  if (p.draining) return;
+  if (p.draining) {
+    p.peerClose = opcode == Opcode.CLOSE; // nothing else matters now
+    return;
+  }
+  if ((b & 0x70) != 0) return fail(p, CloseCode.PROTOCOL_ERROR); // RSV1-3 without a negotiated extension
+  if (opcode >= Opcode.CLOSE) {
+    if (opcode > Opcode.PONG) return fail(p, CloseCode.PROTOCOL_ERROR);
+    if (!p.fin) return fail(p, CloseCode.PROTOCOL_ERROR); // control frames are never fragmented
+  } else if (opcode > Opcode.BINARY) {
+    return fail(p, CloseCode.PROTOCOL_ERROR); // reserved data opcodes 3-7
+  }
   if (opcode == Opcode.CONTINUATION) {
-    if (p.messageOpcode == 0) return failMessage(p, CloseCode.PROTOCOL_ERROR);
-    if (p.fragments >= p.maxFragments) return failMessage(p, CloseCode.MESSAGE_TOO_BIG);
+    if (p.messageOpcode == 0) return fail(p, CloseCode.PROTOCOL_ERROR);
+    if (p.fragments >= p.maxFragments) return fail(p, CloseCode.MESSAGE_TOO_BIG);
   } else if (opcode <= Opcode.BINARY) {
-    if (p.messageOpcode != 0) return failMessage(p, CloseCode.PROTOCOL_ERROR); // previous message unfinished
+    if (p.messageOpcode != 0) return fail(p, CloseCode.PROTOCOL_ERROR); // previous message unfinished
   }
 }
 
 function readSecondByte(p: FrameParser, b: u32): void {
-  if ((b & 0x80) == 0) return stop(p, CloseCode.PROTOCOL_ERROR); // clients must mask
+  p.masked = (b & 0x80) != 0;
   const length7 = b & 0x7f;
-  if (p.opcode >= Opcode.CLOSE && length7 > MAX_CONTROL_PAYLOAD) return stop(p, CloseCode.PROTOCOL_ERROR);
+  if (!p.draining) {
+    if (!p.masked) fail(p, CloseCode.PROTOCOL_ERROR); // clients must mask
+    else if (p.opcode >= Opcode.CLOSE && length7 > MAX_CONTROL_PAYLOAD) fail(p, CloseCode.PROTOCOL_ERROR);
+  }
   if (length7 >= 126) {
     p.bytesLeft = length7 == 126 ? 2 : 8;
     p.extendedLength = 0;
@@ -243,9 +272,9 @@ function readLengthByte(p: FrameParser, b: u32): void {
   p.extendedLength = (p.extendedLength << 8) | b;
   p.bytesLeft--;
   const least = p.extendedLength << (<u64>p.bytesLeft << 3);
-  if ((least >> 63) != 0) return stop(p, CloseCode.PROTOCOL_ERROR);
+  if ((least >> 63) != 0) return loseFrameBoundaries(p);
   // Non-minimal encodings (a small length in 2 or 8 bytes) are accepted, as most servers do.
-  if (!p.draining && least > roomLeft(p)) failMessage(p, CloseCode.MESSAGE_TOO_BIG); // the length still counts
+  if (!p.draining && least > roomLeft(p)) fail(p, CloseCode.MESSAGE_TOO_BIG); // the length still counts
   if (p.bytesLeft == 0) setPayloadLength(p, p.extendedLength);
 }
 
@@ -256,18 +285,22 @@ function roomLeft(p: FrameParser): u64 {
 }
 
 function setPayloadLength(p: FrameParser, length: u64): void {
-  if (!p.draining && p.opcode < Opcode.CLOSE && length > roomLeft(p)) failMessage(p, CloseCode.MESSAGE_TOO_BIG);
-  p.payloadLength = <u32>length; // only read for frames within the limits (control frames: at most 125)
+  if (!p.draining && p.opcode < Opcode.CLOSE && length > roomLeft(p)) fail(p, CloseCode.MESSAGE_TOO_BIG);
+  p.payloadLength = <u32>length; // only read when not draining: within the limits (control frames: at most 125)
   p.skipLength = length;
   p.payloadRead = 0;
   p.mask = 0;
-  p.bytesLeft = 4;
-  p.step = ParseStep.MASK_KEY;
+  if (p.masked) {
+    p.bytesLeft = 4;
+    p.step = ParseStep.MASK_KEY;
+  } else {
+    startPayload(p); // draining only: an unmasked frame has no mask key
+  }
 }
 
 function startPayload(p: FrameParser): void {
   if (p.draining) {
-    p.step = p.opcode == Opcode.CLOSE ? ParseStep.PAYLOAD : ParseStep.SKIP;
+    p.step = ParseStep.SKIP;
     return;
   }
   if (p.opcode == Opcode.TEXT || p.opcode == Opcode.BINARY) {
@@ -294,7 +327,7 @@ function readPayload(p: FrameParser, src: usize, n: usize): void {
   p.payloadRead += <u32>n;
   if (p.messageOpcode == Opcode.TEXT) {
     p.utf8 = utf8Validate(p.utf8, dst, n);
-    if (p.utf8 == UTF8_INVALID) failMessage(p, CloseCode.INVALID_PAYLOAD); // fail fast, mid-frame
+    if (p.utf8 == UTF8_INVALID) fail(p, CloseCode.INVALID_PAYLOAD); // fail fast, mid-frame
   }
 }
 
@@ -307,7 +340,7 @@ function finishFrame(p: FrameParser): void {
     return;
   }
   if (!p.fin) return;
-  if (p.messageOpcode == Opcode.TEXT && p.utf8 != UTF8_BOUNDARY) return failMessage(p, CloseCode.INVALID_PAYLOAD);
+  if (p.messageOpcode == Opcode.TEXT && p.utf8 != UTF8_BOUNDARY) return fail(p, CloseCode.INVALID_PAYLOAD);
   reserve(p, p.messageLength); // an empty message still gets its headroom
   p.event = FrameEvent.MESSAGE;
   p.eventOpcode = p.messageOpcode;

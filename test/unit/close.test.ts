@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { BINARY, clientFrame, CLOSE, closeCodeOf, closePayload, CONTINUATION, parseServerFrames, PING, TEXT } from "./frames";
+import { BINARY, clientFrame, CLOSE, closeCodeOf, closePayload, CONTINUATION, parseServerFrames, PING, PONG, TEXT } from "./frames";
 import { CLOSED_BY_PEER, connect, Harness, SEND_BACKPRESSURE } from "./wasm_harness";
 
 function sendClose(payload: Buffer) {
@@ -90,6 +90,10 @@ describe("closing handshake", () => {
   });
 });
 
+const ZERO_KEY = new Uint8Array(4);
+const whole = (h: Harness, b: Buffer) => h.data(1, b);
+const byteByByte = (h: Harness, b: Buffer) => h.dataInPieces(1, b, new Array(b.length).fill(1));
+
 /** Opens a connection and fails it with `violation`; returns the harness with our close frame taken. */
 function failed(violation: Buffer, endpoint?: string): Harness {
   const h = new Harness();
@@ -169,29 +173,129 @@ describe("failing the connection (RFC 6455 §7.1.7)", () => {
     assert.equal(h.takeSent(1).length, 0);
   });
 
+  // Each violating frame carries an empty close frame as its payload, on the wire as it is (zero mask key):
+  // were its payload not skipped exactly, that decoy would end the connection too early.
+  const decoy = clientFrame(CLOSE, Buffer.alloc(0), { key: ZERO_KEY });
+  const plain = { key: ZERO_KEY };
   for (const [what, violation] of [
-    ["RSV bits", clientFrame(TEXT, "x", { rsv: 4 })],
-    ["a reserved opcode", clientFrame(3, "x")],
-    ["an unmasked frame", clientFrame(TEXT, "x", { masked: false })],
-    ["a fragmented ping", clientFrame(PING, "x", { fin: false })],
-    ["a ping over 125 bytes", clientFrame(PING, Buffer.alloc(126))],
-    ["a 64-bit length with its top bit", header(BINARY, 1n << 63n)],
+    ["an RSV violation", clientFrame(TEXT, decoy, { ...plain, rsv: 4 })],
+    ["a reserved data opcode", clientFrame(3, decoy, plain)],
+    ["a reserved control opcode", clientFrame(0xb, decoy, plain)],
+    ["an unmasked frame", clientFrame(BINARY, decoy, { masked: false })],
+    ["an unmasked frame with a 16-bit length", clientFrame(BINARY, Buffer.concat([decoy, Buffer.alloc(200)]), { masked: false })],
+    ["a fragmented ping", clientFrame(PING, decoy, { ...plain, fin: false })],
+    ["a ping over 125 bytes", clientFrame(PING, Buffer.concat([decoy, Buffer.alloc(120)]), plain)],
+    ["a ping with a 64-bit length code", clientFrame(PING, decoy, { ...plain, lengthBytes: 8 })],
+    ["a fragmented close frame", clientFrame(CLOSE, closePayload(1000), { fin: false })],
+    ["a close frame over 125 bytes", clientFrame(CLOSE, closePayload(1000, "a".repeat(124)))],
+    ["an unmasked close frame", clientFrame(CLOSE, closePayload(1000), { masked: false })],
   ] as const) {
-    it(`reads on until EOF after ${what}: the frame boundaries are lost, so a close frame is not looked for`, () => {
-      const h = failed(violation);
-      h.data(1, clientFrame(CLOSE, closePayload(1002)));
-      assert.equal(h.ends.get(1), undefined);
-      assert.equal(h.takeSent(1).length, 0);
-      h.closed(1, CLOSED_BY_PEER); // EOF
-      assert.equal(h.logs.filter((l) => l.level === 0).length, 0);
+    it(`after ${what} it waits for the client's close frame and then ends`, () => {
+      for (const feed of [whole, byteByByte]) {
+        const h = new Harness();
+        connect(h, 1);
+        feed(h, violation);
+        assert.deepEqual(parseServerFrames(h.takeSent(1)).map((f) => [f.opcode, closeCodeOf(f)]), [[CLOSE, 1002]]);
+        assert.equal(h.ends.get(1), undefined, "the violating frame is not the client's answer");
+        assert.equal(h.timers.get(1), 5000);
+        const answer = clientFrame(CLOSE, closePayload(1002));
+        byteByByte(h, answer.subarray(0, answer.length - 1));
+        assert.equal(h.ends.get(1), undefined, "the close frame is not whole yet");
+        h.data(1, answer.subarray(answer.length - 1));
+        assert.deepEqual(h.ends.get(1), [0]);
+        assert.equal(h.takeSent(1).length, 0, "nothing after our close frame");
+      }
     });
   }
 
-  it("stops looking for the close frame when a later frame breaks a framing rule", () => {
-    const h = failed(clientFrame(CONTINUATION, "x"));
-    h.data(1, Buffer.concat([clientFrame(TEXT, "x", { masked: false }), clientFrame(CLOSE, closePayload(1002))]));
+  it("answers a close frame over 125 bytes (Autobahn 7.3.6) with 1002 and waits for another close frame", () => {
+    const h = failed(clientFrame(CLOSE, closePayload(1000, "a".repeat(124))));
+    h.data(1, clientFrame(TEXT, "not yet"));
+    assert.equal(h.ends.get(1), undefined);
+    h.data(1, clientFrame(CLOSE, closePayload(1002)));
+    assert.deepEqual(h.ends.get(1), [0]);
+  });
+
+  it("answers a fragmented close frame with 1002 and waits for another close frame", () => {
+    const h = failed(clientFrame(CLOSE, closePayload(1000), { fin: false }));
+    h.data(1, clientFrame(CLOSE, closePayload(1002)));
+    assert.deepEqual(h.ends.get(1), [0]);
+    assert.equal(h.takeSent(1).length, 0);
+  });
+
+  it("while draining it accepts any RSV bits, opcode, FIN, mask bit and length encoding, and still finds the close frame", () => {
+    const h = failed(clientFrame(TEXT, "x", { rsv: 2 }));
+    h.data(1, Buffer.concat([
+      clientFrame(BINARY, decoy, { ...plain, rsv: 7 }),
+      clientFrame(0xf, decoy, plain),
+      clientFrame(TEXT, decoy, { masked: false }),
+      clientFrame(PING, decoy, { ...plain, fin: false }),
+      clientFrame(PONG, Buffer.concat([decoy, Buffer.alloc(300)]), { ...plain, lengthBytes: 8 }),
+      clientFrame(CONTINUATION, Buffer.alloc(70000), { masked: false }),
+    ]));
     assert.equal(h.ends.get(1), undefined);
     assert.equal(h.takeSent(1).length, 0);
+    h.data(1, clientFrame(CLOSE, closePayload(1002)));
+    assert.deepEqual(h.ends.get(1), [0]);
+  });
+
+  it("while draining a close frame is the client's answer whatever its framing or payload, once its payload is in", () => {
+    const h = failed(clientFrame(CONTINUATION, "x"));
+    const answer = clientFrame(CLOSE, Buffer.alloc(200, 0xff), { fin: false, rsv: 7, masked: false });
+    h.data(1, answer.subarray(0, answer.length - 1));
+    assert.equal(h.ends.get(1), undefined, "its payload is not all in");
+    h.data(1, answer.subarray(answer.length - 1));
+    assert.deepEqual(h.ends.get(1), [0]);
+    assert.equal(h.takeSent(1).length, 0);
+  });
+
+  it("a 64-bit length with the top bit set ends the connection right after our close frame", () => {
+    for (const feed of [whole, byteByByte]) {
+      const h = new Harness();
+      connect(h, 1);
+      feed(h, header(BINARY, (1n << 63n) | 5n).subarray(0, 3)); // judged at the first length byte
+      assert.deepEqual(parseServerFrames(h.takeSent(1)).map((f) => [f.opcode, closeCodeOf(f)]), [[CLOSE, 1002]]);
+      assert.deepEqual(h.ends.get(1), [0]);
+      assert.equal(h.timers.get(1), 5000, "the close timer guards the graceful end");
+      h.data(1, clientFrame(CLOSE, closePayload(1002)));
+      assert.equal(h.takeSent(1).length, 0);
+      h.timer(1);
+      assert.deepEqual(h.ends.get(1), [0, 1]);
+    }
+  });
+
+  it("a 64-bit length with the top bit set in a frame that broke another rule first ends the connection at once", () => {
+    const h = new Harness();
+    connect(h, 1);
+    h.data(1, Buffer.from([0x89, 0x7f, 0x80])); // a ping, unmasked, with a 64-bit length code and the top bit
+    assert.deepEqual(parseServerFrames(h.takeSent(1)).map(closeCodeOf), [1002]);
+    assert.deepEqual(h.ends.get(1), [0]);
+  });
+
+  it("a 64-bit length with the top bit set while draining ends the connection at once, sending nothing more", () => {
+    const h = failed(clientFrame(CONTINUATION, "x"));
+    h.data(1, Buffer.concat([clientFrame(TEXT, "x", { rsv: 1 }), header(BINARY, 1n << 63n)]));
+    assert.deepEqual(h.ends.get(1), [0]);
+    assert.equal(h.takeSent(1).length, 0);
+  });
+
+  it("a 64-bit length with the top bit set while paused for backpressure still ends after our close frame", () => {
+    const h = new Harness();
+    connect(h, 1);
+    h.sendStatus = SEND_BACKPRESSURE;
+    h.data(1, clientFrame(TEXT, "a"));
+    assert.equal(h.paused.get(1), true);
+    h.data(1, header(TEXT, 1n << 63n));
+    assert.deepEqual(parseServerFrames(h.takeSent(1)).map((f) => f.opcode), [TEXT, CLOSE]);
+    assert.deepEqual(h.ends.get(1), [0]);
+  });
+
+  it("reads on until EOF when the client never answers a framing error", () => {
+    const h = failed(clientFrame(TEXT, "x", { rsv: 4 }));
+    h.data(1, clientFrame(TEXT, "no close"));
+    assert.equal(h.ends.get(1), undefined);
+    h.closed(1, CLOSED_BY_PEER); // EOF
+    assert.equal(h.logs.filter((l) => l.level === 0).length, 0);
   });
 
   it("aborts when the close timer fires before the client's close frame", () => {
@@ -200,6 +304,19 @@ describe("failing the connection (RFC 6455 §7.1.7)", () => {
     assert.equal(h.timers.get(1), 5000);
     h.timer(1);
     assert.deepEqual(h.ends.get(1), [1]);
+  });
+
+  it("resumes reading when it fails for a framing rule while paused for backpressure", () => {
+    const h = new Harness();
+    connect(h, 1);
+    h.sendStatus = SEND_BACKPRESSURE;
+    h.data(1, clientFrame(TEXT, "a"));
+    assert.equal(h.paused.get(1), true);
+    h.data(1, clientFrame(TEXT, "x", { masked: false }));
+    assert.equal(h.paused.get(1), false);
+    assert.deepEqual(parseServerFrames(h.takeSent(1)).map((f) => f.opcode), [TEXT, CLOSE]);
+    h.data(1, clientFrame(CLOSE, closePayload(1002)));
+    assert.deepEqual(h.ends.get(1), [0]);
   });
 
   it("resumes reading when it fails while paused for backpressure, so the client's bytes drain", () => {

@@ -16,9 +16,11 @@ export interface FrameOptions {
   lengthBytes?: 0 | 2 | 8;
   /** Overrides the 64-bit length field (for lengths no buffer can hold). */
   declaredLength?: bigint;
+  /** The mask key (default: random); all zeros puts the payload on the wire as it is. */
+  key?: Uint8Array;
 }
 
-/** One client frame, masked with a random key unless `masked` is false. */
+/** One client frame, masked with a random key (or `key`) unless `masked` is false. */
 export function clientFrame(opcode: number, payload: Uint8Array | string = new Uint8Array(0), o: FrameOptions = {}): Buffer {
   const data = typeof payload === "string" ? Buffer.from(payload, "utf8") : Buffer.from(payload);
   const masked = o.masked ?? true;
@@ -35,7 +37,7 @@ export function clientFrame(opcode: number, payload: Uint8Array | string = new U
     head.writeBigUInt64BE(o.declaredLength ?? BigInt(data.length), 2);
   }
   if (!masked) return Buffer.concat([head, data]);
-  const key = randomBytes(4);
+  const key = o.key ?? randomBytes(4);
   const body = Buffer.alloc(data.length);
   for (let i = 0; i < data.length; i++) body[i] = data[i] ^ key[i & 3];
   return Buffer.concat([head, key, body]);

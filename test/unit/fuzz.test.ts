@@ -15,7 +15,7 @@ import { before, describe, it } from "node:test";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { closeCodeOf, parseServerFrames, randomPieces, rng } from "./frames";
 import {
-  BINARY, CLOSE, CONTINUATION, Decision, EndpointLimits, isUtf8, PING, PONG, serverDecisions, ServerDecisions, serverFrame,
+  BINARY, CLOSE, CONTINUATION, Decision, EndpointLimits, Ending, isUtf8, PING, PONG, serverDecisions, ServerDecisions, serverFrame,
   TEXT, Utf8Prefix,
 } from "./reference_model";
 import { CLOSED_BY_MODULE, CLOSED_BY_PEER, connect, Harness, WasmTrap } from "./wasm_harness";
@@ -248,7 +248,8 @@ class StreamBuilder {
       }
       case 5: {
         const declared = (1n << 63n) | BigInt(d.int(0, 0x7fffffff));
-        return this.add("64-bit length with the top bit", { opcode: d.pick([TEXT, BINARY]), declaredLength: declared, lengthBytes: 8 });
+        const opcode = d.pick([TEXT, BINARY, CONTINUATION, PING, CLOSE]);
+        return this.add("64-bit length with the top bit", { opcode, declaredLength: declared, lengthBytes: 8, masked: d.chance(0.8) });
       }
       case 6:
         return this.add("continuation", { opcode: CONTINUATION, payload: small, fin: d.chance(0.5) });
@@ -338,7 +339,7 @@ interface FuzzReport {
   /** Frames the model (and so the module) sent, close frames included. */
   framesSent: number;
   decisions: Record<string, number>;
-  /** How connections ended (see endingOf). */
+  /** How connections ended (the model's Ending). */
   endings: Record<string, number>;
   /** memory.buffer.byteLength after each pass over the same seeds. */
   memoryAfterPass: number[];
@@ -428,20 +429,12 @@ function runCase(h: Harness, seed: number, firstId: number, report: FuzzReport, 
     const m = plan.model;
     const key = m.decision ?? "still open";
     report.decisions[key] = (report.decisions[key] ?? 0) + 1;
-    const ending = endingOf(m);
-    report.endings[ending] = (report.endings[ending] ?? 0) + 1;
+    report.endings[m.ending] = (report.endings[m.ending] ?? 0) + 1;
     report.framesSent += m.outputs.length;
     finish(h, ids[i], m, dice, () => describeConnection(seed, i, plan));
   });
   report.connections += connections.length;
   return connections.length;
-}
-
-/** How the model's connection ends, for the report. */
-function endingOf(m: ServerDecisions): string {
-  if (m.closedAt < 0) return "still open";
-  if (m.endedAt === m.closedAt) return "the client closed first";
-  return m.endedAt > m.closedAt ? "the client answered our close" : "our close unanswered";
 }
 
 /**
@@ -533,7 +526,9 @@ const ALL_DECISIONS: (Decision | "still open")[] = [
   "close-empty", "close-one-byte", "close-invalid-code", "close-invalid-reason", "close-echoed", "still open",
 ];
 
-const ALL_ENDINGS = ["still open", "the client closed first", "the client answered our close", "our close unanswered"];
+const ALL_ENDINGS: Ending[] = [
+  "still open", "the client closed first", "the client answered our close", "our close unanswered", "frame boundaries lost",
+];
 
 const LIMITS: EndpointLimits = { maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE, maxFragments: DEFAULT_MAX_FRAGMENTS };
 const hexBytes = (s: string) => Buffer.from(s.replace(/\s/g, ""), "hex");
@@ -599,22 +594,44 @@ if (!isMainThread && workerData?.fuzz) {
     }
 
     const closeOf = (code: number) => `88 82 00000000 ${code.toString(16).padStart(4, "0")}`;
-    const endings: [string, string, EndpointLimits, number][] = [
-      ["when the client closed first, at its close frame", closeOf(1000), LIMITS, 7],
-      ["after a 1002 for message order, at the client's close frame", `80 80 00000000 ${closeOf(1002)}`, LIMITS, 13],
+    const zeros = (n: number) => "00".repeat(n);
+    const endings: [string, string, EndpointLimits, number, Ending][] = [
+      ["when the client closed first, at its close frame", closeOf(1000), LIMITS, 7, "the client closed first"],
+      ["after a 1002 for message order, at the client's close frame", `80 80 00000000 ${closeOf(1002)}`, LIMITS, 13, "the client answered our close"],
       ["after a 1009, skipping the declared payload, at the client's close frame",
-        `82 fe 0004 00000000 61626364 89 80 00000000 ${closeOf(1009)}`, { ...LIMITS, maxMessageSize: 3 }, 25],
+        `82 fe 0004 00000000 61626364 89 80 00000000 ${closeOf(1009)}`, { ...LIMITS, maxMessageSize: 3 }, 25, "the client answered our close"],
       ["after a 1007, skipping the rest of the frame, at the client's close frame",
-        `81 83 00000000 ff 88 80 ${closeOf(1007)}`, LIMITS, 16],
-      ["after a 1009, whatever the client's close frame carries", `82 81 00000000 00 88 81 00000000 03`, { ...LIMITS, maxMessageSize: 0 }, 13],
-      ["never after a framing error, though a close frame follows", `c1 80 00000000 ${closeOf(1002)}`, LIMITS, -1],
-      ["never when a frame after ours breaks a framing rule", `80 80 00000000 81 00 ${closeOf(1002)}`, LIMITS, -1],
-      ["never when the declared payload has not all come", `82 fe 0010 00000000 ${closeOf(1009)}`, { ...LIMITS, maxMessageSize: 3 }, -1],
+        `81 83 00000000 ff 88 80 ${closeOf(1007)}`, LIMITS, 16, "the client answered our close"],
+      ["after a 1009, whatever the client's close frame carries", `82 81 00000000 00 88 81 00000000 03`, { ...LIMITS, maxMessageSize: 0 }, 13,
+        "the client answered our close"],
+      ["after RSV bits, skipping that frame's payload, at the client's close frame", `c1 82 00000000 6162 ${closeOf(1002)}`, LIMITS, 15,
+        "the client answered our close"],
+      ["after an unmasked frame, whose payload follows without a mask key, at the client's close frame", `81 02 6162 ${closeOf(1002)}`, LIMITS, 11,
+        "the client answered our close"],
+      ["after a reserved opcode with a 16-bit length, at the client's close frame", `83 fe 0003 00000000 616263 ${closeOf(1002)}`, LIMITS, 18,
+        "the client answered our close"],
+      ["after a fragmented close frame, at the next close frame, not at that one", `08 80 00000000 ${closeOf(1002)}`, LIMITS, 13,
+        "the client answered our close"],
+      ["after a close frame over 125 bytes, at the next close frame, not at that one",
+        `88 fe 007e 00000000 ${zeros(126)} ${closeOf(1002)}`, LIMITS, 141, "the client answered our close"],
+      ["after a 1002, at a close frame that itself breaks framing rules (RSV, no FIN, unmasked, 16-bit length)",
+        `80 80 00000000 78 7e 0001 00`, LIMITS, 10, "the client answered our close"],
+      ["after a 1002, over later frames that break framing rules, at the client's close frame",
+        `80 80 00000000 81 00 f3 80 00000000 ${closeOf(1002)}`, LIMITS, 21, "the client answered our close"],
+      ["at once for a 64-bit length with its top bit, right after our close frame", `82 ff 80 ${closeOf(1002)}`, LIMITS, 2,
+        "frame boundaries lost"],
+      ["at once for a 64-bit length with its top bit in a frame after ours", `c1 80 00000000 82 ff 80 ${closeOf(1002)}`, LIMITS, 8,
+        "frame boundaries lost"],
+      ["at once for a 64-bit length with its top bit in the frame that broke another rule first", `89 7f 80 ${closeOf(1002)}`, LIMITS, 2,
+        "frame boundaries lost"],
+      ["never when the declared payload has not all come", `82 fe 0010 00000000 ${closeOf(1009)}`, { ...LIMITS, maxMessageSize: 3 }, -1,
+        "our close unanswered"],
+      ["never when the client sends no close frame after a framing error", `c1 80 00000000 81 80 00000000`, LIMITS, -1, "our close unanswered"],
     ];
-    for (const [what, stream, limits, endedAt] of endings) {
+    for (const [what, stream, limits, endedAt, ending] of endings) {
       it(`ends ${what}${endedAt < 0 ? "" : ` (byte ${endedAt})`}`, () => {
         const m = serverDecisions(hexBytes(stream), limits);
-        assert.equal(m.endedAt, endedAt);
+        assert.deepEqual([m.endedAt, m.ending], [endedAt, ending]);
         assert.equal(m.outputs.length, 1, "only our close frame");
       });
     }

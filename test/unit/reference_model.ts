@@ -17,11 +17,14 @@
 // * a close frame, valid or not, is the last thing sent;
 // * the client's close frame, valid or not, ends the connection at its last byte;
 // * after a close of ours the server keeps reading (§7.1.7 fails the connection, but closing TCP on unread
-//   bytes would reset it and lose our close frame): it checks only the framing rules (RSV bits, a known
-//   opcode, FIN on control frames, the mask bit, a 7-bit length on control frames, the 64-bit length's top
-//   bit), skips every payload unread, and ends at the last byte of the client's close frame (§7.1.1: the
-//   server closes TCP first). If our close was for a framing rule, or a later frame breaks one, frame
-//   boundaries are lost: it reads on until EOF and never ends on its own (its close timer does).
+//   bytes would reset it and lose our close frame, and a client that answers our close waits for the
+//   server to close TCP, §7.1.1): from the frame that broke the rule (whose end its header still gives:
+//   the length field and, with the mask bit, a mask key) it walks frames by their structure alone (any
+//   RSV bits, opcode, FIN, mask bit or length encoding), skips every payload unread, and ends at the last
+//   byte of the first later frame with the close opcode. The frame that broke the rule is never that
+//   answer, even when it is a close frame;
+// * a 64-bit length with its top bit set, in the frame that broke a rule or in any frame after it, loses
+//   the frame boundaries: the server ends at that byte (after its close frame, if not sent yet).
 
 export const CONTINUATION = 0x0;
 export const TEXT = 0x1;
@@ -60,15 +63,24 @@ export interface ServerOutput {
   bytes: Buffer;
 }
 
+export type Ending =
+  | "still open"
+  | "the client closed first"
+  | "the client answered our close"
+  | "our close unanswered"
+  | "frame boundaries lost";
+
 export interface ServerDecisions {
   outputs: ServerOutput[];
   /** Index of the byte that made the server send its close frame (the last output), or -1: still open. */
   closedAt: number;
   /**
    * Index of the byte after which the server ends the connection gracefully, or -1. Equal to closedAt when
-   * the client closed first; the last byte of the client's close frame when the server closed first.
+   * the client closed first; the last byte of the client's close frame when the server closed first; the
+   * first byte of a 64-bit length with its top bit when the frame boundaries are lost.
    */
   endedAt: number;
+  ending: Ending;
   closeCode?: number;
   decision?: Decision;
 }
@@ -152,7 +164,7 @@ interface OpenMessage {
 class Stopped extends Error {}
 
 class EchoEndpointModel {
-  readonly result: ServerDecisions = { outputs: [], closedAt: -1, endedAt: -1 };
+  readonly result: ServerDecisions = { outputs: [], closedAt: -1, endedAt: -1, ending: "still open" };
   private message: OpenMessage | undefined;
 
   constructor(
@@ -175,41 +187,45 @@ class EchoEndpointModel {
 
   /**
    * Sends our close frame for the byte at `at` and stops the model. `then` says what ends the connection:
-   * "ended" (the client had closed), "framing lost" (nothing ends it), or the start of the frame from which
-   * to look for the client's close frame.
+   * "ended" (the client had closed), "boundaries lost" (the server ends at once), or the start of the
+   * frame that broke the rule, from which to look for the client's close frame.
    */
-  private close(at: number, code: number, decision: Decision, then: "ended" | "framing lost" | number): never {
+  private close(at: number, code: number, decision: Decision, then: "ended" | "boundaries lost" | number): never {
     this.send(at, closeFrame(code));
-    this.result.closedAt = at;
-    this.result.closeCode = code;
-    this.result.decision = decision;
-    this.result.endedAt = then === "ended" ? at : then === "framing lost" ? -1 : this.clientCloseAfter(then);
+    const r = this.result;
+    r.closedAt = at;
+    r.closeCode = code;
+    r.decision = decision;
+    if (then === "ended") [r.endedAt, r.ending] = [at, "the client closed first"];
+    else if (then === "boundaries lost") [r.endedAt, r.ending] = [at, "frame boundaries lost"];
+    else [r.endedAt, r.ending] = this.clientCloseAfter(then);
     throw new Stopped();
   }
 
-  /** Walks frames from `start` checking only the framing rules; the last byte of the first close frame, or -1. */
-  private clientCloseAfter(start: number): number {
+  /**
+   * Walks frames from `start` (the frame that broke a rule, which does not count) by their structure
+   * alone: where the first later close frame ends, where a 64-bit length with its top bit is, or -1.
+   */
+  private clientCloseAfter(start: number): [number, Ending] {
     const s = this.stream;
-    for (let at = start; at + 1 < s.length; ) {
+    const unanswered: [number, Ending] = [-1, "our close unanswered"];
+    for (let at = start, first = true; at + 1 < s.length; first = false) {
       const opcode = s[at] & 0x0f;
-      const control = opcode >= CLOSE;
-      if ((s[at] & 0x70) !== 0 || ![CONTINUATION, TEXT, BINARY, CLOSE, PING, PONG].includes(opcode)) return -1;
-      if (control && (s[at] & 0x80) === 0) return -1;
+      const masked = (s[at + 1] & 0x80) !== 0;
       const length7 = s[at + 1] & 0x7f;
-      if ((s[at + 1] & 0x80) === 0 || (control && length7 > 125)) return -1;
       const lengthBytes = length7 === 126 ? 2 : length7 === 127 ? 8 : 0;
       let length = BigInt(length7);
+      if (lengthBytes === 8 && at + 2 < s.length && (s[at + 2] & 0x80) !== 0) return [at + 2, "frame boundaries lost"];
       if (lengthBytes > 0) {
-        if (at + 2 + lengthBytes > s.length) return -1;
+        if (at + 2 + lengthBytes > s.length) return unanswered;
         length = BigInt(`0x${s.subarray(at + 2, at + 2 + lengthBytes).toString("hex")}`);
-        if (length >= 1n << 63n) return -1;
       }
-      const end = BigInt(at + 2 + lengthBytes + 4) + length; // header, mask key, payload
-      if (end > BigInt(s.length)) return -1;
-      if (opcode === CLOSE) return Number(end) - 1;
+      const end = BigInt(at + 2 + lengthBytes + (masked ? 4 : 0)) + length; // header, mask key, payload
+      if (end > BigInt(s.length)) return unanswered;
+      if (opcode === CLOSE && !first) return [Number(end) - 1, "the client answered our close"];
       at = Number(end);
     }
-    return -1;
+    return unanswered;
   }
 
   /** The byte at `at`; stops the model quietly when the client has sent no more. */
@@ -224,10 +240,9 @@ class EchoEndpointModel {
     const fin = (b0 & 0x80) !== 0;
     const opcode = b0 & 0x0f;
     const control = opcode >= CLOSE;
-    const framingLost = "framing lost";
-    if ((b0 & 0x70) !== 0) this.close(start, 1002, "rsv-without-extension", framingLost);
-    if (![CONTINUATION, TEXT, BINARY, CLOSE, PING, PONG].includes(opcode)) this.close(start, 1002, "reserved-opcode", framingLost);
-    if (control && !fin) this.close(start, 1002, "fragmented-control", framingLost);
+    if ((b0 & 0x70) !== 0) this.close(start, 1002, "rsv-without-extension", start);
+    if (![CONTINUATION, TEXT, BINARY, CLOSE, PING, PONG].includes(opcode)) this.close(start, 1002, "reserved-opcode", start);
+    if (control && !fin) this.close(start, 1002, "fragmented-control", start);
     if (opcode === CONTINUATION) {
       if (this.message === undefined) this.close(start, 1002, "continuation-without-message", start);
       if (this.message.fragments >= this.limits.maxFragments) this.close(start, 1009, "too-many-fragments", start);
@@ -235,9 +250,9 @@ class EchoEndpointModel {
     if ((opcode === TEXT || opcode === BINARY) && this.message !== undefined) this.close(start, 1002, "data-inside-message", start);
 
     const b1 = this.byte(start + 1);
-    if ((b1 & 0x80) === 0) this.close(start + 1, 1002, "unmasked", framingLost);
+    if ((b1 & 0x80) === 0) this.close(start + 1, 1002, "unmasked", start);
     const length7 = b1 & 0x7f;
-    if (control && length7 > 125) this.close(start + 1, 1002, "control-too-long", framingLost);
+    if (control && length7 > 125) this.close(start + 1, 1002, "control-too-long", start);
     const lengthBytes = length7 === 126 ? 2 : length7 === 127 ? 8 : 0;
     const room = BigInt(this.limits.maxMessageSize - (opcode === CONTINUATION ? this.message!.length : 0));
     let length = BigInt(length7);
@@ -248,7 +263,7 @@ class EchoEndpointModel {
         const at = start + 2 + i;
         length = (length << 8n) | BigInt(this.byte(at));
         const least = length << BigInt(8 * (lengthBytes - 1 - i)); // whatever the bytes still to come
-        if (least >= 1n << 63n) this.close(at, 1002, "length-top-bit", framingLost);
+        if (least >= 1n << 63n) this.close(at, 1002, "length-top-bit", "boundaries lost");
         if (least > room) this.close(at, 1009, "message-too-big", start); // control frames never get here
       }
     }
