@@ -15,8 +15,9 @@
 // Draining (after our close frame, RFC 6455 §7.1.7): frames are walked through by their structure alone
 // (any RSV bits, any opcode, FIN or not, masked or not, any length encoding) and their payloads skipped
 // unread, so that the peer's answering close frame can be seen: a frame with the close opcode, reported
-// as CLOSE once its payload is skipped. The offending frame itself never counts as that answer, even
-// when it is a close frame (a fragmented one, or one over 125 bytes): the peer sends another.
+// as CLOSE once its payload is skipped. An offending frame that is itself a close frame (a fragmented one,
+// one over 125 bytes, an unmasked one) is already the peer's close: the peer has started closing and will
+// not send another (Autobahn 7.3.6 waits for us to drop TCP), so it is reported as CLOSE once skipped.
 
 import { CloseCode } from "./close_codes";
 import { Opcode } from "./frame_encoder";
@@ -208,13 +209,13 @@ function endSkippedFrame(p: FrameParser): void {
 
 /**
  * A rule is broken but the header still says where this frame ends: reports it and drains from here,
- * skipping the rest of this frame, which is never the peer's answering close frame.
+ * skipping the rest of this frame. A broken close frame is still the peer's close (see the top).
  */
 function fail(p: FrameParser, code: u32): void {
   p.event = FrameEvent.ERROR;
   p.errorCode = code;
   freeMessageBuffer(p); // nobody holds a pointer into it during parseFrames
-  beginDraining(p, false);
+  beginDraining(p, p.opcode == Opcode.CLOSE);
 }
 
 /** A 64-bit length with its top bit set: where this frame ends cannot be known, so nothing more is parsed. */

@@ -176,9 +176,7 @@ describe("frame parser", () => {
       ["closes with 1002 when RSV3 is set", clientFrame(TEXT, "x", { rsv: 1 }), 1002],
       ["closes with 1002 when a client frame is not masked", clientFrame(TEXT, "x", { masked: false }), 1002],
       ["closes with 1002 when a ping carries 126 bytes", clientFrame(PING, Buffer.alloc(126)), 1002],
-      ["closes with 1002 when a close carries 126 bytes", clientFrame(CLOSE, Buffer.alloc(126)), 1002],
       ["closes with 1002 when a control frame is fragmented", clientFrame(PING, "x", { fin: false }), 1002],
-      ["closes with 1002 when a close frame is fragmented", clientFrame(CLOSE, Buffer.from([0x03, 0xe8]), { fin: false }), 1002],
       ["closes with 1002 when a continuation starts no message", clientFrame(CONTINUATION, "x"), 1002],
       [
         "closes with 1002 when a new data frame arrives while a message is open",
@@ -194,6 +192,19 @@ describe("frame parser", () => {
         for (const feed of [whole, byteByByte]) {
           const { h, frames } = exchange(bytes, feed);
           assertFailedWith(h, 1, code, frames);
+        }
+      });
+    }
+
+    // A broken close frame is still the client's close: the client has started closing and sends no other.
+    for (const [what, bytes] of [
+      ["a close carries 126 bytes", clientFrame(CLOSE, Buffer.alloc(126))],
+      ["a close frame is fragmented", clientFrame(CLOSE, Buffer.from([0x03, 0xe8]), { fin: false })],
+    ] as const) {
+      it(`closes with 1002 and ends when ${what}, since that was the client's close`, () => {
+        for (const feed of [whole, byteByByte]) {
+          const { h, frames } = exchange(bytes, feed);
+          assertAnsweredClose(h, 1, 1002, frames);
         }
       });
     }

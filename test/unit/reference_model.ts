@@ -21,8 +21,8 @@
 //   server to close TCP, §7.1.1): from the frame that broke the rule (whose end its header still gives:
 //   the length field and, with the mask bit, a mask key) it walks frames by their structure alone (any
 //   RSV bits, opcode, FIN, mask bit or length encoding), skips every payload unread, and ends at the last
-//   byte of the first later frame with the close opcode. The frame that broke the rule is never that
-//   answer, even when it is a close frame;
+//   byte of the first frame with the close opcode. When the frame that broke the rule is itself a close
+//   frame, it is that close: the client has started closing and sends no other;
 // * a 64-bit length with its top bit set, in the frame that broke a rule or in any frame after it, loses
 //   the frame boundaries: the server ends at that byte (after its close frame, if not sent yet).
 
@@ -203,13 +203,13 @@ class EchoEndpointModel {
   }
 
   /**
-   * Walks frames from `start` (the frame that broke a rule, which does not count) by their structure
-   * alone: where the first later close frame ends, where a 64-bit length with its top bit is, or -1.
+   * Walks frames from `start` (the frame that broke a rule, itself included) by their structure alone:
+   * where the first close frame ends, where a 64-bit length with its top bit is, or -1.
    */
   private clientCloseAfter(start: number): [number, Ending] {
     const s = this.stream;
     const unanswered: [number, Ending] = [-1, "our close unanswered"];
-    for (let at = start, first = true; at + 1 < s.length; first = false) {
+    for (let at = start; at + 1 < s.length; ) {
       const opcode = s[at] & 0x0f;
       const masked = (s[at + 1] & 0x80) !== 0;
       const length7 = s[at + 1] & 0x7f;
@@ -222,7 +222,7 @@ class EchoEndpointModel {
       }
       const end = BigInt(at + 2 + lengthBytes + (masked ? 4 : 0)) + length; // header, mask key, payload
       if (end > BigInt(s.length)) return unanswered;
-      if (opcode === CLOSE && !first) return [Number(end) - 1, "the client answered our close"];
+      if (opcode === CLOSE) return [Number(end) - 1, "the client answered our close"];
       at = Number(end);
     }
     return unanswered;
