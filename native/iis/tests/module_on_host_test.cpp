@@ -1,0 +1,105 @@
+// chatsocket.so on the Linux host, many clients on many threads, under each completion policy: echo,
+// closing handshakes and clients that vanish, with the host's counters back at zero afterwards.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "host.h"
+#include "ws_test_client.h"
+
+namespace {
+
+bool eventually(const std::function<bool()>& condition) {
+  for (int i = 0; i < 2000; ++i) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return condition();
+}
+
+struct RunningHost {
+  explicit RunningHost(cs::CompletionMode mode) {
+    cs::HostOptions options;
+    options.module_path = CHATSOCKET_MODULE_PATH;
+    options.site_path = CHATSOCKET_FIXTURE_SITE;
+    options.completion_mode = mode;
+    options.threads = 3;
+    std::string error;
+    REQUIRE_MESSAGE(host.start(options, error), error);
+  }
+  ~RunningHost() { host.stop(); }
+  cs::Host host;
+};
+
+// One client: `messages` echoes of random sizes, each frame sent in random pieces, then a clean close.
+bool echo_session(uint16_t port, unsigned seed, int messages) {
+  std::mt19937 random(seed);
+  WsTestClient client(port);
+  if (client.upgrade("/echo.chatsocket") != 101) return false;
+  for (int m = 0; m < messages; ++m) {
+    size_t size = random() % 4 == 0 ? random() % 70000 : random() % 200;
+    std::string payload(size, '\0');
+    for (char& c : payload) c = static_cast<char>('a' + random() % 26);
+    client.send_raw(WsTestClient::frame(0x1, payload), 1 + random() % 3000);
+    WsTestClient::Frame reply;
+    if (!client.read_frame(reply) || reply.opcode != 0x1 || reply.payload != payload) return false;
+  }
+  client.send_raw(WsTestClient::frame(0x8, std::string("\x03\xe8", 2)));
+  WsTestClient::Frame close;
+  if (!client.read_frame(close) || close.opcode != 0x8 || close.payload != std::string("\x03\xe8", 2)) return false;
+  return client.wait_closed();
+}
+
+void run_all(cs::CompletionMode mode) {
+  RunningHost running(mode);
+  uint16_t port = running.host.port();
+
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (unsigned t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      for (unsigned c = 0; c < 6; ++c) {
+        if (!echo_session(port, t * 100 + c, 25)) ++failures;
+      }
+    });
+  }
+  // Meanwhile, clients that vanish mid-message.
+  threads.emplace_back([&] {
+    for (int i = 0; i < 40; ++i) {
+      WsTestClient client(port);
+      if (client.upgrade("/echo.chatsocket") != 101) ++failures;
+      std::string frame = WsTestClient::frame(0x2, std::string(5000, 'x'));
+      client.send_raw(frame.substr(0, 100 + static_cast<size_t>(i) * 50));
+      client.abort();
+    }
+  });
+  for (auto& thread : threads) thread.join();
+  CHECK(failures == 0);
+
+  CHECK(eventually([&] {
+    cs::StatsSnapshot stats = running.host.stats();
+    return stats.active_requests == 0 && stats.upgraded_connections == 0 && stats.open_connections == 0;
+  }));
+  cs::StatsSnapshot stats = running.host.stats();
+  CHECK_MESSAGE(stats.violations == 0, stats.last_violation);
+  CHECK_MESSAGE(stats.not_implemented == 0, stats.last_not_implemented);
+  CHECK(stats.dropped_completions == 0);
+}
+
+}  // namespace
+
+TEST_CASE("many clients echo, close and vanish with completions mixed at random") { run_all(cs::CompletionMode::mixed); }
+TEST_CASE("many clients echo, close and vanish with every completion synchronous") { run_all(cs::CompletionMode::sync); }
+TEST_CASE("many clients echo, close and vanish with every completion before the call returns") {
+  run_all(cs::CompletionMode::before_return);
+}
+TEST_CASE("many clients echo, close and vanish with every completion after the call returns") {
+  run_all(cs::CompletionMode::after_return);
+}
