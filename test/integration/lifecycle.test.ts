@@ -58,6 +58,8 @@ async function vanishingClients(count: number): Promise<void> {
     const frame = clientFrame(TEXT, "x".repeat(5000));
     await client.write(frame.subarray(0, 1000 + i));  // header and part of the payload, then gone
     client.destroy();
+    // One at a time, so both rounds hold the same number of half-read messages at once.
+    await host.waitFor((stats) => stats.module?.connections === 0, "the vanished client to be forgotten");
   }
   await host.waitFor(
     (stats) => stats.openConnections === 0 && stats.activeRequests === 0 && stats.upgraded === 0 && stats.module?.connections === 0,
