@@ -125,6 +125,27 @@ describe("protocol violations through the host", () => {
   });
 });
 
+describe("an endpoint's max_fragments through the host", () => {
+  const fragments = (count: number): Buffer =>
+    Buffer.concat(Array.from({ length: count }, (_, i) =>
+      clientFrame(i === 0 ? TEXT : CONTINUATION, `part ${i};`, { fin: i === count - 1 })));
+
+  test("echoes a message of exactly max_fragments fragments", async () => {
+    const client = await upgraded("/few-fragments.chatsocket");
+    await client.write(fragments(3));
+    const echo = await client.readFrame();
+    assert.equal(echo.payload.toString(), "part 0;part 1;part 2;");
+    client.destroy();
+  });
+
+  test("closes with 1009 at the fragment past max_fragments", async () => {
+    const client = await upgraded("/few-fragments.chatsocket");
+    await client.write(fragments(4));
+    assert.equal(closeCodeOf(await client.readFrame()), 1009);
+    client.destroy();
+  });
+});
+
 describe("subprotocols through the host", () => {
   test("answers with the first protocol the client offers that the endpoint speaks", async () => {
     const ws = await openWs(host.url("/protocols.chatsocket"), ["chat.v3", "chat.v1", "chat.v2"]);
