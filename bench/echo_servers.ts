@@ -2,6 +2,8 @@
 // not theirs: chatsocket (our host + module serving examples/site) and a plain ws echo server.
 import { ChildProcess, fork } from "node:child_process";
 
+import type { CompletionMode } from "../scripts/host_binding";
+
 export interface Peer {
   name: string;
   url: string;
@@ -21,7 +23,10 @@ if (role === "ws-echo") {
   const { startHost } = require("../test/support/host") as typeof import("../test/support/host");
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { EXAMPLE_SITE } = require("../test/support/paths") as typeof import("../test/support/paths");
-  startHost({ site: EXAMPLE_SITE, completionMode: "after-return" }).then((host) => process.send?.({ port: host.port }));
+  // after-return by default: every completion on a pool thread after the issuing call returned, as IIS
+  // mostly delivers them; BENCH_COMPLETION=sync shows the module's own cost without those thread hops.
+  const completionMode = (process.env.BENCH_COMPLETION ?? "after-return") as CompletionMode;
+  startHost({ site: EXAMPLE_SITE, completionMode }).then((host) => process.send?.({ port: host.port }));
   setInterval(() => {}, 1 << 30);  // the host runs on native threads; nothing else keeps this process alive
 }
 
