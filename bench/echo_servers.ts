@@ -11,6 +11,8 @@ export interface Peer {
 }
 
 const role = process.argv[2];
+// A server child ends with its parent, even when the parent dies without stopping it.
+if (role) process.on("disconnect", () => process.exit(0));
 
 if (role === "ws-echo") {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
