@@ -9,6 +9,9 @@ wasm=build/chatsocket.wasm
 csrc=build/wasm2c/chatsocket.c
 testwasm=build/test/protocol.wasm
 
+# The ABI's constants have one source (src/abi.json); a copy that disagrees stops the build here.
+node scripts/gen-abi.mjs --check >/dev/null
+
 newer_than() { [ ! -e "$2" ] || [ -n "$(find "$1" -newer "$2" -type f -print -quit)" ]; }
 
 if newer_than src "$wasm" || [ package.json -nt "$wasm" ] || [ scripts/build-wasm.sh -nt "$wasm" ]; then

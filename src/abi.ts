@@ -1,38 +1,38 @@
-// The boundary with the native side: the exports of docs/ABI.md (version 1), nothing else. This is the
-// only file that takes raw connection ids and pointers from the host; it checks them and hands typed
-// work to Connection.
+// The boundary with the native side: the exports of docs/ABI.md, nothing else. This is the only file that
+// takes raw ids and pointers from the host; it checks them and hands typed work to Endpoint and Connection.
 //
-// Ownership. The host writes its input (request head, endpoint file, received bytes) into the region
-// returned by cs_buffer and then calls cs_open/cs_data; the module may read and scribble on that region
-// until it returns, and keeps no pointer into it. Everything else in linear memory belongs to the module:
-// pointers passed to host_* imports are read before the import returns and may be reused at once.
-// A connection's state (parser, message buffer) is created by an accepted cs_open and freed by cs_closed;
-// a refused cs_open keeps nothing.
+// Ownership. The host writes its input (an endpoint file, a request head, received bytes) into the region
+// returned by cs_buffer and then makes the call; the module may read and scribble on that region until it
+// returns, and keeps no pointer into it. Everything else in linear memory belongs to the module: pointers
+// passed to host_* imports are read before the import returns and may be reused at once.
+// An endpoint is created by cs_endpoint_create and forgotten by cs_endpoint_done; each of its connections
+// holds it, so its memory goes with the last of them. A connection's state (parser, handler) is created by
+// an accepted cs_open and freed by its CLOSED event; a refused cs_open keeps nothing.
 
-import { EndpointConfig } from "./endpoint/endpoint_config";
-import { endpointError, parseEndpointFile } from "./endpoint/endpoint_file";
-import { handlerForKind } from "./handlers/handler_for_kind";
+import { ABI_VERSION, Event, InitFlag, LogLevel, Status } from "./abi_constants";
 import { Connection } from "./connection";
+import { Endpoint, endpointErrorLine, endpointErrorText, parseEndpoint } from "./endpoint/endpoint";
 import { writeCloseFrame } from "./protocol/frame_encoder";
-import { checkHandshake } from "./protocol/handshake";
-import { addResponseHeader, log, LogLevel, setResponseBody } from "./host";
+import { checkHandshake, parseRequestHead, RequestHead } from "./protocol/handshake";
+import { Request } from "./request";
+import { addResponseHeader, log, reportEndpointError, setResponseBody } from "./host";
 
-const ABI_VERSION: u32 = 1;
-const INIT_TEST_HOOKS: u32 = 1;
 /** An input region above this size is given back once a smaller one is asked for. */
 const KEEP_INPUT_BYTES: u32 = 1024 * 1024;
 
 let testHooks = false;
 let inputRegion: usize = 0;
 let inputCapacity: u32 = 0;
+const endpoints = new Map<u32, Endpoint>();
 const connections = new Map<u32, Connection>();
 
 export function cs_abi_version(): u32 {
   return ABI_VERSION;
 }
 
-export function cs_init(flags: u32): void {
-  testHooks = (flags & INIT_TEST_HOOKS) != 0;
+export function cs_init(flags: u32): Status {
+  testHooks = (flags & InitFlag.TEST_HOOKS) != 0;
+  return Status.OK;
 }
 
 export function cs_buffer(size: u32): usize {
@@ -50,25 +50,53 @@ function inMemory(ptr: usize, len: u32): bool {
   return end <= (<u64>memory.size() << 16);
 }
 
-export function cs_open(id: u32, head: usize, headLen: u32, endpoint: usize, endpointLen: u32): u32 {
+export function cs_endpoint_create(id: u32, text: usize, textLen: u32): Status {
+  if (id == 0 || endpoints.has(id) || !inMemory(text, textLen)) {
+    log(LogLevel.ERROR, "cs_endpoint_create: endpoint " + id.toString() + " is invalid or exists already");
+    return Status.BAD_ARGUMENT;
+  }
+  const endpoint = parseEndpoint(id, text, textLen, testHooks);
+  if (endpoint == null) {
+    reportEndpointError(id, endpointErrorLine, endpointErrorText);
+    return Status.BAD_ARGUMENT;
+  }
+  endpoints.set(id, endpoint);
+  return Status.OK;
+}
+
+export function cs_endpoint_done(id: u32): Status {
+  if (!endpoints.has(id)) return Status.NOT_FOUND;
+  endpoints.delete(id);
+  return Status.OK;
+}
+
+export function cs_open(id: u32, endpointId: u32, head: usize, headLen: u32): u32 {
   if (id == 0 || connections.has(id)) return refuse(id, 500, "Connection id " + id.toString() + " is already in use.");
-  if (!inMemory(head, headLen) || !inMemory(endpoint, endpointLen)) return refuse(id, 500, "Request outside memory.");
-  const config = parseEndpointFile(endpoint, endpointLen, testHooks);
-  if (config == null) return refuse(id, 500, endpointError);
-  const result = checkHandshake(head, headLen, (<EndpointConfig>config).protocols);
+  if (!endpoints.has(endpointId)) return refuse(id, 500, "Endpoint " + endpointId.toString() + " is unknown.");
+  if (!inMemory(head, headLen)) return refuse(id, 500, "Request outside memory.");
+  const endpoint = endpoints.get(endpointId);
+  const requestHead = parseRequestHead(head, headLen);
+  const result = checkHandshake(requestHead, endpoint.config.protocols);
   if (result.status != 101) {
     if (result.status == 405) addResponseHeader(id, "Allow", "GET");
     if (result.status == 426) addResponseHeader(id, "Sec-WebSocket-Version", "13");
     setResponseBody(id, result.reason);
     return result.status;
   }
+  const conn = new Connection(id, endpoint);
+  const handler = conn.attachHandler();
+  const refusal = handler.admit(new Request(id, changetype<RequestHead>(requestHead)));
+  if (refusal != null) {
+    conn.discard();
+    setResponseBody(id, refusal.reason);
+    return refusal.status;
+  }
   addResponseHeader(id, "Upgrade", "websocket");
   addResponseHeader(id, "Connection", "Upgrade");
   addResponseHeader(id, "Sec-WebSocket-Accept", result.accept);
   if (result.protocol.length > 0) addResponseHeader(id, "Sec-WebSocket-Protocol", result.protocol);
-  const conn = new Connection(id, <EndpointConfig>config, handlerForKind((<EndpointConfig>config).kind));
   connections.set(id, conn);
-  conn.opened();
+  handler.onOpen();
   return 101;
 }
 
@@ -78,38 +106,33 @@ function refuse(id: u32, status: u32, reason: string): u32 {
   return status;
 }
 
-/** The connection for `id`, or null (logged) when the host names an id it does not own here. */
-function lookup(id: u32, call: string): Connection | null {
-  if (connections.has(id)) return connections.get(id);
-  log(LogLevel.ERROR, call + ": unknown connection id " + id.toString());
-  return null;
-}
-
-export function cs_data(id: u32, ptr: usize, len: u32): void {
-  const conn = lookup(id, "cs_data");
-  if (conn == null) return;
-  if (!inMemory(ptr, len)) {
-    log(LogLevel.ERROR, "cs_data: bytes outside memory");
-    return;
+export function cs_event(id: u32, event: u32, a: u32, b: u32): Status {
+  if (!connections.has(id)) {
+    log(LogLevel.ERROR, "cs_event(" + event.toString() + "): unknown connection id " + id.toString());
+    return Status.NOT_FOUND;
   }
-  conn.receive(ptr, len);
-}
-
-export function cs_writable(id: u32): void {
-  const conn = lookup(id, "cs_writable");
-  if (conn != null) conn.writable();
-}
-
-export function cs_timer(id: u32): void {
-  const conn = lookup(id, "cs_timer");
-  if (conn != null) conn.timerFired();
-}
-
-export function cs_closed(id: u32, reason: u32): void {
-  const conn = lookup(id, "cs_closed");
-  if (conn == null) return;
-  connections.delete(id);
-  conn.closed();
+  const conn = connections.get(id);
+  switch (event) {
+    case Event.DATA:
+      if (!inMemory(a, b)) {
+        log(LogLevel.ERROR, "cs_event: received bytes outside memory");
+        return Status.BAD_ARGUMENT;
+      }
+      conn.receive(a, b);
+      return Status.OK;
+    case Event.WRITABLE:
+      conn.writable();
+      return Status.OK;
+    case Event.TIMER:
+      conn.timerFired(a);
+      return Status.OK;
+    case Event.CLOSED:
+      connections.delete(id);
+      conn.closed();
+      return Status.OK;
+  }
+  log(LogLevel.ERROR, "cs_event: unknown event " + event.toString() + " for connection " + id.toString());
+  return Status.BAD_ARGUMENT;
 }
 
 export function cs_encode_close(code: u32, out: usize): u32 {

@@ -14,8 +14,12 @@
 //   could be recognised any more, so we send ours (if not sent yet) and end gracefully at once.
 // "End gracefully" is host_end(id, 0) with the close timer armed as a guard: a peer that never reads
 // would otherwise keep the connection open forever; when the timer fires, host_end(id, 1).
+//
+// The close timer is slot 0; handlers have the other slots. Reading paused by a handler (for backpressure)
+// resumes when we close first: nothing is sent after our close frame, so the queue no longer limits reading.
 
-import { CloseCode, isValidReceivedCloseCode } from "./protocol/close_codes";
+import { CloseCode, Limit, Status } from "./abi_constants";
+import { isValidReceivedCloseCode } from "./protocol/close_codes";
 import { Opcode, writeCloseFrame, writeFrameHeader, writeFrameHeaderBefore } from "./protocol/frame_encoder";
 import {
   createFrameParser,
@@ -27,40 +31,48 @@ import {
   releaseMessage,
 } from "./protocol/frame_parser";
 import { UTF8_BOUNDARY, utf8Validate } from "./protocol/utf8";
-import { EndpointConfig } from "./endpoint/endpoint_config";
+import { Endpoint } from "./endpoint/endpoint";
 import { Handler } from "./handlers/handler";
-import { endConnection, pauseReading, sendBytes, SendStatus, setTimer } from "./host";
+import { endConnection, pauseReading, sendBytes, setTimer } from "./host";
 
 const SCRATCH_FRAME: usize = memory.data(16, 8);
+/** The timer slot of the closing handshake; handlers have the others. */
+const CLOSE_TIMER: u32 = 0;
 
 export const enum CloseState {
   OPEN = 0,
   CLOSING = 1, // our close frame is sent (we closed first); waiting for the peer's
-  ENDED = 2, // host_end called; only cs_timer and cs_closed matter now
+  ENDED = 2, // host_end called; only timers and the CLOSED event matter now
 }
 
 export class Connection {
   readonly id: u32;
+  readonly endpoint: Endpoint;
   state: CloseState = CloseState.OPEN;
   private parser: FrameParser;
-  private handler: Handler;
-  private closeTimeout: u32;
+  private _handler: Handler | null = null;
   private closeSent: bool = false;
-  private paused: bool = false;
+  private readingPaused: bool = false;
 
-  constructor(id: u32, config: EndpointConfig, handler: Handler) {
+  constructor(id: u32, endpoint: Endpoint) {
     this.id = id;
-    this.parser = createFrameParser(config.maxMessageSize, config.maxFragments);
-    this.handler = handler;
-    this.closeTimeout = config.closeTimeout;
+    this.endpoint = endpoint;
+    this.parser = createFrameParser(endpoint.config.maxMessageSize, endpoint.config.maxFragments);
+  }
+
+  get handler(): Handler {
+    return <Handler>this._handler;
+  }
+
+  /** Makes this connection's handler; once, before anything else happens to the connection. */
+  attachHandler(): Handler {
+    const handler = this.endpoint.createHandler(this);
+    this._handler = handler;
+    return handler;
   }
 
   get isOpen(): bool {
     return this.state == CloseState.OPEN;
-  }
-
-  opened(): void {
-    this.handler.onOpen(this);
   }
 
   /** Bytes from the client, any split. */
@@ -77,7 +89,7 @@ export class Connection {
   private dispatch(event: u32): void {
     const p = this.parser;
     if (event == FrameEvent.MESSAGE) {
-      if (this.state == CloseState.OPEN) this.handler.onMessage(this, p.eventOpcode, p.eventPtr, p.eventLength);
+      if (this.state == CloseState.OPEN) this.handler.onMessage(p.eventOpcode, p.eventPtr, p.eventLength);
       releaseMessage(p);
     } else if (event == FrameEvent.PING) {
       if (this.state == CloseState.OPEN) this.sendMessageInPlace(Opcode.PONG, p.eventPtr, p.eventLength);
@@ -99,28 +111,38 @@ export class Connection {
   }
 
   /** Sends a whole message whose payload has FRAME_HEADROOM writable bytes before it (no copy). */
-  sendMessageInPlace(opcode: u32, ptr: usize, len: usize): SendStatus {
-    if (this.closeSent) return SendStatus.DROPPED;
+  sendMessageInPlace(opcode: u32, ptr: usize, len: usize): Status {
+    if (this.closeSent) return Status.DROPPED;
     const start = writeFrameHeaderBefore(ptr, opcode, len);
-    return this.send(start, ptr + len - start);
+    return sendBytes(this.id, start, ptr + len - start);
   }
 
   /** Sends a whole message from anywhere in memory (header and payload as two sends). */
-  sendMessage(opcode: u32, ptr: usize, len: usize): SendStatus {
-    if (this.closeSent) return SendStatus.DROPPED;
+  sendMessage(opcode: u32, ptr: usize, len: usize): Status {
+    if (this.closeSent) return Status.DROPPED;
     const headerLength = writeFrameHeader(SCRATCH_FRAME, opcode, len);
-    const status = this.send(SCRATCH_FRAME, headerLength);
-    if (status == SendStatus.DROPPED) return status;
-    return this.send(ptr, len);
+    const status = sendBytes(this.id, SCRATCH_FRAME, headerLength);
+    if (status == Status.DROPPED) return status;
+    return sendBytes(this.id, ptr, len);
   }
 
-  private send(ptr: usize, len: usize): SendStatus {
-    const status = sendBytes(this.id, ptr, len);
-    if (status == SendStatus.BACKPRESSURE && !this.paused) {
-      this.paused = true;
-      pauseReading(this.id, true);
-    }
-    return status;
+  sendText(text: string): Status {
+    const bytes = String.UTF8.encode(text);
+    return this.sendMessage(Opcode.TEXT, changetype<usize>(bytes), bytes.byteLength);
+  }
+
+  /** Stops (or resumes) reading from the client: the handler's answer to BACKPRESSURE. */
+  pauseReading(paused: bool): void {
+    if (paused == this.readingPaused || (paused && this.state != CloseState.OPEN)) return;
+    this.readingPaused = paused;
+    pauseReading(this.id, paused);
+  }
+
+  /** (Re)arms a handler's timer: slots 1 to TIMER_SLOTS - 1; 0 ms cancels. BAD_ARGUMENT for another slot. */
+  setTimer(slot: u32, ms: u32): Status {
+    if (slot == CLOSE_TIMER || slot >= <u32>Limit.TIMER_SLOTS) return Status.BAD_ARGUMENT;
+    if (this.state == CloseState.ENDED) return Status.DROPPED;
+    return setTimer(this.id, slot, ms);
   }
 
   /**
@@ -132,11 +154,11 @@ export class Connection {
     this.sendClose(code);
     this.state = CloseState.CLOSING;
     drainFrames(this.parser);
-    if (this.paused) {
-      this.paused = false; // nothing more is sent, so the write queue no longer limits reading
+    if (this.readingPaused) {
+      this.readingPaused = false;
       pauseReading(this.id, false);
     }
-    setTimer(this.id, this.closeTimeout);
+    setTimer(this.id, CLOSE_TIMER, this.endpoint.config.closeTimeout);
   }
 
   private sendClose(code: u32): void {
@@ -147,29 +169,36 @@ export class Connection {
 
   private endGracefully(): void {
     this.state = CloseState.ENDED;
-    setTimer(this.id, this.closeTimeout);
+    setTimer(this.id, CLOSE_TIMER, this.endpoint.config.closeTimeout);
     endConnection(this.id, false);
   }
 
   writable(): void {
-    if (this.paused && this.state != CloseState.ENDED) {
-      this.paused = false;
-      pauseReading(this.id, false);
-    }
-    if (this.state == CloseState.OPEN) this.handler.onWritable(this);
+    if (this.state == CloseState.OPEN) this.handler.onWritable();
   }
 
-  timerFired(): void {
+  timerFired(slot: u32): void {
+    if (slot != CLOSE_TIMER) {
+      if (this.state == CloseState.OPEN) this.handler.onTimer(slot);
+      return;
+    }
     if (this.state != CloseState.OPEN) {
       this.state = CloseState.ENDED;
       endConnection(this.id, true);
     }
   }
 
+  /** The handshake was refused after the handler was made: frees the parser; no event follows. */
+  discard(): void {
+    this.state = CloseState.ENDED;
+    freeFrameParser(this.parser);
+    this.parser = changetype<FrameParser>(0);
+  }
+
   /** The transport is gone: frees everything this connection holds. */
   closed(): void {
     this.state = CloseState.ENDED;
-    this.handler.onClose(this);
+    this.handler.onClose();
     freeFrameParser(this.parser);
     this.parser = changetype<FrameParser>(0);
   }

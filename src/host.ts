@@ -1,61 +1,80 @@
 // The imports of docs/ABI.md (module "env"), each wrapped once so the rest of the module deals in typed
-// values and strings. AssemblyScript's own `abort` is the eighth import (env.abort); it traps the instance.
+// values and strings. Every import returns a Status. AssemblyScript's own `abort` is one more import
+// (env.abort); it traps the instance.
 
-@external("env", "host_header")
-declare function host_header(id: u32, name: usize, nameLen: u32, value: usize, valueLen: u32): void;
-@external("env", "host_body")
-declare function host_body(id: u32, ptr: usize, len: u32): void;
+import { LogLevel, RequestSource, Status } from "./abi_constants";
+
+@external("env", "host_response_header")
+declare function host_response_header(id: u32, name: usize, nameLen: u32, value: usize, valueLen: u32): u32;
+@external("env", "host_response_body")
+declare function host_response_body(id: u32, ptr: usize, len: u32): u32;
+@external("env", "host_request_value")
+declare function host_request_value(id: u32, source: u32, name: usize, nameLen: u32, out: usize, capacity: u32, outLength: usize): u32;
 @external("env", "host_send")
 declare function host_send(id: u32, ptr: usize, len: u32): u32;
 @external("env", "host_end")
-declare function host_end(id: u32, abort: u32): void;
+declare function host_end(id: u32, abort: u32): u32;
 @external("env", "host_pause")
-declare function host_pause(id: u32, paused: u32): void;
+declare function host_pause(id: u32, paused: u32): u32;
 @external("env", "host_timer")
-declare function host_timer(id: u32, ms: u32): void;
+declare function host_timer(id: u32, slot: u32, ms: u32): u32;
+@external("env", "host_endpoint_error")
+declare function host_endpoint_error(endpoint: u32, line: u32, ptr: usize, len: u32): u32;
 @external("env", "host_log")
-declare function host_log(level: u32, ptr: usize, len: u32): void;
+declare function host_log(level: u32, ptr: usize, len: u32): u32;
 
-export const enum SendStatus {
-  OK = 0,
-  BACKPRESSURE = 1, // queued, but stop sending until cs_writable
-  DROPPED = 2, // the connection is ending: nothing queued
-}
+/** Room for most request values; longer ones get a buffer of their own. */
+const VALUE_SCRATCH_BYTES: u32 = 512;
+const VALUE_SCRATCH: usize = memory.data(VALUE_SCRATCH_BYTES, 8);
+const VALUE_LENGTH: usize = memory.data(4, 4);
 
-export const enum LogLevel {
-  ERROR = 0,
-  WARNING = 1,
-  INFO = 2,
-  DEBUG = 3,
-}
-
-export function addResponseHeader(id: u32, name: string, value: string): void {
+export function addResponseHeader(id: u32, name: string, value: string): Status {
   const n = String.UTF8.encode(name);
   const v = String.UTF8.encode(value);
-  host_header(id, changetype<usize>(n), <u32>n.byteLength, changetype<usize>(v), <u32>v.byteLength);
+  return <Status>host_response_header(id, changetype<usize>(n), <u32>n.byteLength, changetype<usize>(v), <u32>v.byteLength);
 }
 
-export function setResponseBody(id: u32, text: string): void {
+export function setResponseBody(id: u32, text: string): Status {
   const b = String.UTF8.encode(text);
-  host_body(id, changetype<usize>(b), <u32>b.byteLength);
+  return <Status>host_response_body(id, changetype<usize>(b), <u32>b.byteLength);
 }
 
-export function sendBytes(id: u32, ptr: usize, len: usize): SendStatus {
-  return <SendStatus>host_send(id, ptr, <u32>len);
+/** A request header or server variable by name, or null when the server has none (or will not say now). */
+export function requestValue(id: u32, source: RequestSource, name: string): string | null {
+  const n = String.UTF8.encode(name);
+  const nameLen = <u32>n.byteLength;
+  let status = <Status>host_request_value(id, source, changetype<usize>(n), nameLen, VALUE_SCRATCH, VALUE_SCRATCH_BYTES, VALUE_LENGTH);
+  if (status == Status.OK) return String.UTF8.decodeUnsafe(VALUE_SCRATCH, load<u32>(VALUE_LENGTH));
+  if (status != Status.BUFFER_TOO_SMALL) return null;
+  const capacity = load<u32>(VALUE_LENGTH);
+  const buffer = heap.alloc(capacity);
+  status = <Status>host_request_value(id, source, changetype<usize>(n), nameLen, buffer, capacity, VALUE_LENGTH);
+  const value = status == Status.OK ? String.UTF8.decodeUnsafe(buffer, min(load<u32>(VALUE_LENGTH), capacity)) : null;
+  heap.free(buffer);
+  return value;
+}
+
+export function sendBytes(id: u32, ptr: usize, len: usize): Status {
+  return <Status>host_send(id, ptr, <u32>len);
 }
 
 /** Ends the connection: after the queued bytes are written, or at once when `abort`. */
-export function endConnection(id: u32, abort: bool): void {
-  host_end(id, abort ? 1 : 0);
+export function endConnection(id: u32, abort: bool): Status {
+  return <Status>host_end(id, abort ? 1 : 0);
 }
 
-export function pauseReading(id: u32, paused: bool): void {
-  host_pause(id, paused ? 1 : 0);
+export function pauseReading(id: u32, paused: bool): Status {
+  return <Status>host_pause(id, paused ? 1 : 0);
 }
 
-/** (Re)arms the connection's one-shot timer; 0 cancels it. */
-export function setTimer(id: u32, ms: u32): void {
-  host_timer(id, ms);
+/** (Re)arms the one-shot timer in `slot`; 0 ms cancels it. */
+export function setTimer(id: u32, slot: u32, ms: u32): Status {
+  return <Status>host_timer(id, slot, ms);
+}
+
+export function reportEndpointError(endpoint: u32, line: i32, text: string): Status {
+  const b = String.UTF8.encode(text);
+  return <Status>host_endpoint_error(endpoint, <u32>max(line, 0), changetype<usize>(b), <u32>b.byteLength);
 }
 
 export function log(level: LogLevel, text: string): void {

@@ -7,7 +7,7 @@ namespace cs {
 Connection::Connection(uint32_t id, InstanceSlot& slot, uint64_t generation, WriteLimits limits)
     : id_(id), slot_(slot), generation_(generation), queue_(limits) {}
 
-void Connection::attach(std::weak_ptr<Transport> transport) {
+void Connection::attach(std::weak_ptr<Transport> transport) noexcept {
   {
     std::lock_guard<std::mutex> lock(transport_mutex_);
     transport_ = std::move(transport);
@@ -16,12 +16,12 @@ void Connection::attach(std::weak_ptr<Transport> transport) {
   wake();
 }
 
-void Connection::detach() {
+void Connection::detach() noexcept {
   std::lock_guard<std::mutex> lock(transport_mutex_);
   transport_.reset();
 }
 
-void Connection::wake() {
+void Connection::wake() noexcept {
   std::shared_ptr<Transport> transport;
   {
     std::lock_guard<std::mutex> lock(transport_mutex_);
@@ -36,19 +36,23 @@ void Connection::request_end(bool abort) {
   end_.store(true);
 }
 
-void Connection::received(const uint8_t* bytes, size_t size) {
+void Connection::received(const uint8_t* bytes, size_t size) noexcept {
   if (closed_.load() || end_.load()) return;
-  slot_.dispatch(*this, InstanceSlot::Event::data, bytes, size);
+  slot_.dispatch(*this, abi::Event::kData, bytes, size);
 }
 
-void Connection::wrote(size_t bytes) {
-  if (queue_.consume(bytes) && !closed_.load()) slot_.dispatch(*this, InstanceSlot::Event::writable);
+void Connection::wrote(size_t bytes) noexcept {
+  if (queue_.consume(bytes) && !closed_.load()) slot_.dispatch(*this, abi::Event::kWritable);
 }
 
-void Connection::closed(uint32_t reason) {
+void Connection::closed(abi::ClosedReason reason) noexcept {
   if (closed_.exchange(true)) return;
-  ++timer_sequence_;  // a pending timer no longer applies
-  slot_.dispatch(*this, InstanceSlot::Event::closed, nullptr, 0, reason);
+  for (auto& sequence : timer_sequences_) ++sequence;  // a pending timer no longer applies
+  slot_.dispatch(*this, abi::Event::kClosed, nullptr, 0, static_cast<uint32_t>(reason));
+}
+
+void Connection::fail(const char* where, const char* what, bool stream_intact) noexcept {
+  slot_.fail_connection(*this, where, what, stream_intact);
 }
 
 }  // namespace cs

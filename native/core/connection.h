@@ -5,12 +5,14 @@
 // Locking: the core wakes the transport only after releasing the instance lock, and holds no lock of its
 // own while the transport's wake() runs, so wake() may call straight back into the connection. The
 // transport must not call the event methods while holding its own lock (they take the instance lock and
-// may wake it again).
+// may wake it again). No method throws.
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 
+#include "abi_constants.h"
 #include "transport.h"
 #include "write_queue.h"
 
@@ -25,28 +27,34 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uint32_t id() const { return id_; }
 
   // --- For the transport. attach/detach and the event calls must not be made under the transport's lock.
-  void attach(std::weak_ptr<Transport> transport);
-  void detach();
-  void received(const uint8_t* bytes, size_t size);
+  void attach(std::weak_ptr<Transport> transport) noexcept;
+  void detach() noexcept;
+  void received(const uint8_t* bytes, size_t size) noexcept;
   // A write of `bytes` from the front of queue() completed.
-  void wrote(size_t bytes);
-  // The transport is gone; `reason` is CLOSED_BY_*. Safe to call more than once; only the first counts.
-  void closed(uint32_t reason);
+  void wrote(size_t bytes) noexcept;
+  // The transport is gone. Safe to call more than once; only the first counts.
+  void closed(abi::ClosedReason reason) noexcept;
+  // The transport failed on this connection's behalf (a C++ exception in its callback): log it and close
+  // with 1011. `stream_intact` false when bytes may have been lost on the way out: then only an abort is left.
+  void fail(const char* where, const char* what, bool stream_intact) noexcept;
 
   // Lock-free, callable under the transport's lock.
   WriteQueue& queue() { return queue_; }
   bool end_requested() const { return end_.load(); }
   bool abort_requested() const { return abort_.load(); }
   bool paused() const { return paused_.load(); }
+  bool failed() const { return failed_.load(); }
 
   // --- For the core (instance slot, imports, timers).
   void request_end(bool abort);
   void set_paused(bool paused) { paused_.store(paused); }
+  // Marks the connection failed; false if it already was.
+  bool mark_failed() { return !failed_.exchange(true); }
   uint64_t generation() const { return generation_; }
-  uint64_t next_timer_sequence() { return ++timer_sequence_; }
-  bool timer_current(uint64_t sequence) const { return timer_sequence_.load() == sequence; }
+  uint64_t next_timer_sequence(uint32_t slot) { return ++timer_sequences_[slot]; }
+  bool timer_current(uint32_t slot, uint64_t sequence) const { return timer_sequences_[slot].load() == sequence; }
   bool is_closed() const { return closed_.load(); }
-  void wake();
+  void wake() noexcept;
 
  private:
   const uint32_t id_;
@@ -57,7 +65,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::atomic<bool> abort_{false};
   std::atomic<bool> paused_{false};
   std::atomic<bool> closed_{false};
-  std::atomic<uint64_t> timer_sequence_{0};
+  std::atomic<bool> failed_{false};
+  // Per timer slot: bumped by every arm, cancel and close, so a timer that fires late sees it is stale.
+  std::array<std::atomic<uint64_t>, abi::Limit::kTimerSlots> timer_sequences_{};
   std::mutex transport_mutex_;
   std::weak_ptr<Transport> transport_;
 };

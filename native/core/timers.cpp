@@ -1,5 +1,9 @@
 #include "timers.h"
 
+#include <exception>
+
+#include "log.h"
+
 namespace cs {
 
 Timers::Timers() : thread_([this] { run(); }) {}
@@ -37,7 +41,14 @@ void Timers::run() {
     std::function<void()> fire = std::move(const_cast<Entry&>(entries_.top()).fire);
     entries_.pop();
     lock.unlock();
-    fire();
+    try {
+      fire();
+    } catch (const std::exception& error) {
+      // Callbacks catch their own failures; this only keeps the timer thread alive if one did not.
+      log(LogLevel::kError, "a timer callback failed: %s", error.what());
+    } catch (...) {
+      log(LogLevel::kError, "a timer callback failed with an unknown exception");
+    }
     lock.lock();
   }
 }

@@ -1,6 +1,6 @@
 #pragma once
-// One-shot timers for connections (close timeouts, pings), fired on one thread of ours. A newer arm for
-// the same connection replaces the older one.
+// One-shot timers for connections (close timeouts, pings), fired on one thread of ours, earliest first.
+// Whether a fired timer still applies is the caller's business (Connection keeps a sequence per slot).
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>

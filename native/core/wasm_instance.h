@@ -8,21 +8,27 @@
 #include <string_view>
 #include <vector>
 
+#include "abi_constants.h"
+
 namespace cs {
 
-enum : uint32_t { SEND_OK = 0, SEND_BACKPRESSURE = 1, SEND_DROPPED = 2 };
-enum : uint32_t { CLOSED_BY_MODULE = 0, CLOSED_BY_PEER = 1, CLOSED_BY_ERROR = 2 };
-enum : uint32_t { INIT_TEST_HOOKS = 1 };
-constexpr uint32_t ABI_VERSION = 1;
-
+// What the instance asks of the native side (docs/ABI.md, "Imports"). Called only during a call into the
+// instance, on that call's thread. An implementation may throw: the import boundary catches, logs, calls
+// import_failed and answers the module kInternalFailure.
 class ImportHandler {
  public:
-  virtual void response_header(uint32_t id, std::string_view name, std::string_view value) = 0;
-  virtual void response_body(uint32_t id, std::string_view body) = 0;
-  virtual uint32_t send(uint32_t id, const uint8_t* data, size_t size) = 0;
-  virtual void end(uint32_t id, bool abort) = 0;
-  virtual void pause(uint32_t id, bool paused) = 0;
-  virtual void timer(uint32_t id, uint32_t milliseconds) = 0;
+  virtual abi::Status response_header(uint32_t id, std::string_view name, std::string_view value) = 0;
+  virtual abi::Status response_body(uint32_t id, std::string_view body) = 0;
+  // Writes the value to `out`; kNotFound when there is none.
+  virtual abi::Status request_value(uint32_t id, abi::RequestSource source, std::string_view name,
+                                    std::string& out) = 0;
+  virtual abi::Status send(uint32_t id, const uint8_t* data, size_t size) = 0;
+  virtual abi::Status end(uint32_t id, bool abort) = 0;
+  virtual abi::Status pause(uint32_t id, bool paused) = 0;
+  virtual abi::Status timer(uint32_t id, uint32_t slot, uint32_t milliseconds) = 0;
+  virtual abi::Status endpoint_error(uint32_t endpoint, uint32_t line, std::string_view text) = 0;
+  // An import for `id` (0: not about a connection) failed with a C++ exception; must not throw.
+  virtual void import_failed(uint32_t id, const char* import, const char* what) noexcept = 0;
 
  protected:
   ~ImportHandler() = default;
@@ -36,12 +42,14 @@ class WasmInstance {
   WasmInstance(const WasmInstance&) = delete;
   WasmInstance& operator=(const WasmInstance&) = delete;
 
-  bool open(uint32_t id, const std::string& head, const std::string& endpoint, uint32_t& status);
+  bool endpoint_create(uint32_t endpoint, std::string_view text, abi::Status& status);
+  bool endpoint_done(uint32_t endpoint);
+  bool open(uint32_t id, uint32_t endpoint, std::string_view head, uint32_t& http_status);
+  // An event without bytes (kWritable, kTimer, kClosed).
+  bool event(uint32_t id, abi::Event event, uint32_t a = 0, uint32_t b = 0);
+  // kData: copies the bytes into the instance's input region first.
   bool data(uint32_t id, const uint8_t* bytes, size_t size);
-  bool writable(uint32_t id);
-  bool timer(uint32_t id);
-  bool closed(uint32_t id, uint32_t reason);
-  bool encode_close(uint16_t code, std::vector<uint8_t>& frame);
+  bool encode_close(uint32_t code, std::vector<uint8_t>& frame);
 
   // The trap that made the last call fail, as text.
   const char* last_trap() const { return last_trap_; }
@@ -51,9 +59,8 @@ class WasmInstance {
 
  private:
   explicit WasmInstance(std::unique_ptr<State> state);
-  bool protected_call(void (*body)(void*), void* args);
-  // Copies `size` bytes (two parts) into the instance's input region; returns its address, or -1 on trap.
-  int64_t stage(const void* a, size_t a_size, const void* b = nullptr, size_t b_size = 0);
+  // Copies `size` bytes into the instance's input region; returns its address, or -1 on trap.
+  int64_t stage(const void* bytes, size_t size);
 
   std::unique_ptr<State> state_;
   const char* last_trap_ = "";

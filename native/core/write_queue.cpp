@@ -20,16 +20,16 @@ WriteQueue::PushResult WriteQueue::push(const uint8_t* a, size_t a_size, const u
   return PushResult::queued;
 }
 
-std::vector<Segment> WriteQueue::front(size_t max_segments) const {
+size_t WriteQueue::front(Segment* out, size_t max_segments) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  std::vector<Segment> out;
+  size_t count = 0;
   size_t offset = front_offset_;
   for (const auto& segment : segments_) {
-    if (out.size() == max_segments) break;
-    out.push_back({segment.data() + offset, segment.size() - offset});
+    if (count == max_segments) break;
+    out[count++] = {segment.data() + offset, segment.size() - offset};
     offset = 0;
   }
-  return out;
+  return count;
 }
 
 bool WriteQueue::consume(size_t bytes) {

@@ -1,5 +1,6 @@
 #pragma once
-// Bytes waiting to go to one client, in the order the module queued them (STYLE U2, W4).
+// Bytes waiting to go to one client, in the order the module queued them, counted so that senders can be
+// told to back off.
 // Producers (the Wasm imports) append under a short lock; the transport takes a batch of segments for one
 // async write and consumes them when it completes. Segments stay put until consumed, so the pointers handed
 // to an in-flight write stay valid.
@@ -29,8 +30,9 @@ class WriteQueue {
   // Copies the bytes. Returns backpressure when the queue is above the high-water mark afterwards.
   PushResult push(const uint8_t* a, size_t a_size, const uint8_t* b = nullptr, size_t b_size = 0);
 
-  // Up to `max_segments` segments from the front, for one write. Does not remove them.
-  std::vector<Segment> front(size_t max_segments) const;
+  // Fills `out` with up to `max_segments` segments from the front, for one write; returns how many. Does not
+  // remove them, and allocates nothing (it runs on the completion path).
+  size_t front(Segment* out, size_t max_segments) const;
 
   // Removes `bytes` from the front (a completed write). Returns true when a sender was told to back off
   // and the queue is now below the low-water mark: time to tell it it may write again.

@@ -1,7 +1,9 @@
 #include "duplex_pipe.h"
 
+#include <exception>
+
+#include "fault_injection.h"
 #include "log.h"
-#include "wasm_instance.h"
 
 namespace cs {
 
@@ -11,14 +13,51 @@ DuplexPipe::DuplexPipe(IHttpContext3* context, IHttpRequest3* request, IHttpResp
       request_(request),
       response_(response),
       connection_(std::move(connection)),
-      close_reason_(CLOSED_BY_MODULE),
-      read_buffer_(new uint8_t[READ_BUFFER_BYTES]) {}
+      read_buffer_(new uint8_t[kReadBufferBytes]) {}
 
 std::shared_ptr<DuplexPipe> DuplexPipe::from(VOID* self) { return static_cast<DuplexPipe*>(self)->shared_from_this(); }
 
+template <class Work>
+void DuplexPipe::guarded(const char* where, Work&& work) noexcept {
+  std::unique_lock<std::mutex> lock(lock_, std::defer_lock);
+  try {
+    lock.lock();
+    work(lock);
+  } catch (const std::exception& error) {
+    recover(lock, where, error.what());
+  } catch (...) {
+    recover(lock, where, "unknown exception");
+  }
+}
+
+// A failure struck while the lock was held or while bytes were being handed over: what was being handed over
+// is lost, so the connection is closed with 1011 (or aborted when a write's outcome is unknown), and the pipe
+// goes on to its one exit as usual.
+void DuplexPipe::recover(std::unique_lock<std::mutex>& lock, const char* where, const char* what) {
+  try {
+    if (!lock.owns_lock()) lock.lock();
+    bool write_outcome_lost = write_busy_ && !write_in_flight_;
+    if (read_busy_ && !read_in_flight_) read_busy_ = false;
+    if (write_outcome_lost) write_busy_ = false;
+    lock.unlock();
+    connection_->fail(where, what, !write_outcome_lost);  // wakes this pipe, which writes the 1011 and ends
+    lock.lock();
+    pump(lock);
+  } catch (const std::exception& again) {
+    log(LogLevel::kError, "connection %u: recovering from a failure in %s failed too (%s); ending it",
+        connection_->id(), where, again.what());
+    try {
+      if (!lock.owns_lock()) lock.lock();
+      begin_ending(abi::ClosedReason::kByError);
+      finish_if_idle(lock);
+    } catch (...) {
+      // Nothing is left to try; the request ends when its outstanding I/O completes.
+    }
+  }
+}
+
 void DuplexPipe::start() {
-  {
-    std::unique_lock<std::mutex> lock(lock_);
+  guarded("sending the 101", [this](std::unique_lock<std::mutex>& lock) {
     flush_busy_ = true;
     DWORD sent = 0;
     BOOL completion_expected = FALSE;
@@ -27,7 +66,7 @@ void DuplexPipe::start() {
       flush_busy_ = false;
       on_flushed(lock, hr);
     }
-  }
+  });
   // Output queued during the handshake, and every later send, reach the pipe through wake().
   connection_->attach(shared_from_this());
 }
@@ -38,42 +77,44 @@ bool DuplexPipe::finished() {
 }
 
 void DuplexPipe::wake() {
-  std::unique_lock<std::mutex> lock(lock_);
-  pump(lock);
+  guarded("waking the connection", [this](std::unique_lock<std::mutex>& lock) { pump(lock); });
 }
 
 REQUEST_NOTIFICATION_STATUS WINAPI DuplexPipe::flush_completed(IHttpContext3*, IHttpCompletionInfo2* info, VOID* self) {
   auto pipe = from(self);
-  std::unique_lock<std::mutex> lock(pipe->lock_);
-  pipe->flush_busy_ = false;
-  pipe->on_flushed(lock, info->GetCompletionStatus());
+  pipe->guarded("the 101's completion", [&](std::unique_lock<std::mutex>& lock) {
+    pipe->flush_busy_ = false;
+    pipe->on_flushed(lock, info->GetCompletionStatus());
+  });
   return RQ_NOTIFICATION_PENDING;
 }
 
 REQUEST_NOTIFICATION_STATUS WINAPI DuplexPipe::read_completed(IHttpContext3*, IHttpCompletionInfo2* info, VOID* self) {
   auto pipe = from(self);
-  std::unique_lock<std::mutex> lock(pipe->lock_);
-  pipe->read_in_flight_ = false;
-  pipe->on_read(lock, info->GetCompletionStatus(), info->GetCompletionBytes());
-  pipe->pump(lock);
+  pipe->guarded("a read completion", [&](std::unique_lock<std::mutex>& lock) {
+    pipe->read_in_flight_ = false;
+    pipe->on_read(lock, info->GetCompletionStatus(), info->GetCompletionBytes());
+    pipe->pump(lock);
+  });
   return RQ_NOTIFICATION_PENDING;
 }
 
 REQUEST_NOTIFICATION_STATUS WINAPI DuplexPipe::write_completed(IHttpContext3*, IHttpCompletionInfo2* info, VOID* self) {
   auto pipe = from(self);
-  std::unique_lock<std::mutex> lock(pipe->lock_);
-  pipe->write_in_flight_ = false;
-  pipe->on_written(lock, info->GetCompletionStatus());
-  pipe->pump(lock);
+  pipe->guarded("a write completion", [&](std::unique_lock<std::mutex>& lock) {
+    pipe->write_in_flight_ = false;
+    pipe->on_written(lock, info->GetCompletionStatus());
+    pipe->pump(lock);
+  });
   return RQ_NOTIFICATION_PENDING;
 }
 
 void DuplexPipe::on_flushed(std::unique_lock<std::mutex>& lock, HRESULT status) {
   if (FAILED(status)) {
-    log(LogLevel::warning, "connection %u: sending the 101 failed (0x%08x)", connection_->id(),
+    log(LogLevel::kWarning, "connection %u: sending the 101 failed (0x%08x)", connection_->id(),
         static_cast<unsigned>(status));
     state_ = State::ending;
-    close_reason_ = CLOSED_BY_ERROR;
+    close_reason_ = abi::ClosedReason::kByError;
   } else if (state_ == State::flushing) {
     state_ = State::open;
   }
@@ -81,7 +122,7 @@ void DuplexPipe::on_flushed(std::unique_lock<std::mutex>& lock, HRESULT status) 
 }
 
 void DuplexPipe::pump(std::unique_lock<std::mutex>& lock) {
-  if (state_ == State::open && connection_->abort_requested()) begin_ending(CLOSED_BY_MODULE);
+  if (state_ == State::open && connection_->abort_requested()) begin_ending(abi::ClosedReason::kByModule);
   pump_writes(lock);
   pump_reads(lock);
   finish_if_idle(lock);
@@ -94,8 +135,8 @@ void DuplexPipe::pump_reads(std::unique_lock<std::mutex>& lock) {
     read_in_flight_ = true;
     DWORD received = 0;
     BOOL pending = FALSE;
-    HRESULT hr = request_->ReadEntityBody(read_buffer_.get(), READ_BUFFER_BYTES, TRUE, read_completed, this,
-                                          &received, &pending);
+    HRESULT hr = request_->ReadEntityBody(read_buffer_.get(), kReadBufferBytes, TRUE, read_completed, this, &received,
+                                          &pending);
     if (SUCCEEDED(hr) && pending) return;  // read_completed takes over (it may already be waiting for lock_)
     read_in_flight_ = false;
     on_read(lock, hr, received);
@@ -106,10 +147,11 @@ void DuplexPipe::on_read(std::unique_lock<std::mutex>& lock, HRESULT status, DWO
   if (FAILED(status) || bytes == 0) {
     read_busy_ = false;
     bool peer_gone = SUCCEEDED(status) || status == HRESULT_FROM_WIN32(ERROR_HANDLE_EOF);
-    begin_ending(peer_gone ? CLOSED_BY_PEER : CLOSED_BY_ERROR);  // no effect if we were ending already
+    begin_ending(peer_gone ? abi::ClosedReason::kByPeer : abi::ClosedReason::kByError);  // no effect when ending
     return;
   }
   if (state_ == State::open) {
+    fault_point(FaultPoint::kCompletion);
     lock.unlock();
     connection_->received(read_buffer_.get(), bytes);
     lock.lock();
@@ -119,24 +161,24 @@ void DuplexPipe::on_read(std::unique_lock<std::mutex>& lock, HRESULT status, DWO
 
 void DuplexPipe::pump_writes(std::unique_lock<std::mutex>& lock) {
   while (state_ == State::open && !write_busy_) {
-    std::vector<Segment> segments = connection_->queue().front(MAX_CHUNKS);
-    if (segments.empty()) {
-      if (connection_->end_requested()) begin_ending(CLOSED_BY_MODULE);
+    size_t count = connection_->queue().front(segments_, kMaxChunks);
+    if (count == 0) {
+      if (connection_->end_requested()) begin_ending(abi::ClosedReason::kByModule);
       return;
     }
     write_bytes_ = 0;
-    for (size_t i = 0; i < segments.size(); ++i) {
+    for (size_t i = 0; i < count; ++i) {
       chunks_[i].DataChunkType = HttpDataChunkFromMemory;
-      chunks_[i].FromMemory.pBuffer = const_cast<uint8_t*>(segments[i].data);
-      chunks_[i].FromMemory.BufferLength = static_cast<ULONG>(segments[i].size);
-      write_bytes_ += static_cast<DWORD>(segments[i].size);
+      chunks_[i].FromMemory.pBuffer = const_cast<uint8_t*>(segments_[i].data);
+      chunks_[i].FromMemory.BufferLength = static_cast<ULONG>(segments_[i].size);
+      write_bytes_ += static_cast<DWORD>(segments_[i].size);
     }
     write_busy_ = true;
     write_in_flight_ = true;
     DWORD sent = 0;
     BOOL completion_expected = FALSE;
-    HRESULT hr = response_->WriteEntityChunks(chunks_, static_cast<DWORD>(segments.size()), TRUE, TRUE,
-                                              write_completed, this, &sent, &completion_expected);
+    HRESULT hr = response_->WriteEntityChunks(chunks_, static_cast<DWORD>(count), TRUE, TRUE, write_completed, this,
+                                              &sent, &completion_expected);
     if (SUCCEEDED(hr) && completion_expected) return;
     write_in_flight_ = false;
     on_written(lock, hr);
@@ -146,7 +188,7 @@ void DuplexPipe::pump_writes(std::unique_lock<std::mutex>& lock) {
 void DuplexPipe::on_written(std::unique_lock<std::mutex>& lock, HRESULT status) {
   if (FAILED(status)) {
     write_busy_ = false;
-    begin_ending(CLOSED_BY_ERROR);
+    begin_ending(abi::ClosedReason::kByError);
     return;
   }
   DWORD bytes = write_bytes_;
@@ -156,7 +198,7 @@ void DuplexPipe::on_written(std::unique_lock<std::mutex>& lock, HRESULT status) 
   write_busy_ = false;
 }
 
-void DuplexPipe::begin_ending(uint32_t reason) {
+void DuplexPipe::begin_ending(abi::ClosedReason reason) {
   if (state_ == State::ending || state_ == State::done) return;
   state_ = State::ending;
   close_reason_ = reason;
@@ -173,14 +215,14 @@ void DuplexPipe::finish_if_idle(std::unique_lock<std::mutex>& lock) {
   if (state_ != State::ending || flush_busy_ || read_busy_ || write_busy_) return;
   state_ = State::done;
   response_->SetNeedDisconnect();
-  uint32_t reason = close_reason_;
+  abi::ClosedReason reason = close_reason_;
   lock.unlock();
   connection_->detach();
   connection_->closed(reason);
   // IHttpContext3 adds an overload that hides the one-argument PostCompletion.
   HRESULT hr = static_cast<IHttpContext*>(context_)->PostCompletion(0);
   if (FAILED(hr)) {
-    log(LogLevel::error, "connection %u: PostCompletion failed (0x%08x); finishing inline", connection_->id(),
+    log(LogLevel::kError, "connection %u: PostCompletion failed (0x%08x); finishing inline", connection_->id(),
         static_cast<unsigned>(hr));
     context_->IndicateCompletion(RQ_NOTIFICATION_FINISH_REQUEST);
   }

@@ -1,7 +1,8 @@
 #pragma once
 // The upgraded connection's I/O on IIS: after the 101 is flushed, one async ReadEntityBody and at most one
 // async WriteEntityChunks in flight, each completing through a callback, possibly synchronously, possibly on
-// another thread before the issuing call returned (STYLE A2: one lock, one exit funnel).
+// another thread before the issuing call returned. One lock guards it all, and the request ends through
+// one exit (finish_if_idle), so no completion can arrive after IIS has let go of the request.
 //
 // Locking: lock_ guards this object's state and every IIS call on the request. It is never held while
 // calling into the core (Connection::received/wrote/closed), which may call wake() back on any thread.
@@ -11,6 +12,10 @@
 // Lifetime: shared. The CHttpModule holds one reference until IIS disposes it, the core's Connection a
 // weak one. The request is finished (PostCompletion -> FINISH_REQUEST) only once nothing is in flight, so
 // no IIS completion can reach this object after IIS has let go of the request.
+//
+// Failures: every entry from outside (start, wake, the three completion callbacks) catches what its work
+// throws. The connection is then closed with 1011 (or aborted, when a write's outcome was lost) and the
+// pipe carries on to its normal end, so the request still finishes exactly once.
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -41,17 +46,21 @@ class DuplexPipe final : public Transport, public std::enable_shared_from_this<D
   static REQUEST_NOTIFICATION_STATUS WINAPI write_completed(IHttpContext3*, IHttpCompletionInfo2* info, VOID* self);
 
   static std::shared_ptr<DuplexPipe> from(VOID* self);
+  // Runs an entry's work under the lock; a failure inside it closes the connection instead of escaping.
+  template <class Work>
+  void guarded(const char* where, Work&& work) noexcept;
+  void recover(std::unique_lock<std::mutex>& lock, const char* where, const char* what);
   void on_flushed(std::unique_lock<std::mutex>& lock, HRESULT status);
   void on_read(std::unique_lock<std::mutex>& lock, HRESULT status, DWORD bytes);
   void on_written(std::unique_lock<std::mutex>& lock, HRESULT status);
   void pump(std::unique_lock<std::mutex>& lock);
   void pump_reads(std::unique_lock<std::mutex>& lock);
   void pump_writes(std::unique_lock<std::mutex>& lock);
-  void begin_ending(uint32_t reason);
+  void begin_ending(abi::ClosedReason reason);
   void finish_if_idle(std::unique_lock<std::mutex>& lock);
 
-  static constexpr DWORD READ_BUFFER_BYTES = 64 * 1024;
-  static constexpr size_t MAX_CHUNKS = 64;
+  static constexpr DWORD kReadBufferBytes = 64 * 1024;
+  static constexpr size_t kMaxChunks = 64;
 
   IHttpContext3* const context_;
   IHttpRequest3* const request_;
@@ -60,7 +69,7 @@ class DuplexPipe final : public Transport, public std::enable_shared_from_this<D
 
   std::mutex lock_;
   State state_ = State::flushing;
-  uint32_t close_reason_;
+  abi::ClosedReason close_reason_ = abi::ClosedReason::kByModule;
   bool flush_busy_ = false;
   bool read_busy_ = false;        // a read is in IIS's hands or its bytes are being handed to the core
   bool read_in_flight_ = false;   // a read is in IIS's hands
@@ -68,7 +77,8 @@ class DuplexPipe final : public Transport, public std::enable_shared_from_this<D
   bool write_in_flight_ = false;
   bool cancel_requested_ = false;
   DWORD write_bytes_ = 0;
-  HTTP_DATA_CHUNK chunks_[MAX_CHUNKS];
+  Segment segments_[kMaxChunks];
+  HTTP_DATA_CHUNK chunks_[kMaxChunks];
   std::unique_ptr<uint8_t[]> read_buffer_;
 };
 

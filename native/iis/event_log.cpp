@@ -79,7 +79,7 @@ void report(WORD type, DWORD id, const std::wstring& text) {
 void write_event(LogLevel level, const char* line) {
   std::wstring text = utf8_to_utf16(line);
   OutputDebugStringW((L"chatsocket: " + text + L"\n").c_str());
-  if (!g_event_source || level == LogLevel::debug) return;
+  if (!g_event_source || level == LogLevel::kDebug) return;
   Admission admission = g_budget.admit();
   if (admission.left_out_before > 0) {
     report(EVENTLOG_WARNING_TYPE, EVENT_WARNING,
@@ -94,9 +94,9 @@ void write_event(LogLevel level, const char* line) {
                L"shows them), and the next event says how many were left out.");
   }
   if (!admission.write) return;
-  WORD type = level == LogLevel::error ? EVENTLOG_ERROR_TYPE
-              : level == LogLevel::warning ? EVENTLOG_WARNING_TYPE : EVENTLOG_INFORMATION_TYPE;
-  DWORD id = level == LogLevel::error ? EVENT_ERROR : level == LogLevel::warning ? EVENT_WARNING : EVENT_INFO;
+  WORD type = level == LogLevel::kError ? EVENTLOG_ERROR_TYPE
+              : level == LogLevel::kWarning ? EVENTLOG_WARNING_TYPE : EVENTLOG_INFORMATION_TYPE;
+  DWORD id = level == LogLevel::kError ? EVENT_ERROR : level == LogLevel::kWarning ? EVENT_WARNING : EVENT_INFO;
   report(type, id, text);
 }
 

@@ -1,21 +1,57 @@
-// What one endpoint file asks for, with every limit at its default until the file says otherwise.
+// The keys every kind of endpoint has, with every limit at its default until the file says otherwise.
+//
+//   kind              required: which handler serves the endpoint (handlers/kinds.ts lists them).
+//   max_message_size  the largest message accepted, in bytes, 0 to 1073741824; default 16777216 (16 MiB).
+//                     A bigger message closes the connection with 1009 as soon as its length is known.
+//   max_fragments     the most frames one message may be split into, 1 to 2147483647; default 1048576.
+//                     More closes the connection with 1009.
+//   protocols         the subprotocols the endpoint speaks, comma-separated, e.g. `protocols = v2.chat, v1.chat`.
+//                     The server answers with the first one the client offers (in the client's order) that
+//                     is listed here, or with none. Default: none.
+//   close_timeout     how long to wait for the client to finish the closing handshake, in milliseconds,
+//                     1 to 3600000; default 5000. After it the connection is dropped.
 
 import {
   DEFAULT_CLOSE_TIMEOUT,
   DEFAULT_MAX_FRAGMENTS,
   DEFAULT_MAX_MESSAGE_SIZE,
+  MAX_CLOSE_TIMEOUT,
+  MAX_MAX_FRAGMENTS,
+  MAX_MAX_MESSAGE_SIZE,
 } from "../protocol/limits";
-
-export const enum EndpointKind {
-  NONE = 0,
-  ECHO = 1,
-  TEST_TRAP = 2,
-}
+import { Settings } from "./settings";
 
 export class EndpointConfig {
-  kind: EndpointKind = EndpointKind.NONE;
   maxMessageSize: u32 = DEFAULT_MAX_MESSAGE_SIZE;
   maxFragments: u32 = DEFAULT_MAX_FRAGMENTS;
   closeTimeout: u32 = DEFAULT_CLOSE_TIMEOUT;
   protocols: string[] = [];
+
+  /** Takes the common keys from `settings`; problems are recorded there. */
+  static from(settings: Settings): EndpointConfig {
+    const config = new EndpointConfig();
+    config.maxMessageSize = settings.count("max_message_size", 0, MAX_MAX_MESSAGE_SIZE, DEFAULT_MAX_MESSAGE_SIZE, "bytes");
+    config.maxFragments = settings.count("max_fragments", 1, MAX_MAX_FRAGMENTS, DEFAULT_MAX_FRAGMENTS, "");
+    config.closeTimeout = settings.count("close_timeout", 1, MAX_CLOSE_TIMEOUT, DEFAULT_CLOSE_TIMEOUT, "milliseconds");
+    const protocols = settings.take("protocols");
+    if (protocols != null) {
+      const names = settings.list("protocols");
+      for (let i = 0; i < names.length; i++) {
+        if (!isToken(names[i])) settings.fail(protocols.line, "`" + names[i] + "` is not a valid subprotocol name.");
+      }
+      config.protocols = names;
+    }
+    return config;
+  }
+}
+
+/** An HTTP token (RFC 9110 §5.6.2), as subprotocol and header names must be. */
+export function isToken(s: string): bool {
+  if (s.length == 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const alnum = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+    if (!alnum && "!#$%&'*+-.^_`|~".indexOf(String.fromCharCode(c)) < 0) return false;
+  }
+  return true;
 }

@@ -1,10 +1,15 @@
-// kind = echo: every message goes back to its sender unchanged, with the same opcode.
+// kind = echo: every message goes back to its sender unchanged, with the same opcode. A client that does
+// not read its echoes is not read from either: reading pauses while the queue is over its high-water mark.
 
-import { Connection } from "../connection";
+import { Status } from "../abi_constants";
 import { Handler } from "./handler";
 
 export class EchoHandler extends Handler {
-  onMessage(conn: Connection, opcode: u32, ptr: usize, len: u32): void {
-    conn.sendMessageInPlace(opcode, ptr, len);
+  onMessage(opcode: u32, ptr: usize, len: u32): void {
+    if (this.conn.sendMessageInPlace(opcode, ptr, len) == Status.BACKPRESSURE) this.conn.pauseReading(true);
+  }
+
+  onWritable(): void {
+    this.conn.pauseReading(false);
   }
 }

@@ -1,16 +1,5 @@
-// Close status codes (RFC 6455 §7.4) and which ones a peer may send us.
-
-export const enum CloseCode {
-  NORMAL = 1000,
-  GOING_AWAY = 1001,
-  PROTOCOL_ERROR = 1002,
-  UNSUPPORTED_DATA = 1003,
-  NO_STATUS = 1005,
-  INVALID_PAYLOAD = 1007,
-  POLICY_VIOLATION = 1008,
-  MESSAGE_TOO_BIG = 1009,
-  INTERNAL_ERROR = 1011,
-}
+// Which close status codes (RFC 6455 §7.4) a peer may send us. The codes we send are CloseCode in
+// abi_constants.ts (generated from src/abi.json), since the native side sends one of them too.
 
 /**
  * True for a code a peer may put in a close frame: the registered codes 1000–1003 and 1007–1014, and the

@@ -19,7 +19,7 @@
 // one over 125 bytes, an unmasked one) is already the peer's close: the peer has started closing and will
 // not send another (Autobahn 7.3.6 waits for us to drop TCP), so it is reported as CLOSE once skipped.
 
-import { CloseCode } from "./close_codes";
+import { CloseCode } from "../abi_constants";
 import { Opcode } from "./frame_encoder";
 import { FRAME_HEADROOM, KEEP_BUFFER_BYTES, MAX_CONTROL_PAYLOAD, MIN_BUFFER_BYTES } from "./limits";
 import { unmaskCopy } from "./unmask";

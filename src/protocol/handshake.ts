@@ -3,6 +3,7 @@
 
 import { base64Decode, base64Encode } from "./base64";
 import { sha1 } from "./sha1";
+import { commaList } from "../text/comma_list";
 
 const WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 const KEY_AND_GUID: usize = memory.data(128, 8);
@@ -19,9 +20,10 @@ export class HandshakeResult {
   protocol: string = "";
 }
 
-/** The handshake headers we read, values of repeated headers joined with ", " as IIS does. */
-class RequestHead {
+/** The request line and the handshake headers, values of repeated headers joined with ", " as IIS does. */
+export class RequestHead {
   method: string = "";
+  target: string = "";
   version: string = "";
   upgrade: string | null = null;
   connection: string | null = null;
@@ -41,13 +43,15 @@ function joined(previous: string | null, value: string): string {
   return previous == null ? value : previous + ", " + value;
 }
 
-/** Parses the head; returns null when the request line or a header line is malformed. */
-function parseHead(text: string): RequestHead | null {
+/** Parses the head (UTF-8 text at `ptr`); null when the request line or a header line is malformed. */
+export function parseRequestHead(ptr: usize, len: usize): RequestHead | null {
+  const text = String.UTF8.decodeUnsafe(ptr, len);
   const lines = text.split("\n");
   const head = new RequestHead();
   const requestLine = trimCr(lines[0]).split(" ");
   if (requestLine.length != 3) return null;
   head.method = requestLine[0];
+  head.target = requestLine[1];
   head.version = requestLine[2];
   for (let i = 1; i < lines.length; i++) {
     const line = trimCr(lines[i]);
@@ -88,20 +92,9 @@ function isDigits(s: string): bool {
   return true;
 }
 
-/** Splits a comma-separated header value into trimmed, non-empty elements. */
-export function tokenList(value: string): string[] {
-  const out = new Array<string>();
-  const parts = value.split(",");
-  for (let i = 0; i < parts.length; i++) {
-    const t = parts[i].trim();
-    if (t.length > 0) out.push(t);
-  }
-  return out;
-}
-
 function hasToken(value: string | null, lowercaseToken: string): bool {
   if (value == null) return false;
-  const tokens = tokenList(value);
+  const tokens = commaList(value);
   for (let i = 0; i < tokens.length; i++) if (tokens[i].toLowerCase() == lowercaseToken) return true;
   return false;
 }
@@ -132,15 +125,15 @@ function isValidKey(key: string): bool {
 /** The first subprotocol the client offers (in its order) that the endpoint supports, or "". */
 function chooseProtocol(offered: string | null, supported: string[]): string {
   if (offered == null) return "";
-  const tokens = tokenList(offered);
+  const tokens = commaList(offered);
   for (let i = 0; i < tokens.length; i++) if (supported.includes(tokens[i])) return tokens[i];
   return "";
 }
 
-/** Validates the request head (UTF-8 text at `ptr`) and computes the answer. */
-export function checkHandshake(ptr: usize, len: usize, supportedProtocols: string[]): HandshakeResult {
-  const head = parseHead(String.UTF8.decodeUnsafe(ptr, len));
-  if (head == null) return refuse(400, "Malformed request head.");
+/** Validates the request head (null: it did not parse) and computes the answer. */
+export function checkHandshake(parsed: RequestHead | null, supportedProtocols: string[]): HandshakeResult {
+  if (parsed == null) return refuse(400, "Malformed request head.");
+  const head = <RequestHead>parsed;
   if (head.method != "GET") return refuse(405, "A WebSocket handshake must use the GET method.");
   if (!isHttp11OrLater(head.version)) return refuse(400, "A WebSocket handshake needs HTTP/1.1 or later.");
   if (!hasToken(head.upgrade, "websocket")) return refuse(400, "The Upgrade header must contain websocket.");

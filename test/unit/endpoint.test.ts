@@ -40,9 +40,9 @@ describe("endpoint file", () => {
     }
   });
 
-  it("refuses kind test-trap unless cs_init enabled test hooks", () => {
-    assert.equal(openWith("kind = test-trap\n").status, 500);
-    assert.equal(openWith("kind = test-trap\n", INIT_TEST_HOOKS).status, 101);
+  it("refuses kind test unless cs_init enabled test hooks", () => {
+    assert.equal(openWith("kind = test\n").status, 500);
+    assert.equal(openWith("kind = test\n", INIT_TEST_HOOKS).status, 101);
   });
 
   it("refuses bad values with 500 naming the key", () => {

@@ -53,17 +53,17 @@ describe("backpressure", () => {
   });
 });
 
-describe("test-trap endpoint", () => {
+describe("test endpoint", () => {
   it("echoes messages other than trap", () => {
     const h = new Harness(INIT_TEST_HOOKS);
-    connect(h, 1, "kind = test-trap");
+    connect(h, 1, "kind = test");
     h.data(1, clientFrame(TEXT, "trap?"));
     assert.equal(parseServerFrames(h.takeSent(1))[0].payload.toString(), "trap?");
   });
 
   it("calls abort on the text message trap", () => {
     const h = new Harness(INIT_TEST_HOOKS);
-    connect(h, 1, "kind = test-trap");
+    connect(h, 1, "kind = test");
     assert.throws(() => h.data(1, clientFrame(TEXT, "trap")), WasmTrap);
   });
 });

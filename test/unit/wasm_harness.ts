@@ -3,13 +3,15 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
+import { ClosedReason, Event, InitFlag, Limit, RequestSource, Status } from "../support/abi_constants";
+
 export const WASM_PATH = path.resolve(__dirname, "../../../chatsocket.wasm");
-export const SEND_OK = 0;
-export const SEND_BACKPRESSURE = 1;
-export const SEND_DROPPED = 2;
-export const CLOSED_BY_MODULE = 0;
-export const CLOSED_BY_PEER = 1;
-export const INIT_TEST_HOOKS = 1;
+export const SEND_OK = Status.OK;
+export const SEND_BACKPRESSURE = Status.BACKPRESSURE;
+export const SEND_DROPPED = Status.DROPPED;
+export const CLOSED_BY_MODULE = ClosedReason.BY_MODULE;
+export const CLOSED_BY_PEER = ClosedReason.BY_PEER;
+export const INIT_TEST_HOOKS = InitFlag.TEST_HOOKS;
 
 export const ECHO_ENDPOINT = "kind = echo\n";
 
@@ -26,13 +28,12 @@ export interface OpenResult {
 interface Exports {
   memory: WebAssembly.Memory;
   cs_abi_version(): number;
-  cs_init(flags: number): void;
+  cs_init(flags: number): number;
   cs_buffer(size: number): number;
-  cs_open(id: number, head: number, headLen: number, endpoint: number, endpointLen: number): number;
-  cs_data(id: number, ptr: number, len: number): void;
-  cs_writable(id: number): void;
-  cs_timer(id: number): void;
-  cs_closed(id: number, reason: number): void;
+  cs_endpoint_create(endpoint: number, text: number, textLen: number): number;
+  cs_endpoint_done(endpoint: number): number;
+  cs_open(id: number, endpoint: number, head: number, headLen: number): number;
+  cs_event(id: number, event: number, a: number, b: number): number;
   cs_encode_close(code: number, out: number): number;
 }
 
@@ -42,6 +43,14 @@ export function wasmModule(): WebAssembly.Module {
   return compiled;
 }
 
+/** The answer the native side gives for an endpoint version that failed to parse (see docs/ABI.md). */
+export function endpointErrorBody(line: number, text: string): string {
+  return line > 0 ? `Endpoint file, line ${line}: ${text}` : `Endpoint file: ${text}`;
+}
+
+/** Ids the harness hands out for endpoint versions, far from the tests' connection ids. */
+const FIRST_ENDPOINT_ID = 1000000;
+
 export class Harness {
   readonly exports: Exports;
   /** Bytes queued with host_send, per id, not yet taken. */
@@ -50,21 +59,53 @@ export class Harness {
   readonly ends = new Map<number, number[]>();
   /** The last host_pause value per id. */
   readonly paused = new Map<number, boolean>();
-  /** The last host_timer value per id (0 = cancelled). */
+  /** The last value of each connection's close timer (slot 0), per id (0 = cancelled). */
   readonly timers = new Map<number, number>();
+  /** The last value of every timer, keyed `${id}/${slot}`. */
+  readonly timerSlots = new Map<string, number>();
   readonly logs: { level: number; text: string }[] = [];
+  /** host_endpoint_error reports: endpoint id, line, text. */
+  readonly endpointErrors: { endpoint: number; line: number; text: string }[] = [];
+  /** Server variables host_request_value answers with. */
+  readonly variables = new Map<string, string>([
+    ["REMOTE_ADDR", "127.0.0.1"],
+    ["REMOTE_PORT", "50000"],
+    ["SERVER_NAME", "localhost"],
+    ["SERVER_PORT", "80"],
+    ["HTTPS", "off"],
+  ]);
   /** What host_send answers; tests set it to simulate backpressure. */
-  sendStatus = SEND_OK;
+  sendStatus: number = SEND_OK;
   private headers = new Map<string, string>();
   private body = "";
+  /** The request being opened: its head's headers (lowercased names), for host_request_value. */
+  private opening: { id: number; headers: Map<string, string> } | null = null;
+  private endpointIds = new Map<string, number>();
+  private nextEndpointId = FIRST_ENDPOINT_ID;
 
   constructor(flags = 0) {
     const env = {
-      host_header: (_id: number, n: number, nl: number, v: number, vl: number) => {
+      host_response_header: (id: number, n: number, nl: number, v: number, vl: number) => {
+        if (this.opening?.id !== id) return Status.WRONG_STATE;
         this.headers.set(this.text(n, nl).toLowerCase(), this.text(v, vl));
+        return Status.OK;
       },
-      host_body: (_id: number, p: number, l: number) => {
+      host_response_body: (id: number, p: number, l: number) => {
+        if (this.opening?.id !== id) return Status.WRONG_STATE;
         this.body = this.text(p, l);
+        return Status.OK;
+      },
+      host_request_value: (id: number, source: number, n: number, nl: number, out: number, cap: number, outLen: number) => {
+        if (this.opening?.id !== id) return Status.WRONG_STATE;
+        const name = this.text(n, nl);
+        const value =
+          source === RequestSource.HEADER ? this.opening.headers.get(name.toLowerCase()) : this.variables.get(name);
+        if (value === undefined) return Status.NOT_FOUND;
+        const bytes = Buffer.from(value, "utf8");
+        new DataView(this.exports.memory.buffer).setUint32(outLen, bytes.length, true);
+        if (bytes.length > cap) return Status.BUFFER_TOO_SMALL;
+        new Uint8Array(this.exports.memory.buffer, out, bytes.length).set(bytes);
+        return Status.OK;
       },
       host_send: (id: number, p: number, l: number) => {
         if (this.sendStatus === SEND_DROPPED) return SEND_DROPPED;
@@ -75,15 +116,25 @@ export class Harness {
       },
       host_end: (id: number, abort: number) => {
         this.ends.set(id, [...(this.ends.get(id) ?? []), abort]);
+        return Status.OK;
       },
       host_pause: (id: number, paused: number) => {
         this.paused.set(id, paused !== 0);
+        return Status.OK;
       },
-      host_timer: (id: number, ms: number) => {
-        this.timers.set(id, ms);
+      host_timer: (id: number, slot: number, ms: number) => {
+        if (slot >= Limit.TIMER_SLOTS) return Status.BAD_ARGUMENT;
+        if (slot === 0) this.timers.set(id, ms);
+        this.timerSlots.set(`${id}/${slot}`, ms);
+        return Status.OK;
+      },
+      host_endpoint_error: (endpoint: number, line: number, p: number, l: number) => {
+        this.endpointErrors.push({ endpoint, line, text: this.text(p, l) });
+        return Status.OK;
       },
       host_log: (level: number, p: number, l: number) => {
         this.logs.push({ level, text: this.text(p, l) });
+        return Status.OK;
       },
       abort: (msg: number) => {
         throw new WasmTrap(this.asString(msg));
@@ -121,19 +172,59 @@ export class Harness {
     });
   }
 
+  /**
+   * Creates an endpoint from file text, as the native side does for a new file version. Returns its id,
+   * or the refusal the native side would answer its handshakes with.
+   */
+  endpoint(text: string): { id: number } | { refusal: OpenResult } {
+    const known = this.endpointIds.get(text);
+    if (known !== undefined) return { id: known };
+    const id = this.nextEndpointId++;
+    const bytes = Buffer.from(text, "utf8");
+    const [p] = this.stage(bytes);
+    const errors = this.endpointErrors.length;
+    const status = this.exports.cs_endpoint_create(id, p, bytes.length);
+    if (status !== Status.OK) {
+      const error = this.endpointErrors[errors];
+      if (!error) throw new Error(`cs_endpoint_create answered ${status} without host_endpoint_error`);
+      return { refusal: { status: 500, headers: new Map(), body: endpointErrorBody(error.line, error.text) } };
+    }
+    this.endpointIds.set(text, id);
+    return { id };
+  }
+
+  /** Forgets an endpoint version (cs_endpoint_done), as the native side does when its file changes. */
+  endpointDone(text: string): number {
+    const id = this.endpointIds.get(text);
+    if (id === undefined) throw new Error("no such endpoint");
+    this.endpointIds.delete(text);
+    return this.exports.cs_endpoint_done(id);
+  }
+
   open(id: number, head: string, endpoint: string): OpenResult {
+    const created = this.endpoint(endpoint);
+    if ("refusal" in created) return created.refusal;
+    return this.openOn(id, created.id, head);
+  }
+
+  /** cs_open on an endpoint id the test chose (a known one, or not). */
+  openOn(id: number, endpointId: number, head: string): OpenResult {
     this.headers = new Map();
     this.body = "";
-    const h = Buffer.from(head, "utf8");
-    const e = Buffer.from(endpoint, "utf8");
-    const [hp, ep] = this.stage(h, e);
-    const status = this.exports.cs_open(id, hp, h.length, ep, e.length);
-    return { status, headers: this.headers, body: this.body };
+    this.opening = { id, headers: headersOf(head) };
+    try {
+      const h = Buffer.from(head, "utf8");
+      const [hp] = this.stage(h);
+      const status = this.exports.cs_open(id, endpointId, hp, h.length);
+      return { status, headers: this.headers, body: this.body };
+    } finally {
+      this.opening = null;
+    }
   }
 
   data(id: number, bytes: Uint8Array): void {
     const [p] = this.stage(bytes);
-    this.exports.cs_data(id, p, bytes.length);
+    this.exports.cs_event(id, Event.DATA, p, bytes.length);
   }
 
   /** Feeds `bytes` cut at the given lengths (the rest goes in one last piece). */
@@ -146,16 +237,17 @@ export class Harness {
     if (at < bytes.length) this.data(id, bytes.subarray(at));
   }
 
-  writable(id: number): void {
-    this.exports.cs_writable(id);
+  writable(id: number): number {
+    return this.exports.cs_event(id, Event.WRITABLE, 0, 0);
   }
 
-  timer(id: number): void {
-    this.exports.cs_timer(id);
+  /** Fires timer `slot` (0: the close timer). */
+  timer(id: number, slot = 0): number {
+    return this.exports.cs_event(id, Event.TIMER, slot, 0);
   }
 
-  closed(id: number, reason = CLOSED_BY_MODULE): void {
-    this.exports.cs_closed(id, reason);
+  closed(id: number, reason: number = CLOSED_BY_MODULE): number {
+    return this.exports.cs_event(id, Event.CLOSED, reason, 0);
   }
 
   /** Everything sent to `id` since the last call, as one buffer. */
@@ -168,6 +260,19 @@ export class Harness {
   memoryBytes(): number {
     return this.exports.memory.buffer.byteLength;
   }
+}
+
+/** The headers of an HTTP head, names lowercased, repeated ones joined with ", " as IIS does. */
+function headersOf(head: string): Map<string, string> {
+  const headers = new Map<string, string>();
+  for (const line of head.split("\r\n").slice(1)) {
+    const colon = line.indexOf(":");
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    headers.set(name, headers.has(name) ? `${headers.get(name)}, ${value}` : value);
+  }
+  return headers;
 }
 
 /** A valid handshake head; `extra` adds or replaces headers (a null value removes one). */

@@ -5,11 +5,11 @@
 
 int main() {
   cs::install_event_log();
-  cs::set_log_level(cs::LogLevel::debug);
-  cs::log(cs::LogLevel::info, "probe info");
-  cs::log(cs::LogLevel::warning, "probe warning");
-  cs::log(cs::LogLevel::error, "probe error: caf\xc3\xa9 \xe2\x82\xac");
-  cs::log(cs::LogLevel::debug, "probe debug");
-  for (int i = 0; i < 100; ++i) cs::log(cs::LogLevel::warning, "probe flood %d", i);
+  cs::set_log_level(cs::LogLevel::kDebug);
+  cs::log(cs::LogLevel::kInfo, "probe info");
+  cs::log(cs::LogLevel::kWarning, "probe warning");
+  cs::log(cs::LogLevel::kError, "probe error: caf\xc3\xa9 \xe2\x82\xac");
+  cs::log(cs::LogLevel::kDebug, "probe debug");
+  for (int i = 0; i < 100; ++i) cs::log(cs::LogLevel::kWarning, "probe flood %d", i);
   return 0;
 }

@@ -1,5 +1,6 @@
 // The core driven directly, with the real build/chatsocket.wasm linked in: handshake, echo through the
-// write queue, traps, and many connections on several threads.
+// write queue, endpoint versions, timers, request values, traps, failures at the import boundary, and many
+// connections on several threads.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
@@ -9,6 +10,12 @@
 #include <thread>
 #include <vector>
 
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+
+#include "fault_injection.h"
 #include "instance_pool.h"
 #include "log.h"
 
@@ -16,8 +23,48 @@ using namespace cs;
 
 namespace {
 
-const char* const ECHO = "kind = echo\n";
-const char* const TRAP = "kind = test-trap\n";
+// Endpoint versions made up for the tests (the cache makes them from files; see the EndpointCache cases).
+EndpointVersion ECHO(1001, "echo.chatsocket", {}, "kind = echo\n");
+EndpointVersion TRAP(1002, "trap.chatsocket", {}, "kind = test\n");
+
+// The request behind a handshake, as a server would offer it.
+class FakeRequest final : public RequestValues {
+ public:
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<std::pair<std::string, std::string>> variables{{"REMOTE_ADDR", "192.0.2.7"}, {"SERVER_PORT", "8080"}};
+  bool header(std::string_view name, std::string& value) override { return find(headers, name, value); }
+  bool variable(std::string_view name, std::string& value) override { return find(variables, name, value); }
+
+ private:
+  static bool find(const std::vector<std::pair<std::string, std::string>>& list, std::string_view name,
+                   std::string& value) {
+    for (const auto& entry : list) {
+      if (entry.first == name) {
+        value = entry.second;
+        return true;
+      }
+    }
+    return false;
+  }
+};
+
+// Log lines, captured while a test needs to see them.
+std::mutex g_lines_mutex;
+std::vector<std::string> g_lines;
+void capture_log() {
+  std::lock_guard<std::mutex> lock(g_lines_mutex);
+  g_lines.clear();
+  set_log_sink([](LogLevel, const char* line) {
+    std::lock_guard<std::mutex> hold(g_lines_mutex);
+    g_lines.emplace_back(line);
+  });
+}
+size_t lines_containing(const std::string& text) {
+  std::lock_guard<std::mutex> lock(g_lines_mutex);
+  size_t n = 0;
+  for (const auto& line : g_lines) n += line.find(text) != std::string::npos;
+  return n;
+}
 
 std::string upgrade_head(const std::string& key = "dGhlIHNhbXBsZSBub25jZQ==") {
   return "GET /echo.chatsocket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -58,7 +105,9 @@ std::vector<uint8_t> client_frame(uint8_t opcode, const std::string& payload, ui
 
 std::string drain(Connection& connection) {
   std::string out;
-  for (const Segment& segment : connection.queue().front(1 << 20)) {
+  std::vector<Segment> segments(4096);
+  segments.resize(connection.queue().front(segments.data(), segments.size()));
+  for (const Segment& segment : segments) {
     out.append(reinterpret_cast<const char*>(segment.data), segment.size);
   }
   connection.wrote(out.size());
@@ -81,22 +130,40 @@ void quiet_log() {
   set_log_sink([](LogLevel, const char*) {});
 }
 
+OpenResult open(InstancePool& pool, EndpointVersion& endpoint, const std::string& head = upgrade_head()) {
+  FakeRequest request;
+  return pool.open(endpoint, head, request);
+}
+
+void send_text(Connection& connection, const std::string& text) {
+  auto frame = client_frame(0x1, text);
+  connection.received(frame.data(), frame.size());
+}
+
+// Waits until the connection's queue holds at least `bytes` (timers fire on the core's own thread).
+bool wait_for_bytes(Connection& connection, size_t bytes) {
+  for (int i = 0; i < 400 && connection.queue().size() < bytes; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return connection.queue().size() >= bytes;
+}
+
 }  // namespace
 
 TEST_CASE("a valid upgrade is accepted with RFC 6455's accept key") {
   InstancePool pool({});
-  OpenResult result = pool.open(upgrade_head(), ECHO);
+  OpenResult result = open(pool, ECHO);
   REQUIRE(result.status == 101);
   CHECK(header_value(result, "Sec-WebSocket-Accept") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
   REQUIRE(result.connection);
   CHECK(pool.stats().connections == 1);
-  result.connection->closed(CLOSED_BY_PEER);
+  result.connection->closed(abi::ClosedReason::kByPeer);
   CHECK(pool.stats().connections == 0);
 }
 
 TEST_CASE("a refused upgrade returns its status and frees the id") {
   InstancePool pool({});
-  OpenResult result = pool.open(upgrade_head("c2hvcnQ="), ECHO);
+  OpenResult result = open(pool, ECHO, upgrade_head("c2hvcnQ="));
   CHECK(result.status == 400);
   CHECK_FALSE(result.connection);
   CHECK_FALSE(result.body.empty());
@@ -105,7 +172,7 @@ TEST_CASE("a refused upgrade returns its status and frees the id") {
 
 TEST_CASE("a text frame is echoed through the write queue, whole or split byte by byte") {
   InstancePool pool({});
-  OpenResult result = pool.open(upgrade_head(), ECHO);
+  OpenResult result = open(pool, ECHO);
   REQUIRE(result.status == 101);
   Connection& connection = *result.connection;
   auto frame = client_frame(0x1, "hello");
@@ -113,29 +180,29 @@ TEST_CASE("a text frame is echoed through the write queue, whole or split byte b
   CHECK(drain(connection) == server_text_frame("hello"));
   for (uint8_t byte : client_frame(0x1, std::string(300, 'z'))) connection.received(&byte, 1);
   CHECK(drain(connection) == server_text_frame(std::string(300, 'z')));
-  connection.closed(CLOSED_BY_PEER);
+  connection.closed(abi::ClosedReason::kByPeer);
 }
 
 TEST_CASE("a close frame is answered with the same code and ends the connection") {
   InstancePool pool({});
-  OpenResult result = pool.open(upgrade_head(), ECHO);
+  OpenResult result = open(pool, ECHO);
   Connection& connection = *result.connection;
   auto frame = client_frame(0x8, std::string("\x03\xe8", 2));
   connection.received(frame.data(), frame.size());
   CHECK(drain(connection) == std::string("\x88\x02\x03\xe8", 4));
   CHECK(connection.end_requested());
   CHECK_FALSE(connection.abort_requested());
-  connection.closed(CLOSED_BY_MODULE);
+  connection.closed(abi::ClosedReason::kByModule);
 }
 
 TEST_CASE("a trap closes that instance's connections with 1011 and a rebuilt instance serves new ones") {
   quiet_log();
   PoolOptions options;
   options.instances = 1;
-  options.init_flags = INIT_TEST_HOOKS;
+  options.init_flags = static_cast<uint32_t>(abi::InitFlag::kTestHooks);
   InstancePool pool(options);
-  OpenResult bystander = pool.open(upgrade_head(), ECHO);
-  OpenResult victim = pool.open(upgrade_head(), TRAP);
+  OpenResult bystander = open(pool, ECHO);
+  OpenResult victim = open(pool, TRAP);
   REQUIRE(victim.status == 101);
   auto frame = client_frame(0x1, "trap");
   victim.connection->received(frame.data(), frame.size());
@@ -146,22 +213,27 @@ TEST_CASE("a trap closes that instance's connections with 1011 and a rebuilt ins
   CHECK(drain(*bystander.connection) == std::string("\x88\x02\x03\xf3", 4));  // same instance, same fate
   // Events for the lost connections go nowhere; their closing does no harm.
   victim.connection->received(frame.data(), frame.size());
-  victim.connection->closed(CLOSED_BY_MODULE);
-  bystander.connection->closed(CLOSED_BY_MODULE);
+  victim.connection->closed(abi::ClosedReason::kByModule);
+  bystander.connection->closed(abi::ClosedReason::kByModule);
   CHECK(pool.stats().connections == 0);
 
-  OpenResult fresh = pool.open(upgrade_head(), ECHO);
+  OpenResult fresh = open(pool, ECHO);
   REQUIRE(fresh.status == 101);
   auto hello = client_frame(0x1, "still here");
   fresh.connection->received(hello.data(), hello.size());
   CHECK(drain(*fresh.connection) == server_text_frame("still here"));
-  fresh.connection->closed(CLOSED_BY_PEER);
+  fresh.connection->closed(abi::ClosedReason::kByPeer);
   set_log_sink(nullptr);
 }
 
-TEST_CASE("the test-only trap kind is refused unless test hooks are on") {
+TEST_CASE("the test-only kind is refused unless test hooks are on") {
+  quiet_log();
   InstancePool pool({});
-  CHECK(pool.open(upgrade_head(), TRAP).status == 500);
+  EndpointVersion test_kind(2001, "test.chatsocket", {}, "kind = test\n");  // its own: it ends up failed
+  OpenResult refused = open(pool, test_kind);
+  CHECK(refused.status == 500);
+  CHECK(refused.body == "Endpoint file, line 1: unknown kind `test` (expected echo).\n");
+  set_log_sink(nullptr);
 }
 
 TEST_CASE("many connections echo correctly from several threads at once") {
@@ -174,7 +246,7 @@ TEST_CASE("many connections echo correctly from several threads at once") {
     threads.emplace_back([&pool, &failures, t] {
       std::mt19937 random(t);
       for (int c = 0; c < 20; ++c) {
-        OpenResult result = pool.open(upgrade_head(), ECHO);
+        OpenResult result = open(pool, ECHO);
         if (result.status != 101) {
           ++failures;
           continue;
@@ -190,7 +262,7 @@ TEST_CASE("many connections echo correctly from several threads at once") {
           }
           if (drain(*result.connection) != server_text_frame(payload)) ++failures;
         }
-        result.connection->closed(CLOSED_BY_PEER);
+        result.connection->closed(abi::ClosedReason::kByPeer);
       }
     });
   }
@@ -203,21 +275,170 @@ TEST_CASE("past the rebuild rate an instance stays down and new connections get 
   quiet_log();
   PoolOptions options;
   options.instances = 1;
-  options.init_flags = INIT_TEST_HOOKS;
+  options.init_flags = static_cast<uint32_t>(abi::InitFlag::kTestHooks);
   options.max_rebuilds_per_minute = 3;  // the first build counts too
   InstancePool pool(options);
   auto frame = client_frame(0x1, "trap");
   for (int trap = 0; trap < 3; ++trap) {
-    OpenResult victim = pool.open(upgrade_head(), TRAP);
+    OpenResult victim = open(pool, TRAP);
     REQUIRE(victim.status == 101);
     victim.connection->received(frame.data(), frame.size());
-    victim.connection->closed(CLOSED_BY_MODULE);
+    victim.connection->closed(abi::ClosedReason::kByModule);
   }
   CHECK(pool.stats().traps == 3);
   CHECK(pool.stats().rebuilds == 2);
   CHECK(pool.stats().instances_alive == 0);
-  OpenResult refused = pool.open(upgrade_head(), ECHO);
+  OpenResult refused = open(pool, ECHO);
   CHECK(refused.status == 503);
   CHECK_FALSE(refused.connection);
+  set_log_sink(nullptr);
+}
+
+TEST_CASE("past the rebuild rate the last trapped instance's connections still get 1011") {
+  quiet_log();
+  PoolOptions options;
+  options.instances = 1;
+  options.init_flags = static_cast<uint32_t>(abi::InitFlag::kTestHooks);
+  options.max_rebuilds_per_minute = 2;
+  InstancePool pool(options);
+  auto frame = client_frame(0x1, "trap");
+  for (int trap = 0; trap < 2; ++trap) {
+    OpenResult victim = open(pool, TRAP);
+    REQUIRE(victim.status == 101);
+    victim.connection->received(frame.data(), frame.size());
+    CHECK(drain(*victim.connection) == std::string("\x88\x02\x03\xf3", 4));
+    CHECK(victim.connection->end_requested());
+    CHECK_FALSE(victim.connection->abort_requested());
+    victim.connection->closed(abi::ClosedReason::kByModule);
+  }
+  CHECK(pool.stats().instances_alive == 0);
+  set_log_sink(nullptr);
+}
+
+TEST_CASE("an endpoint file that does not parse is reported once per version, and every handshake gets 500") {
+  capture_log();
+  InstancePool pool({});
+  EndpointVersion broken(3001, "/site/broken.chatsocket", {}, "kind = echo\ncolour = blue\n");
+  for (int i = 0; i < 3; ++i) {
+    OpenResult refused = open(pool, broken);
+    CHECK(refused.status == 500);
+    CHECK(refused.body == "Endpoint file, line 2: unknown key `colour` for kind echo.\n");
+  }
+  CHECK(lines_containing("endpoint file /site/broken.chatsocket, line 2: unknown key `colour`") == 1);
+  set_log_sink(nullptr);
+}
+
+TEST_CASE("the endpoint cache reads a file once per version and retires the old version when it changes") {
+  quiet_log();
+  InstancePool pool({});
+  std::string path = "core_tests_endpoint.chatsocket";
+  std::u16string path16(path.begin(), path.end());
+  auto write = [&path](const std::string& text) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+  };
+  write("kind = echo\nmax_message_size = 4\n");
+  std::shared_ptr<EndpointVersion> first, again, second;
+  REQUIRE(pool.endpoints().find(path16.c_str(), first) == EndpointRead::kOk);
+  REQUIRE(pool.endpoints().find(path16.c_str(), again) == EndpointRead::kOk);
+  CHECK(first == again);
+  OpenResult old_connection = open(pool, *first);
+  REQUIRE(old_connection.status == 101);
+
+  write("kind = echo\nmax_message_size = 100\n");  // a different size: a new version whatever the clock says
+  REQUIRE(pool.endpoints().find(path16.c_str(), second) == EndpointRead::kOk);
+  CHECK(second->id() != first->id());
+  CHECK(first->retired());
+  CHECK_FALSE(second->retired());
+  OpenResult new_connection = open(pool, *second);
+  REQUIRE(new_connection.status == 101);
+
+  send_text(*old_connection.connection, "too long");
+  send_text(*new_connection.connection, "too long");
+  CHECK(drain(*old_connection.connection) == std::string("\x88\x02\x03\xf1", 4));  // 1009: the old limit holds
+  CHECK(drain(*new_connection.connection) == server_text_frame("too long"));
+  old_connection.connection->closed(abi::ClosedReason::kByPeer);
+  new_connection.connection->closed(abi::ClosedReason::kByPeer);
+
+  std::remove(path.c_str());
+  std::shared_ptr<EndpointVersion> gone;
+  CHECK(pool.endpoints().find(path16.c_str(), gone) == EndpointRead::kMissing);
+  CHECK(second->retired());
+  CHECK(pool.stats().endpoint_versions == 0);
+  set_log_sink(nullptr);
+}
+
+TEST_CASE("two timers of one connection fire independently, and a cancelled one never fires") {
+  PoolOptions options;
+  options.init_flags = static_cast<uint32_t>(abi::InitFlag::kTestHooks);
+  InstancePool pool(options);
+  OpenResult result = open(pool, TRAP);
+  REQUIRE(result.status == 101);
+  Connection& connection = *result.connection;
+  send_text(connection, "timer 1 150");
+  send_text(connection, "timer 2 20");
+  send_text(connection, "timer 3 60");
+  send_text(connection, "timer 3 0");
+  // Both arrive; slot 3, due between them, would have come second had the cancel not held.
+  REQUIRE(wait_for_bytes(connection, 2 * server_text_frame("timer 1 fired").size()));
+  CHECK(drain(connection) == server_text_frame("timer 2 fired") + server_text_frame("timer 1 fired"));
+  connection.closed(abi::ClosedReason::kByPeer);
+}
+
+TEST_CASE("a handler reads request headers and server variables during the handshake") {
+  PoolOptions options;
+  options.init_flags = static_cast<uint32_t>(abi::InitFlag::kTestHooks);
+  InstancePool pool(options);
+  EndpointVersion reporting(4001, "report.chatsocket", {}, "kind = test\nreport_headers = Cookie, X-Missing\n");
+  FakeRequest request;
+  request.headers = {{"Cookie", "session=42"}};
+  OpenResult result = pool.open(reporting, upgrade_head(), request);
+  REQUIRE(result.status == 101);
+  send_text(*result.connection, "request");
+  std::string report = drain(*result.connection);
+  CHECK(report.find("\"REMOTE_ADDR\":\"192.0.2.7\"") != std::string::npos);
+  CHECK(report.find("\"SERVER_PORT\":\"8080\"") != std::string::npos);
+  CHECK(report.find("\"HTTPS\":null") != std::string::npos);
+  CHECK(report.find("\"Cookie\":\"session=42\",\"X-Missing\":null") != std::string::npos);
+  CHECK(report.find("\"path\":\"/echo.chatsocket\"") != std::string::npos);
+  result.connection->closed(abi::ClosedReason::kByPeer);
+}
+
+TEST_CASE("an allocation failure in an import closes that connection with 1011 and nothing else") {
+  capture_log();
+  InstancePool pool({});
+  OpenResult victim = open(pool, ECHO);
+  OpenResult bystander = open(pool, ECHO);
+  REQUIRE(victim.status == 101);
+  arm_fault(FaultPoint::kImport, 0);
+  send_text(*victim.connection, "hello");  // the echo's host_send fails
+  CHECK(drain(*victim.connection) == std::string("\x88\x02\x03\xf3", 4));
+  CHECK(victim.connection->end_requested());
+  CHECK(pool.stats().native_failures == 1);
+  CHECK(lines_containing("host_send failed (std::bad_alloc); closing it with 1011") == 1);
+  send_text(*victim.connection, "ignored");  // the connection is ending: nothing more reaches the handler
+  CHECK(drain(*victim.connection).empty());
+  send_text(*bystander.connection, "unaffected");
+  CHECK(drain(*bystander.connection) == server_text_frame("unaffected"));
+  victim.connection->closed(abi::ClosedReason::kByModule);
+  bystander.connection->closed(abi::ClosedReason::kByPeer);
+  CHECK(pool.stats().connections == 0);
+  disarm_faults();
+  set_log_sink(nullptr);
+}
+
+TEST_CASE("an allocation failure in a timer callback closes that connection with 1011") {
+  quiet_log();
+  PoolOptions options;
+  options.init_flags = static_cast<uint32_t>(abi::InitFlag::kTestHooks);
+  InstancePool pool(options);
+  OpenResult result = open(pool, TRAP);
+  REQUIRE(result.status == 101);
+  arm_fault(FaultPoint::kTimer, 0);
+  send_text(*result.connection, "timer 1 10");
+  REQUIRE(wait_for_bytes(*result.connection, 4));
+  CHECK(drain(*result.connection) == std::string("\x88\x02\x03\xf3", 4));
+  CHECK(result.connection->end_requested());
+  result.connection->closed(abi::ClosedReason::kByModule);
+  disarm_faults();
   set_log_sink(nullptr);
 }

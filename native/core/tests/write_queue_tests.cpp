@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
 
 #include "write_queue.h"
 
@@ -8,6 +9,12 @@ using cs::WriteQueue;
 
 namespace {
 const uint8_t* bytes(const std::string& text) { return reinterpret_cast<const uint8_t*>(text.data()); }
+
+std::vector<cs::Segment> front_of(const WriteQueue& queue, size_t max_segments) {
+  std::vector<cs::Segment> segments(max_segments);
+  segments.resize(queue.front(segments.data(), max_segments));
+  return segments;
+}
 }  // namespace
 
 TEST_CASE("WriteQueue keeps order across segments and partial writes") {
@@ -16,11 +23,11 @@ TEST_CASE("WriteQueue keeps order across segments and partial writes") {
   queue.push(bytes(a), a.size());
   queue.push(bytes(b), b.size());
   CHECK(queue.size() == 11);
-  auto front = queue.front(8);
+  auto front = front_of(queue, 8);
   REQUIRE(front.size() == 2);
   CHECK(std::string(reinterpret_cast<const char*>(front[0].data), front[0].size) == "hello ");
   queue.consume(3);
-  front = queue.front(8);
+  front = front_of(queue, 8);
   CHECK(std::string(reinterpret_cast<const char*>(front[0].data), front[0].size) == "lo ");
   queue.consume(8);
   CHECK(queue.empty());
@@ -43,7 +50,7 @@ TEST_CASE("WriteQueue joins a header and a payload into one segment") {
   WriteQueue queue;
   std::string header = "\x81\x02", payload = "hi";
   queue.push(bytes(header), header.size(), bytes(payload), payload.size());
-  auto front = queue.front(8);
+  auto front = front_of(queue, 8);
   REQUIRE(front.size() == 1);
   CHECK(front[0].size == 4);
 }

@@ -1,8 +1,8 @@
-#include "request_head.h"
+#include "handshake_head.h"
 
 namespace cs {
 
-const char* const HANDSHAKE_HEADERS[] = {
+const char* const kHandshakeHeaders[] = {
     "Host",
     "Upgrade",
     "Connection",
@@ -12,7 +12,7 @@ const char* const HANDSHAKE_HEADERS[] = {
     "Sec-WebSocket-Protocol",
     "Sec-WebSocket-Extensions",
 };
-const size_t HANDSHAKE_HEADER_COUNT = sizeof HANDSHAKE_HEADERS / sizeof HANDSHAKE_HEADERS[0];
+const size_t kHandshakeHeaderCount = sizeof kHandshakeHeaders / sizeof kHandshakeHeaders[0];
 
 namespace {
 // A value is copied as text; a CR or LF inside it would forge another header line, so it becomes a space.
@@ -24,7 +24,7 @@ void append_sanitized(std::string& out, const char* text, size_t length) {
 }
 }  // namespace
 
-RequestHead::RequestHead(const char* method, const std::string& url, unsigned major, unsigned minor) {
+HandshakeHead::HandshakeHead(const char* method, const std::string& url, unsigned major, unsigned minor) {
   text_.reserve(512);
   append_sanitized(text_, method, std::char_traits<char>::length(method));
   text_ += ' ';
@@ -32,14 +32,14 @@ RequestHead::RequestHead(const char* method, const std::string& url, unsigned ma
   text_ += " HTTP/" + std::to_string(major) + "." + std::to_string(minor) + "\r\n";
 }
 
-void RequestHead::add_header(const char* name, const char* value, size_t value_length) {
+void HandshakeHead::add_header(const char* name, const char* value, size_t value_length) {
   text_ += name;
   text_ += ": ";
   append_sanitized(text_, value, value_length);
   text_ += "\r\n";
 }
 
-const std::string& RequestHead::finish() {
+const std::string& HandshakeHead::finish() {
   text_ += "\r\n";
   return text_;
 }
