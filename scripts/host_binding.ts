@@ -24,7 +24,14 @@ export interface ModuleStats {
   rebuilds: number;
   instances: number;
   wasmMemoryBytes: number;
+  /** Endpoint file versions the module holds (one per file in use). */
+  endpointVersions: number;
+  /** Native failures caught at a boundary (each closed its connection with 1011). */
+  nativeFailures: number;
 }
+
+/** The module's boundaries where a test can inject an allocation failure (CHATSOCKET_TEST_HOOKS=1). */
+export const FaultPoint = { import: 0, completion: 1, timer: 2, notification: 3 } as const;
 
 export interface HostStats {
   openConnections: number;
@@ -44,6 +51,8 @@ export interface HostBinding {
   start(options: StartOptions): { port: number };
   stats(): HostStats;
   stop(): void;
+  /** The (skip + 1)-th time `point` is reached, it fails as if out of memory; false without test hooks. */
+  armModuleFault(point: number, skip: number): boolean;
 }
 
 export function loadHostBinding(addonPath: string): HostBinding {

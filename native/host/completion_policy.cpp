@@ -1,6 +1,6 @@
 #include "completion_policy.h"
 
-namespace cs {
+namespace cs::host {
 
 bool parse_completion_mode(const std::string& text, CompletionMode& out) {
     if (text == "mixed") out = CompletionMode::mixed;
@@ -46,4 +46,4 @@ CompletionKind CompletionPolicy::for_posted_work() {
     return (rng_() & 1) ? CompletionKind::before_return : CompletionKind::after_return;
 }
 
-}  // namespace cs
+}  // namespace cs::host

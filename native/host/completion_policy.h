@@ -9,7 +9,7 @@
 
 #include "stats.h"
 
-namespace cs {
+namespace cs::host {
 
 enum class CompletionMode { mixed, sync, before_return, after_return };
 
@@ -28,4 +28,4 @@ private:
     std::mt19937 rng_;
 };
 
-}  // namespace cs
+}  // namespace cs::host

@@ -14,7 +14,7 @@
 #include "site_path.h"
 #include "static_files.h"
 
-namespace cs {
+namespace cs::host {
 namespace {
 
 constexpr size_t kReadChunk = 16 * 1024;
@@ -289,7 +289,7 @@ void Connection::dispatch(RequestHead head) {
         return;
     }
     if (list_has_token(handler->modules, core_.options.module_name)) {
-        CS_LOG(debug, method + " " + path.url_path + " -> " + core_.options.module_name);
+        log(LogLevel::kDebug, "%s %s -> %s", method.c_str(), path.url_path.c_str(), core_.options.module_name.c_str());
         request->execute_module();
         return;
     }
@@ -319,4 +319,4 @@ void Connection::request_finished(std::string final_bytes, bool keep_alive) {
     });
 }
 
-}  // namespace cs
+}  // namespace cs::host

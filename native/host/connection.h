@@ -12,7 +12,7 @@
 
 #include "http_head.h"
 
-namespace cs {
+namespace cs::host {
 
 struct HostCore;
 class Request;
@@ -63,4 +63,4 @@ private:
     sockaddr_storage local_{};
 };
 
-}  // namespace cs
+}  // namespace cs::host

@@ -5,7 +5,7 @@
 #include "host.h"
 #include "log.h"
 
-namespace cs {
+namespace cs::host {
 
 void DispatchPool::submit(std::function<void()> work) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -13,7 +13,7 @@ void DispatchPool::submit(std::function<void()> work) {
     if (idle_ < queue_.size() && threads_.size() < max_threads_) {
         threads_.emplace_back([this] { run(); });
     } else if (idle_ == 0 && threads_.size() >= max_threads_) {
-        CS_LOG(warn, "dispatch pool at its limit of " + std::to_string(max_threads_) + " threads");
+        log(LogLevel::kWarning, "dispatch pool at its limit of %u threads", static_cast<unsigned>(max_threads_));
     }
     cv_.notify_one();
 }
@@ -47,4 +47,4 @@ void DispatchPool::stop() {
     for (auto& t : threads) t.join();
 }
 
-}  // namespace cs
+}  // namespace cs::host

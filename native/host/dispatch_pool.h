@@ -11,7 +11,7 @@
 
 #include "stats.h"
 
-namespace cs {
+namespace cs::host {
 
 class DispatchPool {
 public:
@@ -32,4 +32,4 @@ private:
     bool stopping_ = false;
 };
 
-}  // namespace cs
+}  // namespace cs::host

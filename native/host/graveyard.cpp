@@ -4,7 +4,7 @@
 
 #include "request.h"
 
-namespace cs {
+namespace cs::host {
 
 void Graveyard::add(std::shared_ptr<Request> request) {
     auto now = std::chrono::steady_clock::now();
@@ -28,4 +28,4 @@ size_t Graveyard::size() const {
     return entries_.size();
 }
 
-}  // namespace cs
+}  // namespace cs::host

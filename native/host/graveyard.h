@@ -7,7 +7,7 @@
 #include <mutex>
 #include <utility>
 
-namespace cs {
+namespace cs::host {
 
 class Request;
 
@@ -24,4 +24,4 @@ private:
     std::deque<std::pair<std::chrono::steady_clock::time_point, std::shared_ptr<Request>>> entries_;
 };
 
-}  // namespace cs
+}  // namespace cs::host

@@ -9,7 +9,7 @@
 #include "host_core.h"
 #include "log.h"
 
-namespace cs {
+namespace cs::host {
 
 Host::Host() = default;
 
@@ -26,6 +26,10 @@ StatsSnapshot Host::stats() const {
     return s;
 }
 
+bool Host::arm_module_fault(uint32_t point, uint32_t skip) {
+    return core_ && core_->module.arm_module_fault(point, skip);
+}
+
 bool Host::start(const HostOptions& options, std::string& error) {
     if (core_) {
         error = "the host is already running";
@@ -33,10 +37,11 @@ bool Host::start(const HostOptions& options, std::string& error) {
     }
     LogLevel level;
     if (!parse_log_level(options.log_level, level)) {
-        error = "unknown log level '" + options.log_level + "' (error, warn, info, debug)";
+        error = "unknown log level '" + options.log_level + "' (error, warning, info, debug)";
         return false;
     }
     set_log_level(level);
+    set_log_prefix("host");
     if (options.threads == 0 || options.threads > 256) {
         error = "threads must be between 1 and 256";
         return false;
@@ -74,8 +79,8 @@ bool Host::start(const HostOptions& options, std::string& error) {
             core->stats.pool_threads.fetch_sub(1);
         });
     }
-    CS_LOG(info, "listening on 127.0.0.1:" + std::to_string(port_) + ", site " + core_->site_root.string() +
-                     ", completions " + completion_mode_name(options.completion_mode));
+    log(LogLevel::kInfo, "listening on 127.0.0.1:%u, site %s, completions %s", static_cast<unsigned>(port_),
+        core_->site_root.string().c_str(), completion_mode_name(options.completion_mode));
     return true;
 }
 
@@ -83,7 +88,7 @@ void Host::accept_next() {
     HostCore* core = core_.get();
     core->acceptor.async_accept([this, core](const std::error_code& ec, asio::ip::tcp::socket socket) {
         if (ec) {
-            if (!core->stopping.load()) CS_LOG(warn, "accept failed: " + ec.message());
+            if (!core->stopping.load()) log(LogLevel::kWarning, "accept failed: %s", ec.message().c_str());
             if (ec == asio::error::operation_aborted || core->stopping.load()) return;
         } else if (!core->stopping.load()) {
             std::make_shared<Connection>(*core, std::move(socket))->start();
@@ -122,7 +127,7 @@ void Host::stop() {
     core.dispatch.stop();
     core.graveyard.clear();
     if (left > 0) {
-        CS_LOG(error, std::to_string(left) + " request(s) still pending at shutdown; the module stays loaded");
+        log(LogLevel::kError, "%zu request(s) still pending at shutdown; the module stays loaded", static_cast<size_t>(left));
         core.module.forget_library();
         core_.release();  // their objects refer to the core: leak it rather than free it under them
     } else {
@@ -132,4 +137,4 @@ void Host::stop() {
     port_ = 0;
 }
 
-}  // namespace cs
+}  // namespace cs::host

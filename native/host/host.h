@@ -8,7 +8,7 @@
 #include "completion_policy.h"
 #include "stats.h"
 
-namespace cs {
+namespace cs::host {
 
 struct HostOptions {
     std::string module_path;                        // the module .so
@@ -18,7 +18,7 @@ struct HostOptions {
     unsigned threads = 4;                           // pool threads running completions
     CompletionMode completion_mode = CompletionMode::mixed;
     uint32_t seed = 0;                              // mixed mode's random choices; 0: random seed
-    std::string log_level = "warn";                 // error, warn, info, debug
+    std::string log_level = "warning";              // error, warning, info, debug
     unsigned shutdown_timeout_ms = 5000;            // bounded wait for requests to finish at stop()
 };
 
@@ -42,6 +42,8 @@ public:
     void stop();
     bool running() const;
     StatsSnapshot stats() const;
+    // Test hooks of the module (ChatSocketArmFault); false when the module has none or refused.
+    bool arm_module_fault(uint32_t point, uint32_t skip);
 
 private:
     void accept_next();
@@ -49,4 +51,4 @@ private:
     uint16_t port_ = 0;
 };
 
-}  // namespace cs
+}  // namespace cs::host

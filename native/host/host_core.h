@@ -19,7 +19,7 @@
 #include "site_config.h"
 #include "stats.h"
 
-namespace cs {
+namespace cs::host {
 
 class Connection;
 
@@ -50,4 +50,4 @@ struct HostCore {
 // Bounded waits: a pool thread never blocks for longer on another one.
 constexpr auto kHandoffWait = std::chrono::seconds(2);
 
-}  // namespace cs
+}  // namespace cs::host

@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-namespace cs {
+namespace cs::host {
 namespace {
 
 bool is_tchar(unsigned char c) {
@@ -152,4 +152,4 @@ int parse_request_head(std::string_view head, RequestHead& out) {
     return 0;
 }
 
-}  // namespace cs
+}  // namespace cs::host

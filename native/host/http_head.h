@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-namespace cs {
+namespace cs::host {
 
 constexpr size_t kMaxHeadBytes = 8 * 1024;
 
@@ -39,4 +39,4 @@ int parse_request_head(std::string_view head, RequestHead& out);
 bool iequals(std::string_view a, std::string_view b);
 bool list_has_token(const std::string& list, std::string_view token);  // "a, b,c": case-insensitive
 
-}  // namespace cs
+}  // namespace cs::host

@@ -3,10 +3,11 @@
 #include <dlfcn.h>
 
 #include "log.h"
+#include "module_calls.h"
 #include "request_interfaces.h"
 #include "utf16.h"
 
-namespace cs {
+namespace cs::host {
 
 HRESULT HostServer::GetExtendedInterface(HTTP_SERVER_INTERFACE_VERSION version, PVOID* ppInterface) {
     if (!ppInterface) return E_INVALIDARG;
@@ -41,8 +42,8 @@ public:
         return S_OK;
     }
     HRESULT SetGlobalNotifications(CGlobalModule*, DWORD mask) override {
-        CS_LOG(warn, "module subscribed to global notifications 0x" + std::to_string(mask) +
-                         "; this host delivers none of them");
+        log(LogLevel::kWarning, "module subscribed to global notifications 0x%s; this host delivers none of them",
+            hex32(mask).c_str());
         return S_OK;
     }
     HRESULT SetPriorityForRequestNotification(DWORD, PCWSTR) override { return S_OK; }
@@ -70,7 +71,8 @@ bool ModuleHost::load(const std::string& path, const std::string& module_name, s
         return false;
     }
     Registration info(*this, module_name);
-    HRESULT hr = register_module(kServerVersion, &info, &server_);
+    HRESULT hr = call_module(stats_, "RegisterModule", E_FAIL,
+                             [&] { return register_module(kServerVersion, &info, &server_); });
     if (FAILED(hr) || !factory_) {
         error = FAILED(hr) ? "RegisterModule of '" + path + "' failed with HRESULT 0x" + hex32(hr)
                            : "RegisterModule of '" + path + "' subscribed to no request notifications";
@@ -80,24 +82,31 @@ bool ModuleHost::load(const std::string& path, const std::string& module_name, s
         handle_ = nullptr;
         return false;
     }
-    get_stats_ = reinterpret_cast<GetStatsFn>(dlsym(handle_, "ChatSocketGetStats"));
+    get_stats_ = reinterpret_cast<GetStatsFn>(dlsym(handle_, kStatsExport));
+    arm_fault_ = reinterpret_cast<ArmFaultFn>(dlsym(handle_, kArmFaultExport));
     if (!(request_mask_ & RQ_EXECUTE_REQUEST_HANDLER))
-        CS_LOG(warn, "module did not subscribe to RQ_EXECUTE_REQUEST_HANDLER; mapped requests will get no handler");
-    if (post_mask_) CS_LOG(warn, "post-notifications requested; this host delivers none");
-    CS_LOG(info, "module '" + module_name + "' registered, notifications 0x" + hex32(request_mask_));
+        log(LogLevel::kWarning, "module did not subscribe to RQ_EXECUTE_REQUEST_HANDLER; mapped requests will get no handler");
+    if (post_mask_) log(LogLevel::kWarning, "post-notifications requested; this host delivers none");
+    log(LogLevel::kInfo, "module '%s' registered, notifications 0x%s", module_name.c_str(), hex32(request_mask_).c_str());
     return true;
 }
 
-bool ModuleHost::module_stats(std::array<uint64_t, 5>& out) const {
+bool ModuleHost::module_stats(std::array<uint64_t, kModuleStatCount>& out) const {
     if (!get_stats_ || !handle_) return false;
     out.fill(0);
     return get_stats_(out.data(), static_cast<uint32_t>(out.size())) > 0;
 }
 
+bool ModuleHost::arm_module_fault(uint32_t point, uint32_t skip) const {
+    return arm_fault_ && handle_ && arm_fault_(point, skip) != 0;
+}
+
 void ModuleHost::terminate() {
     get_stats_ = nullptr;
+    arm_fault_ = nullptr;
     if (factory_) {
-        factory_->Terminate();
+        IHttpModuleFactory* factory = factory_;
+        call_module(stats_, "IHttpModuleFactory::Terminate", 0, [factory] { return factory->Terminate(), 0; });
         factory_ = nullptr;
     }
     if (handle_) {
@@ -106,4 +115,4 @@ void ModuleHost::terminate() {
     }
 }
 
-}  // namespace cs
+}  // namespace cs::host

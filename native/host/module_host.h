@@ -6,9 +6,10 @@
 #include <string>
 
 #include "httpserv_stubs.h"
+#include "module_exports.h"
 #include "stats.h"
 
-namespace cs {
+namespace cs::host {
 
 constexpr DWORD kServerVersion = 10;  // dwServerVersion: the IIS major version we stand in for
 
@@ -38,8 +39,10 @@ public:
     DWORD request_notifications() const { return request_mask_; }
     HTTP_MODULE_ID module_id() const { return const_cast<char*>(&id_tag_); }
     IHttpServer* server() { return &server_; }
-    // Calls the module's optional "ChatSocketGetStats" export; false when it has none.
-    bool module_stats(std::array<uint64_t, 5>& out) const;
+    // Calls the module's optional ChatSocketGetStats export; false when it has none.
+    bool module_stats(std::array<uint64_t, kModuleStatCount>& out) const;
+    // Calls the module's optional ChatSocketArmFault export; false when it has none or refused.
+    bool arm_module_fault(uint32_t point, uint32_t skip) const;
 
 private:
     class Registration;
@@ -50,8 +53,8 @@ private:
     DWORD request_mask_ = 0;
     DWORD post_mask_ = 0;
     char id_tag_ = 0;
-    using GetStatsFn = uint32_t (*)(uint64_t* values, uint32_t count);
     GetStatsFn get_stats_ = nullptr;
+    ArmFaultFn arm_fault_ = nullptr;
 };
 
-}  // namespace cs
+}  // namespace cs::host

@@ -6,8 +6,9 @@
 #include "connection.h"
 #include "host_core.h"
 #include "log.h"
+#include "module_calls.h"
 
-namespace cs {
+namespace cs::host {
 namespace {
 
 const HRESULT kEofResult = HRESULT_FROM_WIN32(ERROR_HANDLE_EOF);
@@ -83,9 +84,11 @@ void Request::not_implemented(const char* method) const {
 void Request::execute_module() {
     IHttpModuleFactory* factory = core_.module.factory();
     CHttpModule* module = nullptr;
-    HRESULT hr = factory ? factory->GetHttpModule(&module, &allocator) : E_UNEXPECTED;
+    HRESULT hr = factory ? call_module(core_.stats, "GetHttpModule", E_FAIL,
+                                       [&] { return factory->GetHttpModule(&module, &allocator); })
+                         : E_UNEXPECTED;
     if (FAILED(hr) || !module) {
-        CS_LOG(error, "GetHttpModule failed (HRESULT 0x" + hex32(hr) + "); answering 500");
+        log(LogLevel::kError, "GetHttpModule failed (HRESULT 0x%s); answering 500", hex32(hr).c_str());
         respond_without_handler(error_response(500));
         return;
     }
@@ -95,7 +98,7 @@ void Request::execute_module() {
         active_entries_ = 1;
     }
     if (!(core_.module.request_notifications() & RQ_EXECUTE_REQUEST_HANDLER)) {
-        CS_LOG(error, "the mapped module did not subscribe to RQ_EXECUTE_REQUEST_HANDLER; answering 500");
+        log(LogLevel::kError, "the mapped module did not subscribe to RQ_EXECUTE_REQUEST_HANDLER; answering 500");
         {
             std::lock_guard<std::mutex> lock(mutex_);
             response.status = 500;
@@ -104,7 +107,8 @@ void Request::execute_module() {
         leave_entry(RQ_NOTIFICATION_FINISH_REQUEST);
         return;
     }
-    leave_entry(module->OnExecuteRequestHandler(&context, &event_provider));
+    leave_entry(call_module(core_.stats, "OnExecuteRequestHandler", RQ_NOTIFICATION_FINISH_REQUEST,
+                            [&] { return module->OnExecuteRequestHandler(&context, &event_provider); }));
 }
 
 void Request::respond_without_handler(SimpleResponse r) {
@@ -119,7 +123,8 @@ void Request::respond_without_handler(SimpleResponse r) {
     // IIS calls RQ_SEND_RESPONSE subscribers for every request, whichever handler served it.
     if ((core_.module.request_notifications() & RQ_SEND_RESPONSE) && core_.module.factory()) {
         CHttpModule* module = nullptr;
-        HRESULT hr = core_.module.factory()->GetHttpModule(&module, &allocator);
+        HRESULT hr = call_module(core_.stats, "GetHttpModule", E_FAIL,
+                                 [&] { return core_.module.factory()->GetHttpModule(&module, &allocator); });
         if (SUCCEEDED(hr) && module) {
             std::lock_guard<std::mutex> lock(mutex_);
             module_ = module;
@@ -142,7 +147,7 @@ void Request::leave_entry(REQUEST_NOTIFICATION_STATUS status) {
             if (status != RQ_NOTIFICATION_CONTINUE && status != RQ_NOTIFICATION_FINISH_REQUEST)
                 core_.stats.violation("module returned " + std::to_string(static_cast<int>(status)) +
                                       ", not a REQUEST_NOTIFICATION_STATUS");
-            if (!finished_) CS_LOG(debug, std::string("module returned ") + status_name(status) + ": finishing");
+            if (!finished_) log(LogLevel::kDebug, "module returned %s: finishing", status_name(status));
             finished_ = true;
         }
         if (finished_ && active_entries_ == 0 && !retiring_) {
@@ -206,7 +211,7 @@ void Request::retire() {
         retired_ = true;
         module = module_;
     }
-    if (module) module->Dispose();
+    if (module) call_module(core_.stats, "Dispose", 0, [&] { return module->Dispose(), 0; });
     core_.stats.active_requests.fetch_sub(1);
     conn_->request_finished(std::move(final_bytes), keep_alive);
     core_.graveyard.add(shared_from_this());
@@ -221,7 +226,8 @@ void Request::send_response_notification() {
         send_notified_ = true;
     }
     // Called on the thread that sends, inside its Flush/WriteEntityChunks if there is one.
-    REQUEST_NOTIFICATION_STATUS s = module_->OnSendResponse(&context, &send_provider);
+    REQUEST_NOTIFICATION_STATUS s = call_module(core_.stats, "OnSendResponse", RQ_NOTIFICATION_CONTINUE,
+                                                [&] { return module_->OnSendResponse(&context, &send_provider); });
     if (s == RQ_NOTIFICATION_PENDING)
         core_.stats.violation("OnSendResponse returned PENDING; send notifications cannot pend");
 }
@@ -237,8 +243,8 @@ std::string Request::take_head_locked(bool final_response) {
             conn_->mark_upgraded();
         } else {
             upgrade_refused_ = true;
-            CS_LOG(info, "101 sent as an ordinary response: <webSocket enabled=\"false\"/> and no "
-                         "HTTP_SEND_RESPONSE_FLAG_OPAQUE set in OnSendResponse");
+            log(LogLevel::kInfo, "101 sent as an ordinary response: <webSocket enabled=\"false\"/> and no "
+                              "HTTP_SEND_RESPONSE_FLAG_OPAQUE set in OnSendResponse");
         }
     } else if (final_response) {
         if (!find_header(headers, "Content-Length"))
@@ -278,7 +284,7 @@ HRESULT Request::complete_immediately(std::unique_lock<std::mutex>& lock, std::s
     core_.dispatch.submit([self, op] { self->deliver(op); });
     if (kind == CompletionKind::before_return) {
         if (!cv_.wait_for(lock, kHandoffWait, [&] { return op->entered; }))
-            CS_LOG(debug, "no pool thread took a before-return completion in time; it arrives after return");
+            log(LogLevel::kDebug, "no pool thread took a before-return completion in time; it arrives after return");
     }
     mark_returned(op);
     return S_OK;
@@ -301,7 +307,7 @@ void Request::deliver(const std::shared_ptr<AsyncOp>& op) {
     }
     if (finished_) {
         core_.stats.dropped_completions.fetch_add(1);
-        CS_LOG(warn, std::string("dropped a ") + op_name(op->type) + " completion of a finished request");
+        log(LogLevel::kWarning, "dropped a %s completion of a finished request", op_name(op->type));
         return;
     }
     if (op->copy_bytes) std::memcpy(op->module_buffer, op->receive_buffer.data(), op->copy_bytes);
@@ -309,11 +315,11 @@ void Request::deliver(const std::shared_ptr<AsyncOp>& op) {
     CHttpModule* module = module_;
     lock.unlock();
 
-    REQUEST_NOTIFICATION_STATUS status;
-    if (op->callback)
-        status = op->callback(&context, &op->info, op->callback_context);
-    else
-        status = module->OnAsyncCompletion(&context, RQ_EXECUTE_REQUEST_HANDLER, FALSE, &event_provider, &op->info);
+    REQUEST_NOTIFICATION_STATUS status = call_module(
+        core_.stats, op->callback ? "completion callback" : "OnAsyncCompletion", RQ_NOTIFICATION_FINISH_REQUEST, [&] {
+            if (op->callback) return op->callback(&context, &op->info, op->callback_context);
+            return module->OnAsyncCompletion(&context, RQ_EXECUTE_REQUEST_HANDLER, FALSE, &event_provider, &op->info);
+        });
     leave_entry(status);
 }
 
@@ -531,4 +537,4 @@ void* Request::allocate(DWORD bytes) {
     return p;
 }
 
-}  // namespace cs
+}  // namespace cs::host

@@ -29,7 +29,7 @@
 #include "static_files.h"
 #include "stats.h"
 
-namespace cs {
+namespace cs::host {
 
 class Connection;
 struct HostCore;
@@ -149,4 +149,4 @@ private:
     std::vector<void*> allocations_;
 };
 
-}  // namespace cs
+}  // namespace cs::host

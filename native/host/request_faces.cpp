@@ -3,7 +3,7 @@
 
 #include "request.h"
 
-namespace cs {
+namespace cs::host {
 namespace {
 
 const char* const kKnownHeaderNames[] = {
@@ -353,4 +353,4 @@ HRESULT query_request_interface(const GUID& from, void* input, const GUID& to, v
     return E_NOINTERFACE;
 }
 
-}  // namespace cs
+}  // namespace cs::host

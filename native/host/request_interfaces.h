@@ -4,7 +4,7 @@
 // Request::not_implemented (counted; a violation if the request is already finished).
 #include "httpserv_stubs.h"
 
-namespace cs {
+namespace cs::host {
 
 class Request;
 
@@ -152,4 +152,4 @@ private:
 // GetCompletedOperation values. Undocumented in IIS; iisnode reads 1 as "read". Ours:
 constexpr DWORD kCompletedPost = 0, kCompletedRead = 1, kCompletedWrite = 2, kCompletedFlush = 3;
 
-}  // namespace cs
+}  // namespace cs::host

@@ -8,7 +8,7 @@
 #include "request.h"
 #include "utf16.h"
 
-namespace cs {
+namespace cs::host {
 namespace {
 
 std::string address_text(const sockaddr_storage& a) {
@@ -124,4 +124,4 @@ PCWSTR Request::physical_path(DWORD* length) {
     return physical_path_.c_str();
 }
 
-}  // namespace cs
+}  // namespace cs::host

@@ -4,7 +4,7 @@
 
 #include "http_head.h"
 
-namespace cs {
+namespace cs::host {
 
 std::string http_date_now() {
     std::time_t now = std::time(nullptr);
@@ -30,4 +30,4 @@ std::string format_head(int status, const std::string& reason, const HeaderList&
     return out;
 }
 
-}  // namespace cs
+}  // namespace cs::host

@@ -4,7 +4,7 @@
 #include <utility>
 #include <vector>
 
-namespace cs {
+namespace cs::host {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
@@ -13,4 +13,4 @@ const std::string* find_header(const HeaderList& headers, const std::string& nam
 // "HTTP/1.1 <status> <reason>" CRLF, then the headers, Server and Date unless present, then CRLF.
 std::string format_head(int status, const std::string& reason, const HeaderList& headers);
 
-}  // namespace cs
+}  // namespace cs::host

@@ -8,7 +8,7 @@
 
 #include "http_head.h"
 
-namespace cs {
+namespace cs::host {
 namespace {
 
 ResourceType parse_resource_type(std::string_view s) {
@@ -134,4 +134,4 @@ bool load_site_config(const std::string& site_dir, SiteConfig& out, std::string&
     return true;
 }
 
-}  // namespace cs
+}  // namespace cs::host

@@ -4,7 +4,7 @@
 #include <string_view>
 #include <vector>
 
-namespace cs {
+namespace cs::host {
 
 enum class ResourceType { file, directory, either, unspecified };
 
@@ -31,4 +31,4 @@ bool wildcard_match(std::string_view pattern, std::string_view text);
 bool verb_matches(const std::string& verb_list, std::string_view method);
 bool path_matches(const HandlerMapping& h, std::string_view url_path);  // url_path: decoded, starts with '/'
 
-}  // namespace cs
+}  // namespace cs::host

@@ -4,7 +4,7 @@
 
 #include "http_head.h"
 
-namespace cs {
+namespace cs::host {
 namespace {
 
 // requestFiltering <hiddenSegments> defaults
@@ -102,4 +102,4 @@ int resolve_site_path(const std::string& raw_path, const std::filesystem::path& 
     return 0;
 }
 
-}  // namespace cs
+}  // namespace cs::host

@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <string>
 
-namespace cs {
+namespace cs::host {
 
 struct SitePath {
     std::string url_path;            // %-decoded, dot segments resolved, starts with '/'
@@ -15,4 +15,4 @@ struct SitePath {
 // double escaping; a symlink leading out of the site).
 int resolve_site_path(const std::string& raw_path, const std::filesystem::path& site_root, SitePath& out);
 
-}  // namespace cs
+}  // namespace cs::host

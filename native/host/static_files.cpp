@@ -5,7 +5,7 @@
 
 #include "http_head.h"
 
-namespace cs {
+namespace cs::host {
 namespace {
 
 const std::pair<const char*, const char*> kMimeTypes[] = {
@@ -99,4 +99,4 @@ SimpleResponse serve_static(const std::string& method, const SitePath& path, con
     return error_response(404);
 }
 
-}  // namespace cs
+}  // namespace cs::host

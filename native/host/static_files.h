@@ -8,7 +8,7 @@
 #include "site_config.h"
 #include "site_path.h"
 
-namespace cs {
+namespace cs::host {
 
 struct SimpleResponse {
     int status = 200;
@@ -23,4 +23,4 @@ SimpleResponse error_response(int status);
 SimpleResponse serve_static(const std::string& method, const SitePath& path, const std::string& query,
                             const SiteConfig& site);
 
-}  // namespace cs
+}  // namespace cs::host

@@ -6,7 +6,7 @@
 
 #include "log.h"
 
-namespace cs {
+namespace cs::host {
 
 const char* op_name(OpType type) {
     static const char* const names[] = {"read", "write", "flush", "post"};
@@ -23,7 +23,7 @@ void Stats::violation(const std::string& message) {
         std::lock_guard<std::mutex> lock(text_mutex_);
         last_violation_ = message;
     }
-    CS_LOG(error, "VIOLATION: " + message);
+    log(LogLevel::kError, "VIOLATION: %s", message.c_str());
 }
 
 void Stats::not_implemented(const std::string& method) {
@@ -32,7 +32,7 @@ void Stats::not_implemented(const std::string& method) {
         std::lock_guard<std::mutex> lock(text_mutex_);
         last_not_implemented_ = method;
     }
-    CS_LOG(warn, "not implemented: " + method + " (returned E_NOTIMPL or a null value)");
+    log(LogLevel::kWarning, "not implemented: %s (returned E_NOTIMPL or a null value)", method.c_str());
 }
 
 StatsSnapshot Stats::snapshot() const {
@@ -69,4 +69,4 @@ uint64_t process_rss_bytes() {
     return static_cast<uint64_t>(resident) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
 }
 
-}  // namespace cs
+}  // namespace cs::host

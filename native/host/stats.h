@@ -6,7 +6,9 @@
 #include <mutex>
 #include <string>
 
-namespace cs {
+#include "module_exports.h"
+
+namespace cs::host {
 
 enum class OpType { read = 0, write = 1, flush = 2, post = 3 };
 enum class CompletionKind { sync = 0, before_return = 1, after_return = 2 };
@@ -34,7 +36,7 @@ struct StatsSnapshot {
     // The module's own counters, if it exports ChatSocketGetStats (our module does; IIS never calls it):
     // connections, traps, rebuilds, instances, Wasm memory bytes.
     bool has_module_stats = false;
-    std::array<uint64_t, 5> module_stats{};
+    std::array<uint64_t, kModuleStatCount> module_stats{};
 };
 
 class Stats {
@@ -65,4 +67,4 @@ private:
 
 uint64_t process_rss_bytes();  // from /proc/self/statm
 
-}  // namespace cs
+}  // namespace cs::host

@@ -1,6 +1,6 @@
 #include "utf16.h"
 
-namespace cs {
+namespace cs::host {
 
 std::u16string utf8_to_utf16(const std::string& s) {
     std::u16string out;
@@ -37,4 +37,4 @@ std::u16string utf8_to_utf16(const std::string& s) {
 }
 
 
-}  // namespace cs
+}  // namespace cs::host

@@ -3,8 +3,8 @@
 #include <cstdint>
 #include <string>
 
-namespace cs {
+namespace cs::host {
 
 std::u16string utf8_to_utf16(const std::string& s);  // invalid bytes become U+FFFD
 
-}  // namespace cs
+}  // namespace cs::host

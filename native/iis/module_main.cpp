@@ -11,7 +11,7 @@
 #include "log.h"
 #include "module_globals.h"
 #include "request_factory.h"
-#include "stats_export.h"
+#include "module_exports.h"
 
 namespace {
 
@@ -74,11 +74,11 @@ CS_EXPORT uint32_t ChatSocketGetStats(uint64_t* values, uint32_t count) {
   cs::InstancePool* pool = g_pool.load();
   if (!pool || !values) return 0;
   cs::PoolStats stats = pool->stats();
-  const uint64_t all[CHATSOCKET_STAT_COUNT] = {stats.connections,       stats.traps,
-                                               stats.rebuilds,          stats.instances_alive,
-                                               stats.wasm_memory_bytes, stats.endpoint_versions,
-                                               stats.native_failures};
-  uint32_t n = count < static_cast<uint32_t>(CHATSOCKET_STAT_COUNT) ? count : static_cast<uint32_t>(CHATSOCKET_STAT_COUNT);
+  const uint64_t all[cs::kModuleStatCount] = {stats.connections,       stats.traps,
+                                              stats.rebuilds,          stats.instances_alive,
+                                              stats.wasm_memory_bytes, stats.endpoint_versions,
+                                              stats.native_failures};
+  uint32_t n = count < cs::kModuleStatCount ? count : cs::kModuleStatCount;
   for (uint32_t i = 0; i < n; ++i) values[i] = all[i];
   return n;
 }

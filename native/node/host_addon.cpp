@@ -1,4 +1,4 @@
-// The host as a Node addon: start/stop/stats of one cs::Host per process. No logic of its own.
+// The host as a Node addon: start/stop/stats of one cs::host::Host per process. No logic of its own.
 // The JS API is documented in README.md.
 #include <napi.h>
 
@@ -10,14 +10,14 @@
 namespace {
 
 std::mutex g_mutex;
-std::unique_ptr<cs::Host> g_host;
+std::unique_ptr<cs::host::Host> g_host;
 
 Napi::Value fail(Napi::Env env, const std::string& message) {
     Napi::Error::New(env, message).ThrowAsJavaScriptException();
     return env.Undefined();
 }
 
-bool read_options(const Napi::Object& o, cs::HostOptions& out, std::string& error) {
+bool read_options(const Napi::Object& o, cs::host::HostOptions& out, std::string& error) {
     auto text = [&](const char* key, std::string& field, bool required) {
         Napi::Value v = o.Get(key);
         if (v.IsUndefined()) return !required || (error = std::string("options.") + key + " is required", false);
@@ -43,7 +43,7 @@ bool read_options(const Napi::Object& o, cs::HostOptions& out, std::string& erro
         !number("threads", 1, 256, threads) || !number("seed", 0, 4294967295.0, seed) ||
         !number("shutdownTimeoutMs", 0, 600000, timeout))
         return false;
-    if (!cs::parse_completion_mode(mode, out.completion_mode)) {
+    if (!cs::host::parse_completion_mode(mode, out.completion_mode)) {
         error = "options.completionMode must be mixed, sync, before-return or after-return";
         return false;
     }
@@ -57,12 +57,12 @@ bool read_options(const Napi::Object& o, cs::HostOptions& out, std::string& erro
 Napi::Value Start(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (info.Length() < 1 || !info[0].IsObject()) return fail(env, "start(options): options must be an object");
-    cs::HostOptions options;
+    cs::host::HostOptions options;
     std::string error;
     if (!read_options(info[0].As<Napi::Object>(), options, error)) return fail(env, error);
     std::lock_guard<std::mutex> lock(g_mutex);
     if (g_host) return fail(env, "the host is already running; stop() it first");
-    auto host = std::make_unique<cs::Host>();
+    auto host = std::make_unique<cs::host::Host>();
     if (!host->start(options, error)) return fail(env, error);
     Napi::Object result = Napi::Object::New(env);
     result.Set("port", host->port());
@@ -71,7 +71,7 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Stop(const Napi::CallbackInfo& info) {
-    std::unique_ptr<cs::Host> host;
+    std::unique_ptr<cs::host::Host> host;
     {
         std::lock_guard<std::mutex> lock(g_mutex);
         host = std::move(g_host);
@@ -80,17 +80,17 @@ Napi::Value Stop(const Napi::CallbackInfo& info) {
     return info.Env().Undefined();
 }
 
-Napi::Object Kinds(Napi::Env env, const std::array<uint64_t, cs::kCompletionKinds>& k) {
+Napi::Object Kinds(Napi::Env env, const std::array<uint64_t, cs::host::kCompletionKinds>& k) {
     Napi::Object o = Napi::Object::New(env);
-    o.Set("sync", static_cast<double>(k[static_cast<int>(cs::CompletionKind::sync)]));
-    o.Set("beforeReturn", static_cast<double>(k[static_cast<int>(cs::CompletionKind::before_return)]));
-    o.Set("afterReturn", static_cast<double>(k[static_cast<int>(cs::CompletionKind::after_return)]));
+    o.Set("sync", static_cast<double>(k[static_cast<int>(cs::host::CompletionKind::sync)]));
+    o.Set("beforeReturn", static_cast<double>(k[static_cast<int>(cs::host::CompletionKind::before_return)]));
+    o.Set("afterReturn", static_cast<double>(k[static_cast<int>(cs::host::CompletionKind::after_return)]));
     return o;
 }
 
 Napi::Value Stats(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    cs::StatsSnapshot s;
+    cs::host::StatsSnapshot s;
     bool running = false;
     {
         std::lock_guard<std::mutex> lock(g_mutex);
@@ -109,8 +109,8 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
     o.Set("threads", n(s.pool_threads));
     o.Set("requestsTotal", n(s.requests_total));
     Napi::Object completions = Napi::Object::New(env);
-    for (int op = 0; op < cs::kOpTypes; ++op)
-        completions.Set(cs::op_name(static_cast<cs::OpType>(op)), Kinds(env, s.completions[op]));
+    for (int op = 0; op < cs::host::kOpTypes; ++op)
+        completions.Set(cs::host::op_name(static_cast<cs::host::OpType>(op)), Kinds(env, s.completions[op]));
     o.Set("completions", completions);
     o.Set("droppedCompletions", n(s.dropped_completions));
     o.Set("violations", n(s.violations));
@@ -122,17 +122,29 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
     o.Set("rssBytes", n(s.rss_bytes));
     if (s.has_module_stats) {
         Napi::Object m = Napi::Object::New(env);
-        const char* const names[] = {"connections", "traps", "rebuilds", "instances", "wasmMemoryBytes"};
-        for (size_t i = 0; i < s.module_stats.size(); ++i) m.Set(names[i], n(s.module_stats[i]));
+        for (size_t i = 0; i < s.module_stats.size(); ++i) m.Set(cs::kModuleStatNames[i], n(s.module_stats[i]));
         o.Set("module", m);
     }
     return o;
+}
+
+// armModuleFault(point, skip): the module's test-only fault injection (CHATSOCKET_TEST_HOOKS=1).
+Napi::Value ArmModuleFault(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber())
+        return fail(env, "armModuleFault(point, skip): two numbers");
+    uint32_t point = info[0].As<Napi::Number>().Uint32Value();
+    uint32_t skip = info[1].As<Napi::Number>().Uint32Value();
+    std::lock_guard<std::mutex> lock(g_mutex);
+    if (!g_host) return fail(env, "the host is not running");
+    return Napi::Boolean::New(env, g_host->arm_module_fault(point, skip));
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
     exports.Set("start", Napi::Function::New(env, Start, "start"));
     exports.Set("stop", Napi::Function::New(env, Stop, "stop"));
     exports.Set("stats", Napi::Function::New(env, Stats, "stats"));
+    exports.Set("armModuleFault", Napi::Function::New(env, ArmModuleFault, "armModuleFault"));
     return exports;
 }
 

@@ -2,7 +2,7 @@
 // and a site folder, on an ephemeral 127.0.0.1 port.
 import path from "node:path";
 
-import { loadHostBinding, HostStats, CompletionMode } from "../../scripts/host_binding";
+import { CompletionMode, FaultPoint, HostStats, loadHostBinding } from "../../scripts/host_binding";
 import { REPO_ROOT, addonPath, modulePath } from "./paths";
 
 export const FIXTURE_SITE = path.join(REPO_ROOT, "test", "fixtures", "site");
@@ -20,6 +20,8 @@ export interface RunningHost {
   url(pathname: string): string;
   stats(): HostStats;
   waitFor(condition: (stats: HostStats) => boolean, what: string, timeoutMs?: number): Promise<void>;
+  /** Arms the module's test-only fault injection (needs CHATSOCKET_TEST_HOOKS=1). */
+  armFault(point: keyof typeof FaultPoint, skip?: number): void;
   stop(): void;
 }
 
@@ -43,6 +45,9 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(binding.stats())}`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
+    },
+    armFault(point, skip = 0) {
+      if (!binding.armModuleFault(FaultPoint[point], skip)) throw new Error(`the module refused to arm ${point}`);
     },
     stop: () => binding.stop(),
   };

@@ -8,7 +8,7 @@
 #include "host.h"
 #include "test_support.h"
 
-using namespace cs;
+using namespace cs::host;
 
 namespace {
 

@@ -4,7 +4,7 @@
 #include "host.h"
 #include "test_support.h"
 
-using namespace cs;
+using namespace cs::host;
 
 namespace {
 struct RunningHost {

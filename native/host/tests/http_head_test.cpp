@@ -2,7 +2,7 @@
 
 #include "http_head.h"
 
-using namespace cs;
+using namespace cs::host;
 
 TEST_SUITE("http_head") {
     TEST_CASE("a complete head is found only with its blank line") {

@@ -4,7 +4,7 @@
 #include "site_path.h"
 #include "test_support.h"
 
-using namespace cs;
+using namespace cs::host;
 
 TEST_SUITE("site_config") {
     TEST_CASE("handler paths match file names or whole paths, case-insensitively") {

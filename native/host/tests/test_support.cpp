@@ -149,8 +149,8 @@ bool Client::wait_closed() {
     }
 }
 
-cs::HostOptions test_options(const TempSite& site, cs::CompletionMode mode) {
-    cs::HostOptions o;
+cs::host::HostOptions test_options(const TempSite& site, cs::host::CompletionMode mode) {
+    cs::host::HostOptions o;
     o.module_path = CS_TEST_MODULE_PATH;
     o.site_path = site.path().string();
     o.module_name = "TestModule";

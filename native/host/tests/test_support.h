@@ -71,7 +71,7 @@ private:
     void* handle_;
 };
 
-cs::HostOptions test_options(const TempSite& site, cs::CompletionMode mode = cs::CompletionMode::mixed);
+cs::host::HostOptions test_options(const TempSite& site, cs::host::CompletionMode mode = cs::host::CompletionMode::mixed);
 TestModuleCounters module_counters();
 void reset_module_counters();
 bool touch_finished_context();

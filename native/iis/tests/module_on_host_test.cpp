@@ -25,8 +25,8 @@ bool eventually(const std::function<bool()>& condition) {
 }
 
 struct RunningHost {
-  explicit RunningHost(cs::CompletionMode mode) {
-    cs::HostOptions options;
+  explicit RunningHost(cs::host::CompletionMode mode) {
+    cs::host::HostOptions options;
     options.module_path = CHATSOCKET_MODULE_PATH;
     options.site_path = CHATSOCKET_FIXTURE_SITE;
     options.completion_mode = mode;
@@ -35,7 +35,7 @@ struct RunningHost {
     REQUIRE_MESSAGE(host.start(options, error), error);
   }
   ~RunningHost() { host.stop(); }
-  cs::Host host;
+  cs::host::Host host;
 };
 
 // One client: `messages` echoes of random sizes, each frame sent in random pieces, then a clean close.
@@ -57,7 +57,7 @@ bool echo_session(uint16_t port, unsigned seed, int messages) {
   return client.wait_closed();
 }
 
-void run_all(cs::CompletionMode mode) {
+void run_all(cs::host::CompletionMode mode) {
   RunningHost running(mode);
   uint16_t port = running.host.port();
 
@@ -84,10 +84,10 @@ void run_all(cs::CompletionMode mode) {
   CHECK(failures == 0);
 
   CHECK(eventually([&] {
-    cs::StatsSnapshot stats = running.host.stats();
+    cs::host::StatsSnapshot stats = running.host.stats();
     return stats.active_requests == 0 && stats.upgraded_connections == 0 && stats.open_connections == 0;
   }));
-  cs::StatsSnapshot stats = running.host.stats();
+  cs::host::StatsSnapshot stats = running.host.stats();
   CHECK_MESSAGE(stats.violations == 0, stats.last_violation);
   CHECK_MESSAGE(stats.not_implemented == 0, stats.last_not_implemented);
   CHECK(stats.dropped_completions == 0);
@@ -95,11 +95,11 @@ void run_all(cs::CompletionMode mode) {
 
 }  // namespace
 
-TEST_CASE("many clients echo, close and vanish with completions mixed at random") { run_all(cs::CompletionMode::mixed); }
-TEST_CASE("many clients echo, close and vanish with every completion synchronous") { run_all(cs::CompletionMode::sync); }
+TEST_CASE("many clients echo, close and vanish with completions mixed at random") { run_all(cs::host::CompletionMode::mixed); }
+TEST_CASE("many clients echo, close and vanish with every completion synchronous") { run_all(cs::host::CompletionMode::sync); }
 TEST_CASE("many clients echo, close and vanish with every completion before the call returns") {
-  run_all(cs::CompletionMode::before_return);
+  run_all(cs::host::CompletionMode::before_return);
 }
 TEST_CASE("many clients echo, close and vanish with every completion after the call returns") {
-  run_all(cs::CompletionMode::after_return);
+  run_all(cs::host::CompletionMode::after_return);
 }

@@ -1,0 +1,58 @@
+// Runs `npm start`'s server (build/js/scripts/serve.js) in a child process, for tests that read what a user
+// reads in its log: the module's lines on stderr. Also makes scratch copies of a site folder to edit.
+import { ChildProcess, spawn } from "node:child_process";
+import { cpSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import { FIXTURE_SITE } from "./host";
+import { REPO_ROOT } from "./paths";
+
+/** A scratch copy of `site` (the fixture site unless given), free to edit. */
+export function scratchSite(site = FIXTURE_SITE): string {
+  const copy = mkdtempSync(path.join(tmpdir(), "chatsocket-site-"));
+  cpSync(site, copy, { recursive: true });
+  return copy;
+}
+
+export interface HostProcess {
+  port: number;
+  url(pathname: string): string;
+  /** Every stderr line so far. */
+  logLines(): string[];
+  stop(): Promise<void>;
+}
+
+export async function startHostProcess(site: string, env: Record<string, string> = {}): Promise<HostProcess> {
+  const child: ChildProcess = spawn(process.execPath, [path.join(REPO_ROOT, "build", "js", "scripts", "serve.js")], {
+    env: { ...process.env, ...env, PORT: "0", SITE: site },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: string[] = [];
+  let partial = "";
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+    const parts = (partial + chunk).split("\n");
+    partial = parts.pop() ?? "";
+    lines.push(...parts);
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+      out += chunk;
+      const match = /open http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once("exit", (code) => reject(new Error(`the server exited (${code}) before listening: ${lines.join("\n")}`)));
+  });
+  return {
+    port,
+    url: (pathname) => `ws://127.0.0.1:${port}${pathname}`,
+    logLines: () => [...lines, ...(partial ? [partial] : [])],
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
