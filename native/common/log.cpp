@@ -15,9 +15,7 @@ void set_log_sink(LogSink sink) { g_sink.store(sink); }
 void set_log_level(LogLevel max_level) { g_max_level.store(static_cast<int>(max_level)); }
 void set_log_prefix(const char* prefix) { g_prefix.store(prefix); }
 
-bool log_enabled(LogLevel level) {
-  return static_cast<int>(level) <= g_max_level.load(std::memory_order_relaxed);
-}
+bool log_enabled(LogLevel level) { return static_cast<int>(level) <= g_max_level.load(std::memory_order_relaxed); }
 
 const char* log_level_name(LogLevel level) { return kLevelNames[static_cast<int>(level)]; }
 

@@ -11,9 +11,9 @@
 // HttpGetExtendedInterface: IHttpServer -> IHttpServer2 (V2), then the GUID-keyed query.
 template <class T1, class T2>
 HRESULT cs_get_extended_interface(IHttpServer* server, T1* input, T2** output) {
-    IHttpServer2* server2 = nullptr;
-    HRESULT hr = server->GetExtendedInterface(HTTP_SERVER_INTERFACE_V2, reinterpret_cast<PVOID*>(&server2));
-    if (FAILED(hr)) return hr;
-    if (server2 == nullptr) return E_NOINTERFACE;
-    return server2->GetExtendedInterface(cs_iid<T1>(), input, cs_iid<T2>(), reinterpret_cast<PVOID*>(output));
+  IHttpServer2* server2 = nullptr;
+  HRESULT hr = server->GetExtendedInterface(HTTP_SERVER_INTERFACE_V2, reinterpret_cast<PVOID*>(&server2));
+  if (FAILED(hr)) return hr;
+  if (server2 == nullptr) return E_NOINTERFACE;
+  return server2->GetExtendedInterface(cs_iid<T1>(), input, cs_iid<T2>(), reinterpret_cast<PVOID*>(output));
 }

@@ -41,16 +41,9 @@
 #define GL_APPLICATION_PRELOAD 0x00010000
 #define GL_SUSPEND_PROCESS 0x00020000
 
-enum REQUEST_NOTIFICATION_STATUS {
-    RQ_NOTIFICATION_CONTINUE,
-    RQ_NOTIFICATION_PENDING,
-    RQ_NOTIFICATION_FINISH_REQUEST
-};
+enum REQUEST_NOTIFICATION_STATUS { RQ_NOTIFICATION_CONTINUE, RQ_NOTIFICATION_PENDING, RQ_NOTIFICATION_FINISH_REQUEST };
 
-enum GLOBAL_NOTIFICATION_STATUS {
-    GL_NOTIFICATION_CONTINUE,
-    GL_NOTIFICATION_HANDLED
-};
+enum GLOBAL_NOTIFICATION_STATUS { GL_NOTIFICATION_CONTINUE, GL_NOTIFICATION_HANDLED };
 
 // Wide string literal in the platform's WCHAR (wchar_t on Windows, char16_t elsewhere).
 #ifdef _WIN32
@@ -66,11 +59,11 @@ enum GLOBAL_NOTIFICATION_STATUS {
 #define PRIORITY_ALIAS_LAST CS_WIDE("LAST")
 
 enum CACHE_OPERATION {
-    CACHE_OPERATION_RETRIEVE,
-    CACHE_OPERATION_ADD,
-    CACHE_OPERATION_DELETE,
-    CACHE_OPERATION_FLUSH_PREFIX,
-    CACHE_OPERATION_ENUM
+  CACHE_OPERATION_RETRIEVE,
+  CACHE_OPERATION_ADD,
+  CACHE_OPERATION_DELETE,
+  CACHE_OPERATION_FLUSH_PREFIX,
+  CACHE_OPERATION_ENUM
 };
 
 typedef VOID* HTTP_MODULE_ID;
@@ -96,10 +89,7 @@ typedef VOID* HTTP_MODULE_ID;
 // IHttpContext::GetExtendedInterface is deprecated; the SDK's enum has no values.
 enum HTTP_CONTEXT_INTERFACE_VERSION {};
 
-enum HTTP_SERVER_INTERFACE_VERSION {
-    HTTP_SERVER_INTERFACE_V2,
-    HTTP_SERVER_INTERFACE_V3
-};
+enum HTTP_SERVER_INTERFACE_VERSION { HTTP_SERVER_INTERFACE_V2, HTTP_SERVER_INTERFACE_V3 };
 
 // Types from other SDK headers (ahadmin.h, httptrace.h, ...) that appear only as pointers.
 struct IAppHostAdminManager;
@@ -129,5 +119,5 @@ typedef HRESULT(WINAPI* PFN_REGISTERMODULE)(DWORD dwServerVersion, IHttpModuleRe
 // The SDK's default handler bodies call DebugBreak(), which kills a worker without a debugger.
 // Ours log and let the request continue.
 inline void cs_compat_not_overridden(const char* method) {
-    std::fprintf(stderr, "[compat] %s: subscribed but not overridden by the module\n", method);
+  std::fprintf(stderr, "[compat] %s: subscribed but not overridden by the module\n", method);
 }

@@ -9,12 +9,12 @@
 
 template <class T>
 inline const GUID& cs_iid() {
-    return __uuidof(T);
+  return __uuidof(T);
 }
 
 template <class T1, class T2>
 HRESULT cs_get_extended_interface(IHttpServer* server, T1* input, T2** output) {
-    return HttpGetExtendedInterface(server, input, output);
+  return HttpGetExtendedInterface(server, input, output);
 }
 
 #else

@@ -48,25 +48,25 @@ typedef SOCKADDR* PSOCKADDR;
 #define WINAPI
 
 struct GUID {
-    uint32_t Data1;
-    uint16_t Data2;
-    uint16_t Data3;
-    uint8_t Data4[8];
+  uint32_t Data1;
+  uint16_t Data2;
+  uint16_t Data3;
+  uint8_t Data4[8];
 };
 typedef const GUID* LPCGUID;
 inline bool operator==(const GUID& a, const GUID& b) { return std::memcmp(&a, &b, sizeof(GUID)) == 0; }
 inline bool operator!=(const GUID& a, const GUID& b) { return !(a == b); }
 
 struct FILETIME {
-    DWORD dwLowDateTime;
-    DWORD dwHighDateTime;
+  DWORD dwLowDateTime;
+  DWORD dwHighDateTime;
 };
 union ULARGE_INTEGER {
-    struct {
-        DWORD LowPart;
-        DWORD HighPart;
-    } u;
-    ULONGLONG QuadPart;
+  struct {
+    DWORD LowPart;
+    DWORD HighPart;
+  } u;
+  ULONGLONG QuadPart;
 };
 struct OVERLAPPED;
 typedef OVERLAPPED* LPOVERLAPPED;
@@ -87,7 +87,7 @@ typedef VOID(WINAPI* LPOVERLAPPED_COMPLETION_ROUTINE)(DWORD dwErrorCode, DWORD d
 #define FAILED(hr) (((HRESULT)(hr)) < 0)
 #define FACILITY_WIN32 7
 inline HRESULT HRESULT_FROM_WIN32(unsigned long x) {
-    return (HRESULT)x <= 0 ? (HRESULT)x : (HRESULT)((x & 0x0000FFFF) | (FACILITY_WIN32 << 16) | 0x80000000);
+  return (HRESULT)x <= 0 ? (HRESULT)x : (HRESULT)((x & 0x0000FFFF) | (FACILITY_WIN32 << 16) | 0x80000000);
 }
 
 #define ERROR_SUCCESS 0L
@@ -112,95 +112,95 @@ inline HRESULT HRESULT_FROM_WIN32(unsigned long x) {
 typedef ULONGLONG HTTP_OPAQUE_ID;
 
 typedef enum _HTTP_HEADER_ID {
-    HttpHeaderCacheControl = 0,
-    HttpHeaderConnection = 1,
-    HttpHeaderDate = 2,
-    HttpHeaderKeepAlive = 3,
-    HttpHeaderPragma = 4,
-    HttpHeaderTrailer = 5,
-    HttpHeaderTransferEncoding = 6,
-    HttpHeaderUpgrade = 7,
-    HttpHeaderVia = 8,
-    HttpHeaderWarning = 9,
-    HttpHeaderAllow = 10,
-    HttpHeaderContentLength = 11,
-    HttpHeaderContentType = 12,
-    HttpHeaderContentEncoding = 13,
-    HttpHeaderContentLanguage = 14,
-    HttpHeaderContentLocation = 15,
-    HttpHeaderContentMd5 = 16,
-    HttpHeaderContentRange = 17,
-    HttpHeaderExpires = 18,
-    HttpHeaderLastModified = 19,
-    HttpHeaderAccept = 20,
-    HttpHeaderAcceptCharset = 21,
-    HttpHeaderAcceptEncoding = 22,
-    HttpHeaderAcceptLanguage = 23,
-    HttpHeaderAuthorization = 24,
-    HttpHeaderCookie = 25,
-    HttpHeaderExpect = 26,
-    HttpHeaderFrom = 27,
-    HttpHeaderHost = 28,
-    HttpHeaderIfMatch = 29,
-    HttpHeaderIfModifiedSince = 30,
-    HttpHeaderIfNoneMatch = 31,
-    HttpHeaderIfRange = 32,
-    HttpHeaderIfUnmodifiedSince = 33,
-    HttpHeaderMaxForwards = 34,
-    HttpHeaderProxyAuthorization = 35,
-    HttpHeaderReferer = 36,
-    HttpHeaderRange = 37,
-    HttpHeaderTe = 38,
-    HttpHeaderTranslate = 39,
-    HttpHeaderUserAgent = 40,
-    HttpHeaderRequestMaximum = 41,
-    HttpHeaderAcceptRanges = 20,
-    HttpHeaderAge = 21,
-    HttpHeaderEtag = 22,
-    HttpHeaderLocation = 23,
-    HttpHeaderProxyAuthenticate = 24,
-    HttpHeaderRetryAfter = 25,
-    HttpHeaderServer = 26,
-    HttpHeaderSetCookie = 27,
-    HttpHeaderVary = 28,
-    HttpHeaderWwwAuthenticate = 29,
-    HttpHeaderResponseMaximum = 30,
-    HttpHeaderMaximum = 41
+  HttpHeaderCacheControl = 0,
+  HttpHeaderConnection = 1,
+  HttpHeaderDate = 2,
+  HttpHeaderKeepAlive = 3,
+  HttpHeaderPragma = 4,
+  HttpHeaderTrailer = 5,
+  HttpHeaderTransferEncoding = 6,
+  HttpHeaderUpgrade = 7,
+  HttpHeaderVia = 8,
+  HttpHeaderWarning = 9,
+  HttpHeaderAllow = 10,
+  HttpHeaderContentLength = 11,
+  HttpHeaderContentType = 12,
+  HttpHeaderContentEncoding = 13,
+  HttpHeaderContentLanguage = 14,
+  HttpHeaderContentLocation = 15,
+  HttpHeaderContentMd5 = 16,
+  HttpHeaderContentRange = 17,
+  HttpHeaderExpires = 18,
+  HttpHeaderLastModified = 19,
+  HttpHeaderAccept = 20,
+  HttpHeaderAcceptCharset = 21,
+  HttpHeaderAcceptEncoding = 22,
+  HttpHeaderAcceptLanguage = 23,
+  HttpHeaderAuthorization = 24,
+  HttpHeaderCookie = 25,
+  HttpHeaderExpect = 26,
+  HttpHeaderFrom = 27,
+  HttpHeaderHost = 28,
+  HttpHeaderIfMatch = 29,
+  HttpHeaderIfModifiedSince = 30,
+  HttpHeaderIfNoneMatch = 31,
+  HttpHeaderIfRange = 32,
+  HttpHeaderIfUnmodifiedSince = 33,
+  HttpHeaderMaxForwards = 34,
+  HttpHeaderProxyAuthorization = 35,
+  HttpHeaderReferer = 36,
+  HttpHeaderRange = 37,
+  HttpHeaderTe = 38,
+  HttpHeaderTranslate = 39,
+  HttpHeaderUserAgent = 40,
+  HttpHeaderRequestMaximum = 41,
+  HttpHeaderAcceptRanges = 20,
+  HttpHeaderAge = 21,
+  HttpHeaderEtag = 22,
+  HttpHeaderLocation = 23,
+  HttpHeaderProxyAuthenticate = 24,
+  HttpHeaderRetryAfter = 25,
+  HttpHeaderServer = 26,
+  HttpHeaderSetCookie = 27,
+  HttpHeaderVary = 28,
+  HttpHeaderWwwAuthenticate = 29,
+  HttpHeaderResponseMaximum = 30,
+  HttpHeaderMaximum = 41
 } HTTP_HEADER_ID;
 
 typedef enum _HTTP_DATA_CHUNK_TYPE {
-    HttpDataChunkFromMemory = 0,
-    HttpDataChunkFromFileHandle,
-    HttpDataChunkFromFragmentCache,
-    HttpDataChunkFromFragmentCacheEx,
-    HttpDataChunkMaximum
+  HttpDataChunkFromMemory = 0,
+  HttpDataChunkFromFileHandle,
+  HttpDataChunkFromFragmentCache,
+  HttpDataChunkFromFragmentCacheEx,
+  HttpDataChunkMaximum
 } HTTP_DATA_CHUNK_TYPE;
 
 typedef struct _HTTP_BYTE_RANGE {
-    ULARGE_INTEGER StartingOffset;
-    ULARGE_INTEGER Length;
+  ULARGE_INTEGER StartingOffset;
+  ULARGE_INTEGER Length;
 } HTTP_BYTE_RANGE;
 
 typedef struct _HTTP_DATA_CHUNK {
-    HTTP_DATA_CHUNK_TYPE DataChunkType;
-    union {
-        struct {
-            PVOID pBuffer;
-            ULONG BufferLength;
-        } FromMemory;
-        struct {
-            HTTP_BYTE_RANGE ByteRange;
-            HANDLE FileHandle;
-        } FromFileHandle;
-        struct {
-            USHORT FragmentNameLength;
-            PCWSTR pFragmentName;
-        } FromFragmentCache;
-        struct {
-            HTTP_BYTE_RANGE ByteRange;
-            PCWSTR pFragmentName;
-        } FromFragmentCacheEx;
-    };
+  HTTP_DATA_CHUNK_TYPE DataChunkType;
+  union {
+    struct {
+      PVOID pBuffer;
+      ULONG BufferLength;
+    } FromMemory;
+    struct {
+      HTTP_BYTE_RANGE ByteRange;
+      HANDLE FileHandle;
+    } FromFileHandle;
+    struct {
+      USHORT FragmentNameLength;
+      PCWSTR pFragmentName;
+    } FromFragmentCache;
+    struct {
+      HTTP_BYTE_RANGE ByteRange;
+      PCWSTR pFragmentName;
+    } FromFragmentCacheEx;
+  };
 } HTTP_DATA_CHUNK, *PHTTP_DATA_CHUNK;
 
 // Only ever passed by pointer through the interfaces we declare; the Linux host returns NULL for them.

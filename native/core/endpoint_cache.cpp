@@ -58,7 +58,8 @@ EndpointRead EndpointCache::find(const char16_t* utf16_path, std::shared_ptr<End
 
   // New or changed: read it outside the lock. A write between stat and read only costs one more version.
   std::string text;
-  EndpointRead read = stamp.size > kMaxEndpointFileBytes ? EndpointRead::kTooLarge : read_endpoint_file(utf16_path, text);
+  EndpointRead read =
+      stamp.size > kMaxEndpointFileBytes ? EndpointRead::kTooLarge : read_endpoint_file(utf16_path, text);
   if (read != EndpointRead::kOk && read != EndpointRead::kTooLarge) return read;
   uint32_t id;
   do {

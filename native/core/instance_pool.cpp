@@ -79,7 +79,8 @@ bool InstanceSlot::ensure_endpoint_locked(EndpointVersion& endpoint, bool& trapp
     return false;
   }
   if (status != abi::Status::kOk) {
-    if (endpoint_error_text_.empty()) endpoint_error_text_ = "the handler refused it (status " + std::to_string(static_cast<uint32_t>(status)) + ").";
+    if (endpoint_error_text_.empty())
+      endpoint_error_text_ = "the handler refused it (status " + std::to_string(static_cast<uint32_t>(status)) + ").";
     endpoint.mark_failed(endpoint_error_line_, endpoint_error_text_);
     return false;
   }
@@ -282,7 +283,7 @@ abi::Status InstanceSlot::send(uint32_t id, const uint8_t* data, size_t size) {
   if (!connection || connection->end_requested()) return abi::Status::kDropped;
   auto pushed = connection->queue().push(data, size);
   wakes_.push_back(connection->shared_from_this());
-  return pushed == WriteQueue::PushResult::backpressure ? abi::Status::kBackpressure : abi::Status::kOk;
+  return pushed == WriteQueue::PushResult::kBackpressure ? abi::Status::kBackpressure : abi::Status::kOk;
 }
 
 abi::Status InstanceSlot::end(uint32_t id, bool abort) {

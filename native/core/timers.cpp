@@ -20,8 +20,8 @@ Timers::~Timers() {
 void Timers::schedule(uint32_t milliseconds, std::function<void()> fire) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    entries_.push({std::chrono::steady_clock::now() + std::chrono::milliseconds(milliseconds), next_order_++,
-                   std::move(fire)});
+    entries_.push(
+        {std::chrono::steady_clock::now() + std::chrono::milliseconds(milliseconds), next_order_++, std::move(fire)});
   }
   changed_.notify_all();
 }

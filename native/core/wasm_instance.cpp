@@ -147,8 +147,7 @@ u32 Z_envZ_host_timer(struct Z_env_instance_t* env, u32 id, u32 slot, u32 millis
 
 u32 Z_envZ_host_endpoint_error(struct Z_env_instance_t* env, u32 endpoint, u32 line, u32 pointer, u32 length) {
   std::string_view text = cs::guest_text(env, pointer, length);
-  return cs::guarded(env, 0, "host_endpoint_error",
-                     [&] { return env->handler->endpoint_error(endpoint, line, text); });
+  return cs::guarded(env, 0, "host_endpoint_error", [&] { return env->handler->endpoint_error(endpoint, line, text); });
 }
 
 u32 Z_envZ_host_log(struct Z_env_instance_t* env, u32 level, u32 pointer, u32 length) {
@@ -215,7 +214,8 @@ std::unique_ptr<WasmInstance> WasmInstance::create(ImportHandler& handler, uint3
 int64_t WasmInstance::stage(const void* bytes, size_t size) {
   Z_chatsocket_instance_t* module = &state_->module;
   uint32_t pointer = 0;
-  if (!run_protected([module, size, &pointer] { pointer = Z_chatsocketZ_cs_buffer(module, static_cast<u32>(size)); }, last_trap_)) {
+  if (!run_protected([module, size, &pointer] { pointer = Z_chatsocketZ_cs_buffer(module, static_cast<u32>(size)); },
+                     last_trap_)) {
     return -1;
   }
   wasm_rt_memory_t* memory = memory_of(state_.get());
@@ -232,7 +232,8 @@ bool WasmInstance::endpoint_create(uint32_t endpoint, std::string_view text, abi
   if (at < 0) return false;
   Z_chatsocket_instance_t* module = &state_->module;
   uint32_t pointer = static_cast<uint32_t>(at), length = static_cast<uint32_t>(text.size()), result = 0;
-  if (!run_protected([&] { result = Z_chatsocketZ_cs_endpoint_create(module, endpoint, pointer, length); }, last_trap_)) return false;
+  if (!run_protected([&] { result = Z_chatsocketZ_cs_endpoint_create(module, endpoint, pointer, length); }, last_trap_))
+    return false;
   status = static_cast<abi::Status>(result);
   return true;
 }
@@ -247,7 +248,8 @@ bool WasmInstance::open(uint32_t id, uint32_t endpoint, std::string_view head, u
   if (at < 0) return false;
   Z_chatsocket_instance_t* module = &state_->module;
   uint32_t pointer = static_cast<uint32_t>(at), length = static_cast<uint32_t>(head.size()), result = 0;
-  if (!run_protected([&] { result = Z_chatsocketZ_cs_open(module, id, endpoint, pointer, length); }, last_trap_)) return false;
+  if (!run_protected([&] { result = Z_chatsocketZ_cs_open(module, id, endpoint, pointer, length); }, last_trap_))
+    return false;
   http_status = result;
   return true;
 }

@@ -15,9 +15,9 @@ WriteQueue::PushResult WriteQueue::push(const uint8_t* a, size_t a_size, const u
   }
   if (bytes_ > limits_.high_water) {
     backpressure_signalled_ = true;
-    return PushResult::backpressure;
+    return PushResult::kBackpressure;
   }
-  return PushResult::queued;
+  return PushResult::kQueued;
 }
 
 size_t WriteQueue::front(Segment* out, size_t max_segments) const {

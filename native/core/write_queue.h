@@ -26,7 +26,7 @@ class WriteQueue {
  public:
   explicit WriteQueue(WriteLimits limits = {}) : limits_(limits) {}
 
-  enum class PushResult { queued, backpressure };
+  enum class PushResult { kQueued, kBackpressure };
   // Copies the bytes. Returns backpressure when the queue is above the high-water mark afterwards.
   PushResult push(const uint8_t* a, size_t a_size, const uint8_t* b = nullptr, size_t b_size = 0);
 

@@ -3,47 +3,52 @@
 namespace cs::host {
 
 bool parse_completion_mode(const std::string& text, CompletionMode& out) {
-    if (text == "mixed") out = CompletionMode::mixed;
-    else if (text == "sync") out = CompletionMode::sync;
-    else if (text == "before-return") out = CompletionMode::before_return;
-    else if (text == "after-return") out = CompletionMode::after_return;
-    else return false;
-    return true;
+  if (text == "mixed")
+    out = CompletionMode::kMixed;
+  else if (text == "sync")
+    out = CompletionMode::kSync;
+  else if (text == "before-return")
+    out = CompletionMode::kBeforeReturn;
+  else if (text == "after-return")
+    out = CompletionMode::kAfterReturn;
+  else
+    return false;
+  return true;
 }
 
 const char* completion_mode_name(CompletionMode mode) {
-    switch (mode) {
-        case CompletionMode::mixed: return "mixed";
-        case CompletionMode::sync: return "sync";
-        case CompletionMode::before_return: return "before-return";
-        case CompletionMode::after_return: return "after-return";
-    }
-    return "?";
+  switch (mode) {
+    case CompletionMode::kMixed: return "mixed";
+    case CompletionMode::kSync: return "sync";
+    case CompletionMode::kBeforeReturn: return "before-return";
+    case CompletionMode::kAfterReturn: return "after-return";
+  }
+  return "?";
 }
 
 CompletionPolicy::CompletionPolicy(CompletionMode mode, uint32_t seed)
     : mode_(mode), rng_(seed ? seed : std::random_device{}()) {}
 
 CompletionKind CompletionPolicy::for_immediate_result() {
-    switch (mode_) {
-        case CompletionMode::sync: return CompletionKind::sync;
-        case CompletionMode::before_return: return CompletionKind::before_return;
-        case CompletionMode::after_return: return CompletionKind::after_return;
-        case CompletionMode::mixed: break;
-    }
-    std::lock_guard<std::mutex> lock(mutex_);
-    return static_cast<CompletionKind>(rng_() % 3);
+  switch (mode_) {
+    case CompletionMode::kSync: return CompletionKind::kSync;
+    case CompletionMode::kBeforeReturn: return CompletionKind::kBeforeReturn;
+    case CompletionMode::kAfterReturn: return CompletionKind::kAfterReturn;
+    case CompletionMode::kMixed: break;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  return static_cast<CompletionKind>(rng_() % 3);
 }
 
 CompletionKind CompletionPolicy::for_posted_work() {
-    switch (mode_) {
-        case CompletionMode::before_return: return CompletionKind::before_return;
-        case CompletionMode::sync:
-        case CompletionMode::after_return: return CompletionKind::after_return;
-        case CompletionMode::mixed: break;
-    }
-    std::lock_guard<std::mutex> lock(mutex_);
-    return (rng_() & 1) ? CompletionKind::before_return : CompletionKind::after_return;
+  switch (mode_) {
+    case CompletionMode::kBeforeReturn: return CompletionKind::kBeforeReturn;
+    case CompletionMode::kSync:
+    case CompletionMode::kAfterReturn: return CompletionKind::kAfterReturn;
+    case CompletionMode::kMixed: break;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  return (rng_() & 1) ? CompletionKind::kBeforeReturn : CompletionKind::kAfterReturn;
 }
 
 }  // namespace cs::host

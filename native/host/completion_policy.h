@@ -11,21 +11,21 @@
 
 namespace cs::host {
 
-enum class CompletionMode { mixed, sync, before_return, after_return };
+enum class CompletionMode { kMixed, kSync, kBeforeReturn, kAfterReturn };
 
 bool parse_completion_mode(const std::string& text, CompletionMode& out);
 const char* completion_mode_name(CompletionMode mode);
 
 class CompletionPolicy {
-public:
-    explicit CompletionPolicy(CompletionMode mode = CompletionMode::mixed, uint32_t seed = 0);
-    CompletionKind for_immediate_result();  // any of the three kinds
-    CompletionKind for_posted_work();       // never sync (PostCompletion always goes through the pool)
+ public:
+  explicit CompletionPolicy(CompletionMode mode = CompletionMode::kMixed, uint32_t seed = 0);
+  CompletionKind for_immediate_result();  // any of the three kinds
+  CompletionKind for_posted_work();       // never sync (PostCompletion always goes through the pool)
 
-private:
-    CompletionMode mode_;
-    std::mutex mutex_;
-    std::mt19937 rng_;
+ private:
+  CompletionMode mode_;
+  std::mutex mutex_;
+  std::mt19937 rng_;
 };
 
 }  // namespace cs::host

@@ -20,303 +20,303 @@ namespace {
 constexpr size_t kReadChunk = 16 * 1024;
 
 bool resource_exists(ResourceType type, const std::filesystem::path& p) {
-    std::error_code ec;
-    switch (type) {
-        case ResourceType::file: return std::filesystem::is_regular_file(p, ec);
-        case ResourceType::directory: return std::filesystem::is_directory(p, ec);
-        case ResourceType::either: return std::filesystem::exists(p, ec);
-        case ResourceType::unspecified: return true;
-    }
-    return true;
+  std::error_code ec;
+  switch (type) {
+    case ResourceType::kFile: return std::filesystem::is_regular_file(p, ec);
+    case ResourceType::kDirectory: return std::filesystem::is_directory(p, ec);
+    case ResourceType::kEither: return std::filesystem::exists(p, ec);
+    case ResourceType::kUnspecified: return true;
+  }
+  return true;
 }
 
 }  // namespace
 
 Connection::Connection(HostCore& core, asio::ip::tcp::socket socket)
     : body_remaining(0), core_(core), socket_(std::move(socket)), fd_(socket_.native_handle()) {
-    socklen_t len = sizeof remote_;
-    getpeername(fd_, reinterpret_cast<sockaddr*>(&remote_), &len);
-    len = sizeof local_;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&local_), &len);
-    std::error_code ec;
-    socket_.set_option(asio::ip::tcp::no_delay(true), ec);
-    core_.stats.open_connections.fetch_add(1);
+  socklen_t len = sizeof remote_;
+  getpeername(fd_, reinterpret_cast<sockaddr*>(&remote_), &len);
+  len = sizeof local_;
+  getsockname(fd_, reinterpret_cast<sockaddr*>(&local_), &len);
+  std::error_code ec;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  core_.stats.open_connections.fetch_add(1);
 }
 
 Connection::~Connection() { close(); }
 
 void Connection::start() {
-    {
-        std::lock_guard<std::mutex> lock(core_.connections_mutex);
-        core_.connections[this] = shared_from_this();
-    }
-    read_more();
+  {
+    std::lock_guard<std::mutex> lock(core_.connections_mutex);
+    core_.connections[this] = shared_from_this();
+  }
+  read_more();
 }
 
 bool Connection::closed() const {
-    std::lock_guard<std::mutex> lock(io_mutex_);
-    return closed_;
+  std::lock_guard<std::mutex> lock(io_mutex_);
+  return closed_;
 }
 
 void Connection::close() {
-    {
-        std::lock_guard<std::mutex> lock(io_mutex_);
-        if (closed_) return;
-        closed_ = true;
-        std::error_code ec;
-        socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-        socket_.close(ec);
-        core_.stats.open_connections.fetch_sub(1);
-        if (upgraded_) core_.stats.upgraded_connections.fetch_sub(1);
-    }
-    std::lock_guard<std::mutex> lock(core_.connections_mutex);
-    core_.connections.erase(this);
+  {
+    std::lock_guard<std::mutex> lock(io_mutex_);
+    if (closed_) return;
+    closed_ = true;
+    std::error_code ec;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+    core_.stats.open_connections.fetch_sub(1);
+    if (upgraded_) core_.stats.upgraded_connections.fetch_sub(1);
+  }
+  std::lock_guard<std::mutex> lock(core_.connections_mutex);
+  core_.connections.erase(this);
 }
 
 void Connection::cancel_io() {
-    std::lock_guard<std::mutex> lock(io_mutex_);
-    std::error_code ec;
-    if (!closed_) socket_.cancel(ec);
+  std::lock_guard<std::mutex> lock(io_mutex_);
+  std::error_code ec;
+  if (!closed_) socket_.cancel(ec);
 }
 
 void Connection::mark_upgraded() {
-    std::lock_guard<std::mutex> lock(io_mutex_);
-    if (upgraded_ || closed_) return;
-    upgraded_ = true;
-    core_.stats.upgraded_connections.fetch_add(1);
-    core_.stats.upgrades_total.fetch_add(1);
+  std::lock_guard<std::mutex> lock(io_mutex_);
+  if (upgraded_ || closed_) return;
+  upgraded_ = true;
+  core_.stats.upgraded_connections.fetch_add(1);
+  core_.stats.upgrades_total.fetch_add(1);
 }
 
 // ---------------------------------------------------------------- socket primitives for the request
 
 size_t Connection::take_buffered(void* dst, size_t max) {
-    std::lock_guard<std::mutex> lock(io_mutex_);
-    size_t n = std::min(max, buffer_.size() - buffer_start_);
-    std::memcpy(dst, buffer_.data() + buffer_start_, n);
-    buffer_start_ += n;
-    return n;
+  std::lock_guard<std::mutex> lock(io_mutex_);
+  size_t n = std::min(max, buffer_.size() - buffer_start_);
+  std::memcpy(dst, buffer_.data() + buffer_start_, n);
+  buffer_start_ += n;
+  return n;
 }
 
 long Connection::try_receive(void* dst, size_t max) {
-    std::lock_guard<std::mutex> lock(io_mutex_);
-    if (closed_) return -1;
-    ssize_t n = ::recv(fd_, dst, max, MSG_DONTWAIT);
-    if (n > 0) {
-        core_.stats.bytes_in.fetch_add(static_cast<uint64_t>(n));
-        return n;
-    }
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return 0;
-    return -1;
+  std::lock_guard<std::mutex> lock(io_mutex_);
+  if (closed_) return -1;
+  ssize_t n = ::recv(fd_, dst, max, MSG_DONTWAIT);
+  if (n > 0) {
+    core_.stats.bytes_in.fetch_add(static_cast<uint64_t>(n));
+    return n;
+  }
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return 0;
+  return -1;
 }
 
 long Connection::receive_blocking(void* dst, size_t max) {
-    while (true) {
-        long n = try_receive(dst, max);
-        if (n != 0) return n;
-        pollfd p{fd_, POLLIN, 0};
-        ::poll(&p, 1, 200);  // re-checks closed_ so that stop() ends the wait
-    }
+  while (true) {
+    long n = try_receive(dst, max);
+    if (n != 0) return n;
+    pollfd p{fd_, POLLIN, 0};
+    ::poll(&p, 1, 200);  // re-checks closed_ so that stop() ends the wait
+  }
 }
 
 void Connection::async_receive(void* dst, size_t max, std::function<void(const std::error_code&, size_t)> done) {
-    std::lock_guard<std::mutex> lock(io_mutex_);
-    if (closed_) {
-        asio::post(core_.io, [done] { done(asio::error::eof, 0); });
-        return;
-    }
-    auto self = shared_from_this();
-    socket_.async_read_some(asio::buffer(dst, max), [self, done](const std::error_code& ec, size_t n) {
-        if (!ec) self->core_.stats.bytes_in.fetch_add(n);
-        done(ec, n);
-    });
+  std::lock_guard<std::mutex> lock(io_mutex_);
+  if (closed_) {
+    asio::post(core_.io, [done] { done(asio::error::eof, 0); });
+    return;
+  }
+  auto self = shared_from_this();
+  socket_.async_read_some(asio::buffer(dst, max), [self, done](const std::error_code& ec, size_t n) {
+    if (!ec) self->core_.stats.bytes_in.fetch_add(n);
+    done(ec, n);
+  });
 }
 
 long Connection::try_send(const char* data, size_t len) {
-    std::lock_guard<std::mutex> lock(io_mutex_);
-    if (closed_) return -1;
-    ssize_t n = ::send(fd_, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (n >= 0) {
-        core_.stats.bytes_out.fetch_add(static_cast<uint64_t>(n));
-        return n;
-    }
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
-    return -1;
+  std::lock_guard<std::mutex> lock(io_mutex_);
+  if (closed_) return -1;
+  ssize_t n = ::send(fd_, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (n >= 0) {
+    core_.stats.bytes_out.fetch_add(static_cast<uint64_t>(n));
+    return n;
+  }
+  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
+  return -1;
 }
 
 bool Connection::send_blocking(const char* data, size_t len) {
-    size_t done = 0;
-    while (done < len) {
-        long n = try_send(data + done, len - done);
-        if (n < 0) return false;
-        done += static_cast<size_t>(n);
-        if (done < len) {
-            pollfd p{fd_, POLLOUT, 0};
-            ::poll(&p, 1, 200);
-        }
+  size_t done = 0;
+  while (done < len) {
+    long n = try_send(data + done, len - done);
+    if (n < 0) return false;
+    done += static_cast<size_t>(n);
+    if (done < len) {
+      pollfd p{fd_, POLLOUT, 0};
+      ::poll(&p, 1, 200);
     }
-    return true;
+  }
+  return true;
 }
 
 void Connection::async_send(std::shared_ptr<std::string> data, size_t offset,
                             std::function<void(const std::error_code&)> done) {
-    std::lock_guard<std::mutex> lock(io_mutex_);
-    if (closed_) {
-        asio::post(core_.io, [done] { done(asio::error::broken_pipe); });
-        return;
-    }
-    auto self = shared_from_this();
-    asio::async_write(socket_, asio::buffer(data->data() + offset, data->size() - offset),
-                      [self, data, done](const std::error_code& ec, size_t n) {
-                          self->core_.stats.bytes_out.fetch_add(n);
-                          done(ec);
-                      });
+  std::lock_guard<std::mutex> lock(io_mutex_);
+  if (closed_) {
+    asio::post(core_.io, [done] { done(asio::error::broken_pipe); });
+    return;
+  }
+  auto self = shared_from_this();
+  asio::async_write(socket_, asio::buffer(data->data() + offset, data->size() - offset),
+                    [self, data, done](const std::error_code& ec, size_t n) {
+                      self->core_.stats.bytes_out.fetch_add(n);
+                      done(ec);
+                    });
 }
 
 bool Connection::peer_connected() {
-    std::lock_guard<std::mutex> lock(io_mutex_);
-    if (closed_) return false;
-    char probe;
-    ssize_t n = ::recv(fd_, &probe, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n == 0) return false;
-    return n > 0 || errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+  std::lock_guard<std::mutex> lock(io_mutex_);
+  if (closed_) return false;
+  char probe;
+  ssize_t n = ::recv(fd_, &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0) return false;
+  return n > 0 || errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
 }
 
 // ---------------------------------------------------------------- request heads
 
 void Connection::compact() {
-    if (buffer_start_ > 0) {
-        buffer_.erase(0, buffer_start_);
-        buffer_start_ = 0;
-    }
+  if (buffer_start_ > 0) {
+    buffer_.erase(0, buffer_start_);
+    buffer_start_ = 0;
+  }
 }
 
 void Connection::read_more() {
-    std::lock_guard<std::mutex> lock(io_mutex_);
-    if (closed_) return;
-    auto self = shared_from_this();
-    auto chunk = std::make_shared<std::array<char, kReadChunk>>();
-    socket_.async_read_some(asio::buffer(*chunk), [self, chunk](const std::error_code& ec, size_t n) {
-        if (ec || n == 0) {
-            self->close();
-            return;
-        }
-        self->core_.stats.bytes_in.fetch_add(n);
-        {
-            std::lock_guard<std::mutex> guard(self->io_mutex_);
-            self->buffer_.append(chunk->data(), n);
-        }
-        self->process_buffer();
-    });
+  std::lock_guard<std::mutex> lock(io_mutex_);
+  if (closed_) return;
+  auto self = shared_from_this();
+  auto chunk = std::make_shared<std::array<char, kReadChunk>>();
+  socket_.async_read_some(asio::buffer(*chunk), [self, chunk](const std::error_code& ec, size_t n) {
+    if (ec || n == 0) {
+      self->close();
+      return;
+    }
+    self->core_.stats.bytes_in.fetch_add(n);
+    {
+      std::lock_guard<std::mutex> guard(self->io_mutex_);
+      self->buffer_.append(chunk->data(), n);
+    }
+    self->process_buffer();
+  });
 }
 
 void Connection::process_buffer() {
-    std::string_view view;
-    {
-        std::lock_guard<std::mutex> lock(io_mutex_);
-        if (closed_) return;
-        // What the last request left unread of its body is discarded first.
-        size_t drop = static_cast<size_t>(std::min<uint64_t>(body_remaining, buffer_.size() - buffer_start_));
-        buffer_start_ += drop;
-        body_remaining -= drop;
-        compact();
-        view = buffer_;
-    }
-    if (body_remaining > 0) {
-        read_more();
-        return;
-    }
-    size_t head_length = 0;
-    HeadStatus status = find_head_end(view, head_length);
-    if (status == HeadStatus::too_large) {
-        fail_and_close(431);
-        return;
-    }
-    if (status == HeadStatus::incomplete) {
-        read_more();
-        return;
-    }
-    RequestHead head;
-    int error = parse_request_head(view.substr(0, head_length), head);
-    {
-        std::lock_guard<std::mutex> lock(io_mutex_);
-        buffer_start_ = head_length;
-    }
-    if (error) {
-        fail_and_close(error);
-        return;
-    }
-    body_remaining = head.content_length;
-    dispatch(std::move(head));
+  std::string_view view;
+  {
+    std::lock_guard<std::mutex> lock(io_mutex_);
+    if (closed_) return;
+    // What the last request left unread of its body is discarded first.
+    size_t drop = static_cast<size_t>(std::min<uint64_t>(body_remaining, buffer_.size() - buffer_start_));
+    buffer_start_ += drop;
+    body_remaining -= drop;
+    compact();
+    view = buffer_;
+  }
+  if (body_remaining > 0) {
+    read_more();
+    return;
+  }
+  size_t head_length = 0;
+  HeadStatus status = find_head_end(view, head_length);
+  if (status == HeadStatus::kTooLarge) {
+    fail_and_close(431);
+    return;
+  }
+  if (status == HeadStatus::kIncomplete) {
+    read_more();
+    return;
+  }
+  RequestHead head;
+  int error = parse_request_head(view.substr(0, head_length), head);
+  {
+    std::lock_guard<std::mutex> lock(io_mutex_);
+    buffer_start_ = head_length;
+  }
+  if (error) {
+    fail_and_close(error);
+    return;
+  }
+  body_remaining = head.content_length;
+  dispatch(std::move(head));
 }
 
 void Connection::fail_and_close(int status) {
-    // Answered before any IIS request exists (http.sys does this itself): no module sees it.
-    SimpleResponse r = error_response(status);
-    r.headers.emplace_back("Content-Length", std::to_string(r.body.size()));
-    r.headers.emplace_back("Connection", "close");
-    auto bytes = std::make_shared<std::string>(format_head(status, reason_phrase(status), r.headers) + r.body);
-    auto self = shared_from_this();
-    async_send(bytes, 0, [self](const std::error_code&) { self->close(); });
+  // Answered before any IIS request exists (http.sys does this itself): no module sees it.
+  SimpleResponse r = error_response(status);
+  r.headers.emplace_back("Content-Length", std::to_string(r.body.size()));
+  r.headers.emplace_back("Connection", "close");
+  auto bytes = std::make_shared<std::string>(format_head(status, reason_phrase(status), r.headers) + r.body);
+  auto self = shared_from_this();
+  async_send(bytes, 0, [self](const std::error_code&) { self->close(); });
 }
 
 void Connection::dispatch(RequestHead head) {
-    core_.stats.requests_total.fetch_add(1);
-    SitePath path;
-    int status = resolve_site_path(head.path, core_.site_root, path);
-    std::string method = head.method, query = head.query;
-    auto request = std::make_shared<Request>(core_, shared_from_this(), std::move(head), path);
-    current_ = request;
-    if (status) {
-        request->respond_without_handler(error_response(status));
-        return;
+  core_.stats.requests_total.fetch_add(1);
+  SitePath path;
+  int status = resolve_site_path(head.path, core_.site_root, path);
+  std::string method = head.method, query = head.query;
+  auto request = std::make_shared<Request>(core_, shared_from_this(), std::move(head), path);
+  current_ = request;
+  if (status) {
+    request->respond_without_handler(error_response(status));
+    return;
+  }
+  const HandlerMapping* handler = nullptr;
+  bool path_matched = false;
+  for (const auto& h : core_.site.handlers) {
+    if (!path_matches(h, path.url_path)) continue;
+    path_matched = true;
+    if (verb_matches(h.verb, method)) {
+      handler = &h;
+      break;
     }
-    const HandlerMapping* handler = nullptr;
-    bool path_matched = false;
-    for (const auto& h : core_.site.handlers) {
-        if (!path_matches(h, path.url_path)) continue;
-        path_matched = true;
-        if (verb_matches(h.verb, method)) {
-            handler = &h;
-            break;
-        }
-    }
-    if (!handler) {
-        request->respond_without_handler(error_response(path_matched ? 405 : 404));
-        return;
-    }
-    if (!resource_exists(handler->resource_type, path.physical)) {
-        request->respond_without_handler(error_response(404));
-        return;
-    }
-    if (list_has_token(handler->modules, core_.options.module_name)) {
-        log(LogLevel::kDebug, "%s %s -> %s", method.c_str(), path.url_path.c_str(), core_.options.module_name.c_str());
-        request->execute_module();
-        return;
-    }
-    request->respond_without_handler(serve_static(method, path, query, core_.site));
+  }
+  if (!handler) {
+    request->respond_without_handler(error_response(path_matched ? 405 : 404));
+    return;
+  }
+  if (!resource_exists(handler->resource_type, path.physical)) {
+    request->respond_without_handler(error_response(404));
+    return;
+  }
+  if (list_has_token(handler->modules, core_.options.module_name)) {
+    log(LogLevel::kDebug, "%s %s -> %s", method.c_str(), path.url_path.c_str(), core_.options.module_name.c_str());
+    request->execute_module();
+    return;
+  }
+  request->respond_without_handler(serve_static(method, path, query, core_.site));
 }
 
 void Connection::request_finished(std::string final_bytes, bool keep_alive) {
-    auto self = shared_from_this();
-    current_.reset();
-    auto next = [self, keep_alive] {
-        if (keep_alive && !self->core_.stopping.load())
-            self->process_buffer();
-        else
-            self->close();
-    };
-    if (final_bytes.empty()) {
-        asio::post(core_.io, next);
-        return;
+  auto self = shared_from_this();
+  current_.reset();
+  auto next = [self, keep_alive] {
+    if (keep_alive && !self->core_.stopping.load())
+      self->process_buffer();
+    else
+      self->close();
+  };
+  if (final_bytes.empty()) {
+    asio::post(core_.io, next);
+    return;
+  }
+  auto bytes = std::make_shared<std::string>(std::move(final_bytes));
+  async_send(bytes, 0, [self, next, keep_alive](const std::error_code& ec) {
+    if (ec) {
+      self->close();
+      return;
     }
-    auto bytes = std::make_shared<std::string>(std::move(final_bytes));
-    async_send(bytes, 0, [self, next, keep_alive](const std::error_code& ec) {
-        if (ec) {
-            self->close();
-            return;
-        }
-        next();
-    });
+    next();
+  });
 }
 
 }  // namespace cs::host

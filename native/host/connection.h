@@ -18,49 +18,49 @@ struct HostCore;
 class Request;
 
 class Connection : public std::enable_shared_from_this<Connection> {
-public:
-    Connection(HostCore& core, asio::ip::tcp::socket socket);
-    ~Connection();
-    void start();
-    void close();  // idempotent; outstanding operations complete with errors
-    bool closed() const;
+ public:
+  Connection(HostCore& core, asio::ip::tcp::socket socket);
+  ~Connection();
+  void start();
+  void close();  // idempotent; outstanding operations complete with errors
+  bool closed() const;
 
-    // For the request that owns the connection now.
-    size_t take_buffered(void* dst, size_t max);
-    long try_receive(void* dst, size_t max);      // >0 bytes, 0 would block, -1 closed or failed
-    long receive_blocking(void* dst, size_t max);  // >0 bytes, -1 closed or failed
-    void async_receive(void* dst, size_t max, std::function<void(const std::error_code&, size_t)> done);
-    long try_send(const char* data, size_t len);  // bytes written now (maybe fewer), -1 on failure
-    bool send_blocking(const char* data, size_t len);
-    void async_send(std::shared_ptr<std::string> data, size_t offset, std::function<void(const std::error_code&)> done);
-    void cancel_io();  // asio operations in flight complete with operation_aborted
-    void mark_upgraded();
-    bool peer_connected();
-    uint64_t body_remaining;  // Content-Length bytes of the current request not yet read
-    const sockaddr_storage& remote() const { return remote_; }
-    const sockaddr_storage& local() const { return local_; }
+  // For the request that owns the connection now.
+  size_t take_buffered(void* dst, size_t max);
+  long try_receive(void* dst, size_t max);       // >0 bytes, 0 would block, -1 closed or failed
+  long receive_blocking(void* dst, size_t max);  // >0 bytes, -1 closed or failed
+  void async_receive(void* dst, size_t max, std::function<void(const std::error_code&, size_t)> done);
+  long try_send(const char* data, size_t len);  // bytes written now (maybe fewer), -1 on failure
+  bool send_blocking(const char* data, size_t len);
+  void async_send(std::shared_ptr<std::string> data, size_t offset, std::function<void(const std::error_code&)> done);
+  void cancel_io();  // asio operations in flight complete with operation_aborted
+  void mark_upgraded();
+  bool peer_connected();
+  uint64_t body_remaining;  // Content-Length bytes of the current request not yet read
+  const sockaddr_storage& remote() const { return remote_; }
+  const sockaddr_storage& local() const { return local_; }
 
-    // The current request is over: write its last bytes, then read the next head or close.
-    void request_finished(std::string final_bytes, bool keep_alive);
+  // The current request is over: write its last bytes, then read the next head or close.
+  void request_finished(std::string final_bytes, bool keep_alive);
 
-private:
-    void read_more();
-    void process_buffer();
-    void dispatch(RequestHead head);
-    void fail_and_close(int status);
-    void compact();
+ private:
+  void read_more();
+  void process_buffer();
+  void dispatch(RequestHead head);
+  void fail_and_close(int status);
+  void compact();
 
-    HostCore& core_;
-    asio::ip::tcp::socket socket_;
-    int fd_;
-    mutable std::mutex io_mutex_;
-    bool closed_ = false;
-    bool upgraded_ = false;
-    std::string buffer_;
-    size_t buffer_start_ = 0;
-    std::shared_ptr<Request> current_;
-    sockaddr_storage remote_{};
-    sockaddr_storage local_{};
+  HostCore& core_;
+  asio::ip::tcp::socket socket_;
+  int fd_;
+  mutable std::mutex io_mutex_;
+  bool closed_ = false;
+  bool upgraded_ = false;
+  std::string buffer_;
+  size_t buffer_start_ = 0;
+  std::shared_ptr<Request> current_;
+  sockaddr_storage remote_{};
+  sockaddr_storage local_{};
 };
 
 }  // namespace cs::host

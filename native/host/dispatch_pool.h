@@ -14,22 +14,22 @@
 namespace cs::host {
 
 class DispatchPool {
-public:
-    DispatchPool(Stats& stats, unsigned max_threads) : stats_(stats), max_threads_(max_threads) {}
-    ~DispatchPool() { stop(); }
-    void submit(std::function<void()> work);
-    void stop();  // runs what is queued, then joins
+ public:
+  DispatchPool(Stats& stats, unsigned max_threads) : stats_(stats), max_threads_(max_threads) {}
+  ~DispatchPool() { stop(); }
+  void submit(std::function<void()> work);
+  void stop();  // runs what is queued, then joins
 
-private:
-    void run();
-    Stats& stats_;
-    const unsigned max_threads_;
-    std::mutex mutex_;
-    std::condition_variable cv_;
-    std::deque<std::function<void()>> queue_;
-    std::vector<std::thread> threads_;
-    unsigned idle_ = 0;
-    bool stopping_ = false;
+ private:
+  void run();
+  Stats& stats_;
+  const unsigned max_threads_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+  std::vector<std::thread> threads_;
+  unsigned idle_ = 0;
+  bool stopping_ = false;
 };
 
 }  // namespace cs::host

@@ -7,25 +7,25 @@
 namespace cs::host {
 
 void Graveyard::add(std::shared_ptr<Request> request) {
-    auto now = std::chrono::steady_clock::now();
-    std::vector<std::shared_ptr<Request>> expired;  // destroyed outside the lock
-    std::lock_guard<std::mutex> lock(mutex_);
-    while (!entries_.empty() && now - entries_.front().first > retention_) {
-        expired.push_back(std::move(entries_.front().second));
-        entries_.pop_front();
-    }
-    entries_.emplace_back(now, std::move(request));
+  auto now = std::chrono::steady_clock::now();
+  std::vector<std::shared_ptr<Request>> expired;  // destroyed outside the lock
+  std::lock_guard<std::mutex> lock(mutex_);
+  while (!entries_.empty() && now - entries_.front().first > retention_) {
+    expired.push_back(std::move(entries_.front().second));
+    entries_.pop_front();
+  }
+  entries_.emplace_back(now, std::move(request));
 }
 
 void Graveyard::clear() {
-    std::deque<std::pair<std::chrono::steady_clock::time_point, std::shared_ptr<Request>>> gone;
-    std::lock_guard<std::mutex> lock(mutex_);
-    gone.swap(entries_);
+  std::deque<std::pair<std::chrono::steady_clock::time_point, std::shared_ptr<Request>>> gone;
+  std::lock_guard<std::mutex> lock(mutex_);
+  gone.swap(entries_);
 }
 
 size_t Graveyard::size() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return entries_.size();
+  std::lock_guard<std::mutex> lock(mutex_);
+  return entries_.size();
 }
 
 }  // namespace cs::host

@@ -12,16 +12,16 @@ namespace cs::host {
 class Request;
 
 class Graveyard {
-public:
-    explicit Graveyard(std::chrono::milliseconds retention = std::chrono::seconds(30)) : retention_(retention) {}
-    void add(std::shared_ptr<Request> request);
-    void clear();
-    size_t size() const;
+ public:
+  explicit Graveyard(std::chrono::milliseconds retention = std::chrono::seconds(30)) : retention_(retention) {}
+  void add(std::shared_ptr<Request> request);
+  void clear();
+  size_t size() const;
 
-private:
-    std::chrono::milliseconds retention_;
-    mutable std::mutex mutex_;
-    std::deque<std::pair<std::chrono::steady_clock::time_point, std::shared_ptr<Request>>> entries_;
+ private:
+  std::chrono::milliseconds retention_;
+  mutable std::mutex mutex_;
+  std::deque<std::pair<std::chrono::steady_clock::time_point, std::shared_ptr<Request>>> entries_;
 };
 
 }  // namespace cs::host

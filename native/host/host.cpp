@@ -20,121 +20,122 @@ bool Host::running() const { return core_ != nullptr; }
 uint16_t Host::port() const { return port_; }
 
 StatsSnapshot Host::stats() const {
-    if (!core_) return StatsSnapshot{};
-    StatsSnapshot s = core_->stats.snapshot();
-    s.has_module_stats = core_->module.module_stats(s.module_stats);
-    return s;
+  if (!core_) return StatsSnapshot{};
+  StatsSnapshot s = core_->stats.snapshot();
+  s.has_module_stats = core_->module.module_stats(s.module_stats);
+  return s;
 }
 
 bool Host::arm_module_fault(uint32_t point, uint32_t skip) {
-    return core_ && core_->module.arm_module_fault(point, skip);
+  return core_ && core_->module.arm_module_fault(point, skip);
 }
 
 bool Host::start(const HostOptions& options, std::string& error) {
-    if (core_) {
-        error = "the host is already running";
-        return false;
-    }
-    LogLevel level;
-    if (!parse_log_level(options.log_level, level)) {
-        error = "unknown log level '" + options.log_level + "' (error, warning, info, debug)";
-        return false;
-    }
-    set_log_level(level);
-    set_log_prefix("host");
-    if (options.threads == 0 || options.threads > 256) {
-        error = "threads must be between 1 and 256";
-        return false;
-    }
-    auto core = std::make_unique<HostCore>(options);
-    std::error_code fs_error;
-    core->site_root = std::filesystem::canonical(options.site_path, fs_error);
-    if (fs_error || !std::filesystem::is_directory(core->site_root)) {
-        error = "site folder '" + options.site_path + "' does not exist";
-        return false;
-    }
-    if (!load_site_config(core->site_root.string(), core->site, error)) return false;
-    if (!core->module.load(options.module_path, options.module_name, error)) return false;
+  if (core_) {
+    error = "the host is already running";
+    return false;
+  }
+  LogLevel level;
+  if (!parse_log_level(options.log_level, level)) {
+    error = "unknown log level '" + options.log_level + "' (error, warning, info, debug)";
+    return false;
+  }
+  set_log_level(level);
+  set_log_prefix("host");
+  if (options.threads == 0 || options.threads > 256) {
+    error = "threads must be between 1 and 256";
+    return false;
+  }
+  auto core = std::make_unique<HostCore>(options);
+  std::error_code fs_error;
+  core->site_root = std::filesystem::canonical(options.site_path, fs_error);
+  if (fs_error || !std::filesystem::is_directory(core->site_root)) {
+    error = "site folder '" + options.site_path + "' does not exist";
+    return false;
+  }
+  if (!load_site_config(core->site_root.string(), core->site, error)) return false;
+  if (!core->module.load(options.module_path, options.module_name, error)) return false;
 
-    std::error_code ec;
-    asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), options.port);
-    core->acceptor.open(endpoint.protocol(), ec);
-    if (!ec) core->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) core->acceptor.bind(endpoint, ec);
-    if (!ec) core->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-        error = "cannot listen on 127.0.0.1:" + std::to_string(options.port) + ": " + ec.message();
-        core->module.terminate();
-        return false;
-    }
-    port_ = core->acceptor.local_endpoint().port();
-    core_ = std::move(core);
-    core_->work.emplace(core_->io.get_executor());
-    accept_next();
-    for (unsigned i = 0; i < options.threads; ++i) {
-        core_->threads.emplace_back([core = core_.get()] {
-            pthread_setname_np(pthread_self(), kPoolThreadName);
-            core->stats.pool_threads.fetch_add(1);
-            core->io.run();
-            core->stats.pool_threads.fetch_sub(1);
-        });
-    }
-    log(LogLevel::kInfo, "listening on 127.0.0.1:%u, site %s, completions %s", static_cast<unsigned>(port_),
-        core_->site_root.string().c_str(), completion_mode_name(options.completion_mode));
-    return true;
+  std::error_code ec;
+  asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), options.port);
+  core->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) core->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) core->acceptor.bind(endpoint, ec);
+  if (!ec) core->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    error = "cannot listen on 127.0.0.1:" + std::to_string(options.port) + ": " + ec.message();
+    core->module.terminate();
+    return false;
+  }
+  port_ = core->acceptor.local_endpoint().port();
+  core_ = std::move(core);
+  core_->work.emplace(core_->io.get_executor());
+  accept_next();
+  for (unsigned i = 0; i < options.threads; ++i) {
+    core_->threads.emplace_back([core = core_.get()] {
+      pthread_setname_np(pthread_self(), kPoolThreadName);
+      core->stats.pool_threads.fetch_add(1);
+      core->io.run();
+      core->stats.pool_threads.fetch_sub(1);
+    });
+  }
+  log(LogLevel::kInfo, "listening on 127.0.0.1:%u, site %s, completions %s", static_cast<unsigned>(port_),
+      core_->site_root.string().c_str(), completion_mode_name(options.completion_mode));
+  return true;
 }
 
 void Host::accept_next() {
-    HostCore* core = core_.get();
-    core->acceptor.async_accept([this, core](const std::error_code& ec, asio::ip::tcp::socket socket) {
-        if (ec) {
-            if (!core->stopping.load()) log(LogLevel::kWarning, "accept failed: %s", ec.message().c_str());
-            if (ec == asio::error::operation_aborted || core->stopping.load()) return;
-        } else if (!core->stopping.load()) {
-            std::make_shared<Connection>(*core, std::move(socket))->start();
-        }
-        accept_next();
-    });
+  HostCore* core = core_.get();
+  core->acceptor.async_accept([this, core](const std::error_code& ec, asio::ip::tcp::socket socket) {
+    if (ec) {
+      if (!core->stopping.load()) log(LogLevel::kWarning, "accept failed: %s", ec.message().c_str());
+      if (ec == asio::error::operation_aborted || core->stopping.load()) return;
+    } else if (!core->stopping.load()) {
+      std::make_shared<Connection>(*core, std::move(socket))->start();
+    }
+    accept_next();
+  });
 }
 
 void Host::stop() {
-    if (!core_) return;
-    HostCore& core = *core_;
-    core.stopping.store(true);
-    asio::post(core.io, [&core] {
-        std::error_code ec;
-        core.acceptor.close(ec);
-    });
+  if (!core_) return;
+  HostCore& core = *core_;
+  core.stopping.store(true);
+  asio::post(core.io, [&core] {
+    std::error_code ec;
+    core.acceptor.close(ec);
+  });
 
-    std::vector<std::shared_ptr<Connection>> open;
-    {
-        std::lock_guard<std::mutex> lock(core.connections_mutex);
-        for (auto& entry : core.connections)
-            if (auto c = entry.second.lock()) open.push_back(std::move(c));
-    }
-    for (auto& c : open) c->close();  // outstanding reads complete with ERROR_HANDLE_EOF
-    open.clear();
+  std::vector<std::shared_ptr<Connection>> open;
+  {
+    std::lock_guard<std::mutex> lock(core.connections_mutex);
+    for (auto& entry : core.connections)
+      if (auto c = entry.second.lock()) open.push_back(std::move(c));
+  }
+  for (auto& c : open) c->close();  // outstanding reads complete with ERROR_HANDLE_EOF
+  open.clear();
 
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(core.options.shutdown_timeout_ms);
-    while (core.stats.active_requests.load() > 0 && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    uint64_t left = core.stats.active_requests.load();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(core.options.shutdown_timeout_ms);
+  while (core.stats.active_requests.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  uint64_t left = core.stats.active_requests.load();
 
-    core.work.reset();
-    core.io.stop();
-    for (auto& t : core.threads) t.join();
-    core.threads.clear();
-    core.dispatch.stop();
-    core.graveyard.clear();
-    if (left > 0) {
-        log(LogLevel::kError, "%zu request(s) still pending at shutdown; the module stays loaded", static_cast<size_t>(left));
-        core.module.forget_library();
-        core_.release();  // their objects refer to the core: leak it rather than free it under them
-    } else {
-        core.module.terminate();
-        core_.reset();
-    }
-    port_ = 0;
+  core.work.reset();
+  core.io.stop();
+  for (auto& t : core.threads) t.join();
+  core.threads.clear();
+  core.dispatch.stop();
+  core.graveyard.clear();
+  if (left > 0) {
+    log(LogLevel::kError, "%zu request(s) still pending at shutdown; the module stays loaded",
+        static_cast<size_t>(left));
+    core.module.forget_library();
+    core_.release();  // their objects refer to the core: leak it rather than free it under them
+  } else {
+    core.module.terminate();
+    core_.reset();
+  }
+  port_ = 0;
 }
 
 }  // namespace cs::host

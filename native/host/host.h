@@ -11,15 +11,15 @@
 namespace cs::host {
 
 struct HostOptions {
-    std::string module_path;                        // the module .so
-    std::string site_path;                          // folder with web.config and files
-    std::string module_name = "ChatSocketModule";   // what web.config's handlers refer to in modules="…"
-    uint16_t port = 0;                              // 0: an ephemeral port, see Host::port()
-    unsigned threads = 4;                           // pool threads running completions
-    CompletionMode completion_mode = CompletionMode::mixed;
-    uint32_t seed = 0;                              // mixed mode's random choices; 0: random seed
-    std::string log_level = "warning";              // error, warning, info, debug
-    unsigned shutdown_timeout_ms = 5000;            // bounded wait for requests to finish at stop()
+  std::string module_path;                       // the module .so
+  std::string site_path;                         // folder with web.config and files
+  std::string module_name = "ChatSocketModule";  // what web.config's handlers refer to in modules="…"
+  uint16_t port = 0;                             // 0: an ephemeral port, see Host::port()
+  unsigned threads = 4;                          // pool threads running completions
+  CompletionMode completion_mode = CompletionMode::kMixed;
+  uint32_t seed = 0;                    // mixed mode's random choices; 0: random seed
+  std::string log_level = "warning";    // error, warning, info, debug
+  unsigned shutdown_timeout_ms = 5000;  // bounded wait for requests to finish at stop()
 };
 
 struct HostCore;
@@ -28,27 +28,27 @@ struct HostCore;
 constexpr const char* kPoolThreadName = "cs-host-pool";
 
 class Host {
-public:
-    Host();
-    ~Host();  // stops
-    Host(const Host&) = delete;
-    Host& operator=(const Host&) = delete;
+ public:
+  Host();
+  ~Host();  // stops
+  Host(const Host&) = delete;
+  Host& operator=(const Host&) = delete;
 
-    // Loads the module, reads the site, listens. False with a message if any of it fails.
-    bool start(const HostOptions& options, std::string& error);
-    uint16_t port() const;
-    // Stops accepting, closes connections (outstanding reads complete with EOF), waits for requests
-    // to finish (bounded), terminates the module's factory and unloads it. Idempotent.
-    void stop();
-    bool running() const;
-    StatsSnapshot stats() const;
-    // Test hooks of the module (ChatSocketArmFault); false when the module has none or refused.
-    bool arm_module_fault(uint32_t point, uint32_t skip);
+  // Loads the module, reads the site, listens. False with a message if any of it fails.
+  bool start(const HostOptions& options, std::string& error);
+  uint16_t port() const;
+  // Stops accepting, closes connections (outstanding reads complete with EOF), waits for requests
+  // to finish (bounded), terminates the module's factory and unloads it. Idempotent.
+  void stop();
+  bool running() const;
+  StatsSnapshot stats() const;
+  // Test hooks of the module (ChatSocketArmFault); false when the module has none or refused.
+  bool arm_module_fault(uint32_t point, uint32_t skip);
 
-private:
-    void accept_next();
-    std::unique_ptr<HostCore> core_;
-    uint16_t port_ = 0;
+ private:
+  void accept_next();
+  std::unique_ptr<HostCore> core_;
+  uint16_t port_ = 0;
 };
 
 }  // namespace cs::host

@@ -24,27 +24,30 @@ namespace cs::host {
 class Connection;
 
 struct HostCore {
-    explicit HostCore(const HostOptions& o)
-        : options(o), policy(o.completion_mode, o.seed), module(stats), dispatch(stats, kMaxDispatchThreads),
-          acceptor(io) {}
-    static constexpr unsigned kMaxDispatchThreads = 64;
+  explicit HostCore(const HostOptions& o)
+      : options(o),
+        policy(o.completion_mode, o.seed),
+        module(stats),
+        dispatch(stats, kMaxDispatchThreads),
+        acceptor(io) {}
+  static constexpr unsigned kMaxDispatchThreads = 64;
 
-    HostOptions options;
-    SiteConfig site;
-    std::filesystem::path site_root;
-    Stats stats;
-    CompletionPolicy policy;
-    ModuleHost module;
-    Graveyard graveyard;
-    DispatchPool dispatch;
-    asio::io_context io;
-    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
-    asio::ip::tcp::acceptor acceptor;
-    std::vector<std::thread> threads;
-    std::atomic<bool> stopping{false};
+  HostOptions options;
+  SiteConfig site;
+  std::filesystem::path site_root;
+  Stats stats;
+  CompletionPolicy policy;
+  ModuleHost module;
+  Graveyard graveyard;
+  DispatchPool dispatch;
+  asio::io_context io;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  asio::ip::tcp::acceptor acceptor;
+  std::vector<std::thread> threads;
+  std::atomic<bool> stopping{false};
 
-    std::mutex connections_mutex;
-    std::unordered_map<Connection*, std::weak_ptr<Connection>> connections;
+  std::mutex connections_mutex;
+  std::unordered_map<Connection*, std::weak_ptr<Connection>> connections;
 };
 
 // Bounded waits: a pool thread never blocks for longer on another one.

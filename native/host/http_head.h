@@ -12,22 +12,22 @@ namespace cs::host {
 constexpr size_t kMaxHeadBytes = 8 * 1024;
 
 struct RequestHead {
-    std::string method;
-    std::string target;  // as sent: path?query
-    std::string path;    // raw (still %-encoded), before '?'
-    std::string query;   // after '?', without it
-    unsigned version_major = 1;
-    unsigned version_minor = 1;
-    std::vector<std::pair<std::string, std::string>> headers;  // in arrival order, values trimmed
-    uint64_t content_length = 0;
-    bool keep_alive = true;
+  std::string method;
+  std::string target;  // as sent: path?query
+  std::string path;    // raw (still %-encoded), before '?'
+  std::string query;   // after '?', without it
+  unsigned version_major = 1;
+  unsigned version_minor = 1;
+  std::vector<std::pair<std::string, std::string>> headers;  // in arrival order, values trimmed
+  uint64_t content_length = 0;
+  bool keep_alive = true;
 
-    // Values of every header with this name (case-insensitive), joined with ", " as IIS does; nullptr if none.
-    const std::string* header(std::string_view name) const;
-    std::vector<std::pair<std::string, std::string>> joined;  // filled by parse: one entry per distinct name
+  // Values of every header with this name (case-insensitive), joined with ", " as IIS does; nullptr if none.
+  const std::string* header(std::string_view name) const;
+  std::vector<std::pair<std::string, std::string>> joined;  // filled by parse: one entry per distinct name
 };
 
-enum class HeadStatus { incomplete, complete, too_large };
+enum class HeadStatus { kIncomplete, kComplete, kTooLarge };
 
 // Looks for the CRLF CRLF ending a head within the first kMaxHeadBytes of data.
 // On complete, head_length is the length including the terminator.

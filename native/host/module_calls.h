@@ -11,15 +11,15 @@ namespace cs::host {
 
 template <class Result, class Call>
 Result call_module(Stats& stats, const char* entry, Result fallback, Call&& call) {
-    try {
-        return call();
-    } catch (const std::exception& error) {
-        stats.violation(std::string("a C++ exception escaped the module's ") + entry + " (" + error.what() +
-                        "); IIS would have crashed");
-    } catch (...) {
-        stats.violation(std::string("a C++ exception escaped the module's ") + entry + "; IIS would have crashed");
-    }
-    return fallback;
+  try {
+    return call();
+  } catch (const std::exception& error) {
+    stats.violation(std::string("a C++ exception escaped the module's ") + entry + " (" + error.what() +
+                    "); IIS would have crashed");
+  } catch (...) {
+    stats.violation(std::string("a C++ exception escaped the module's ") + entry + "; IIS would have crashed");
+  }
+  return fallback;
 }
 
 }  // namespace cs::host

@@ -14,47 +14,47 @@ namespace cs::host {
 constexpr DWORD kServerVersion = 10;  // dwServerVersion: the IIS major version we stand in for
 
 class HostServer final : public CsStubIHttpServer2<HostServer> {
-public:
-    explicit HostServer(Stats& stats) : stats_(stats) {}
-    void not_implemented(const char* method) const { stats_.not_implemented(method); }
+ public:
+  explicit HostServer(Stats& stats) : stats_(stats) {}
+  void not_implemented(const char* method) const { stats_.not_implemented(method); }
 
-    BOOL IsCommandLineLaunch() const override { return FALSE; }
-    PCWSTR GetAppPoolName() const override { return u"chatsocket"; }
-    HRESULT GetExtendedInterface(HTTP_SERVER_INTERFACE_VERSION version, PVOID* ppInterface) override;
-    HRESULT GetExtendedInterface(const GUID& Version1, PVOID pInput, const GUID& Version2, PVOID* ppOutput) override;
+  BOOL IsCommandLineLaunch() const override { return FALSE; }
+  PCWSTR GetAppPoolName() const override { return u"chatsocket"; }
+  HRESULT GetExtendedInterface(HTTP_SERVER_INTERFACE_VERSION version, PVOID* ppInterface) override;
+  HRESULT GetExtendedInterface(const GUID& Version1, PVOID pInput, const GUID& Version2, PVOID* ppOutput) override;
 
-private:
-    Stats& stats_;
+ private:
+  Stats& stats_;
 };
 
 class ModuleHost {
-public:
-    explicit ModuleHost(Stats& stats) : server_(stats), stats_(stats) {}
-    ~ModuleHost();
-    bool load(const std::string& path, const std::string& module_name, std::string& error);
-    void terminate();  // factory->Terminate(), then dlclose
-    void forget_library() { handle_ = nullptr; }  // keep it loaded: objects of it are still alive
+ public:
+  explicit ModuleHost(Stats& stats) : server_(stats), stats_(stats) {}
+  ~ModuleHost();
+  bool load(const std::string& path, const std::string& module_name, std::string& error);
+  void terminate();                             // factory->Terminate(), then dlclose
+  void forget_library() { handle_ = nullptr; }  // keep it loaded: objects of it are still alive
 
-    IHttpModuleFactory* factory() const { return factory_; }
-    DWORD request_notifications() const { return request_mask_; }
-    HTTP_MODULE_ID module_id() const { return const_cast<char*>(&id_tag_); }
-    IHttpServer* server() { return &server_; }
-    // Calls the module's optional ChatSocketGetStats export; false when it has none.
-    bool module_stats(std::array<uint64_t, kModuleStatCount>& out) const;
-    // Calls the module's optional ChatSocketArmFault export; false when it has none or refused.
-    bool arm_module_fault(uint32_t point, uint32_t skip) const;
+  IHttpModuleFactory* factory() const { return factory_; }
+  DWORD request_notifications() const { return request_mask_; }
+  HTTP_MODULE_ID module_id() const { return const_cast<char*>(&id_tag_); }
+  IHttpServer* server() { return &server_; }
+  // Calls the module's optional ChatSocketGetStats export; false when it has none.
+  bool module_stats(std::array<uint64_t, kModuleStatCount>& out) const;
+  // Calls the module's optional ChatSocketArmFault export; false when it has none or refused.
+  bool arm_module_fault(uint32_t point, uint32_t skip) const;
 
-private:
-    class Registration;
-    HostServer server_;
-    Stats& stats_;
-    void* handle_ = nullptr;
-    IHttpModuleFactory* factory_ = nullptr;
-    DWORD request_mask_ = 0;
-    DWORD post_mask_ = 0;
-    char id_tag_ = 0;
-    GetStatsFn get_stats_ = nullptr;
-    ArmFaultFn arm_fault_ = nullptr;
+ private:
+  class Registration;
+  HostServer server_;
+  Stats& stats_;
+  void* handle_ = nullptr;
+  IHttpModuleFactory* factory_ = nullptr;
+  DWORD request_mask_ = 0;
+  DWORD post_mask_ = 0;
+  char id_tag_ = 0;
+  GetStatsFn get_stats_ = nullptr;
+  ArmFaultFn arm_fault_ = nullptr;
 };
 
 }  // namespace cs::host

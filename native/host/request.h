@@ -35,118 +35,118 @@ class Connection;
 struct HostCore;
 
 struct AsyncOp {
-    explicit AsyncOp(Request& r, OpType t) : type(t), info(r) {}
-    OpType type;
-    PFN_ASYNC_COMPLETION callback = nullptr;  // null: CHttpModule::OnAsyncCompletion
-    void* callback_context = nullptr;
-    bool hold_until_returned = false;  // policy "after-return" for an immediate result
-    bool issuer_returned = false;
-    bool entered = false;
-    HostCompletionInfo info;
-    std::vector<char> receive_buffer;  // socket reads land here, copied to module_buffer on delivery
-    void* module_buffer = nullptr;
-    size_t copy_bytes = 0;
-    bool from_body = false;
-    bool on_socket = false;  // waiting for the socket (CancelIo can still stop it)
-    std::shared_ptr<std::string> send_data;
+  explicit AsyncOp(Request& r, OpType t) : type(t), info(r) {}
+  OpType type;
+  PFN_ASYNC_COMPLETION callback = nullptr;  // null: CHttpModule::OnAsyncCompletion
+  void* callback_context = nullptr;
+  bool hold_until_returned = false;  // policy "after-return" for an immediate result
+  bool issuer_returned = false;
+  bool entered = false;
+  HostCompletionInfo info;
+  std::vector<char> receive_buffer;  // socket reads land here, copied to module_buffer on delivery
+  void* module_buffer = nullptr;
+  size_t copy_bytes = 0;
+  bool from_body = false;
+  bool on_socket = false;  // waiting for the socket (CancelIo can still stop it)
+  std::shared_ptr<std::string> send_data;
 };
 
 class Request : public std::enable_shared_from_this<Request> {
-public:
-    Request(HostCore& core, std::shared_ptr<Connection> connection, RequestHead head, SitePath path);
-    ~Request();
-    Request(const Request&) = delete;
-    Request& operator=(const Request&) = delete;
+ public:
+  Request(HostCore& core, std::shared_ptr<Connection> connection, RequestHead head, SitePath path);
+  ~Request();
+  Request(const Request&) = delete;
+  Request& operator=(const Request&) = delete;
 
-    void execute_module();                    // the request is mapped to our module
-    void respond_without_handler(SimpleResponse response);  // static file or error
+  void execute_module();                                  // the request is mapped to our module
+  void respond_without_handler(SimpleResponse response);  // static file or error
 
-    // --- backends of the faces in request_interfaces.h ---
-    bool enter_call(const char* method) const;  // false, and a violation, once the request is finished
-    void not_implemented(const char* method) const;
-    Stats& stats() const;
-    HRESULT read_entity(void* buffer, DWORD size, BOOL async, PFN_ASYNC_COMPLETION callback, void* context,
-                        DWORD* received, BOOL* pending);
-    HRESULT write_entity(OpType type, HTTP_DATA_CHUNK* chunks, DWORD count, BOOL async, BOOL more_data,
-                         PFN_ASYNC_COMPLETION callback, void* context, DWORD* sent, BOOL* expected);
-    HRESULT post_completion(DWORD bytes);
-    void indicate_completion(REQUEST_NOTIFICATION_STATUS status);
-    void enable_full_duplex();
-    HRESULT cancel_io();  // socket operations in flight complete with ERROR_OPERATION_ABORTED
-    HRESULT server_variable(PCSTR name, PCSTR* value, DWORD* length);
-    HRESULT server_variable_wide(PCSTR name, PCWSTR* value, DWORD* length);
-    PCWSTR physical_path(DWORD* length);
-    void* allocate(DWORD bytes);
-    bool peer_connected() const;
-    void close_connection_now();
+  // --- backends of the faces in request_interfaces.h ---
+  bool enter_call(const char* method) const;  // false, and a violation, once the request is finished
+  void not_implemented(const char* method) const;
+  Stats& stats() const;
+  HRESULT read_entity(void* buffer, DWORD size, BOOL async, PFN_ASYNC_COMPLETION callback, void* context,
+                      DWORD* received, BOOL* pending);
+  HRESULT write_entity(OpType type, HTTP_DATA_CHUNK* chunks, DWORD count, BOOL async, BOOL more_data,
+                       PFN_ASYNC_COMPLETION callback, void* context, DWORD* sent, BOOL* expected);
+  HRESULT post_completion(DWORD bytes);
+  void indicate_completion(REQUEST_NOTIFICATION_STATUS status);
+  void enable_full_duplex();
+  HRESULT cancel_io();  // socket operations in flight complete with ERROR_OPERATION_ABORTED
+  HRESULT server_variable(PCSTR name, PCSTR* value, DWORD* length);
+  HRESULT server_variable_wide(PCSTR name, PCWSTR* value, DWORD* length);
+  PCWSTR physical_path(DWORD* length);
+  void* allocate(DWORD bytes);
+  bool peer_connected() const;
+  void close_connection_now();
 
-    // Response state (guarded by mutex(); the faces lock it).
-    std::mutex& mutex() const { return mutex_; }
-    const RequestHead& head() const { return head_; }
-    const sockaddr* remote_address() const { return reinterpret_cast<const sockaddr*>(&remote_); }
-    const sockaddr* local_address() const { return reinterpret_cast<const sockaddr*>(&local_); }
-    struct Response {
-        USHORT status = 200;
-        USHORT substatus = 0;
-        std::string reason = "OK";
-        HeaderList headers;
-        std::string body;
-        bool omit_body = false;
-        bool buffering = true;
-        bool head_sent = false;
-        bool need_disconnect = false;
-        DWORD send_flags = 0;
-        HRESULT error_status = S_OK;
-    } response;
-    uint64_t body_remaining() const;
+  // Response state (guarded by mutex(); the faces lock it).
+  std::mutex& mutex() const { return mutex_; }
+  const RequestHead& head() const { return head_; }
+  const sockaddr* remote_address() const { return reinterpret_cast<const sockaddr*>(&remote_); }
+  const sockaddr* local_address() const { return reinterpret_cast<const sockaddr*>(&local_); }
+  struct Response {
+    USHORT status = 200;
+    USHORT substatus = 0;
+    std::string reason = "OK";
+    HeaderList headers;
+    std::string body;
+    bool omit_body = false;
+    bool buffering = true;
+    bool head_sent = false;
+    bool need_disconnect = false;
+    DWORD send_flags = 0;
+    HRESULT error_status = S_OK;
+  } response;
+  uint64_t body_remaining() const;
 
-    HostContext context;
-    HostHttpRequest http_request;
-    HostHttpResponse http_response;
-    HostConnection connection_face;
-    HostEventProvider event_provider;
-    HostSendResponseProvider send_provider;
-    HostAllocator allocator;
+  HostContext context;
+  HostHttpRequest http_request;
+  HostHttpResponse http_response;
+  HostConnection connection_face;
+  HostEventProvider event_provider;
+  HostSendResponseProvider send_provider;
+  HostAllocator allocator;
 
-private:
-    std::shared_ptr<AsyncOp> new_op(OpType type, PFN_ASYNC_COMPLETION callback, void* context);
-    HRESULT complete_immediately(std::unique_lock<std::mutex>& lock, std::shared_ptr<AsyncOp> op, CompletionKind kind,
-                                 BOOL* pending);
-    void deliver(const std::shared_ptr<AsyncOp>& op);
-    void mark_returned(const std::shared_ptr<AsyncOp>& op);
-    void leave_entry(REQUEST_NOTIFICATION_STATUS status);
-    void retire();
-    void send_response_notification();
-    std::string take_head_locked(bool final_response);
-    bool subscribed(DWORD notification) const;
+ private:
+  std::shared_ptr<AsyncOp> new_op(OpType type, PFN_ASYNC_COMPLETION callback, void* context);
+  HRESULT complete_immediately(std::unique_lock<std::mutex>& lock, std::shared_ptr<AsyncOp> op, CompletionKind kind,
+                               BOOL* pending);
+  void deliver(const std::shared_ptr<AsyncOp>& op);
+  void mark_returned(const std::shared_ptr<AsyncOp>& op);
+  void leave_entry(REQUEST_NOTIFICATION_STATUS status);
+  void retire();
+  void send_response_notification();
+  std::string take_head_locked(bool final_response);
+  bool subscribed(DWORD notification) const;
 
-    HostCore& core_;
-    std::shared_ptr<Connection> conn_;
-    const RequestHead head_;
-    const SitePath path_;
-    sockaddr_storage remote_{};
-    sockaddr_storage local_{};
+  HostCore& core_;
+  std::shared_ptr<Connection> conn_;
+  const RequestHead head_;
+  const SitePath path_;
+  sockaddr_storage remote_{};
+  sockaddr_storage local_{};
 
-    mutable std::mutex mutex_;
-    std::condition_variable cv_;
-    CHttpModule* module_ = nullptr;
-    int active_entries_ = 0;
-    bool finished_ = false;  // the poison: set by the first non-PENDING status or IndicateCompletion
-    bool retiring_ = false;
-    bool retired_ = false;
-    std::thread::id notification_thread_;  // inside OnSendResponse at retirement: calls still allowed
-    bool send_notified_ = false;
-    bool full_duplex_ = false;
-    bool cancel_requested_ = false;
-    bool upgraded_ = false;
-    bool upgrade_refused_ = false;  // a 101 went out as an ordinary response
-    bool close_after_ = false;      // head went out without a length: close to end the body
-    std::shared_ptr<AsyncOp> read_op_, write_op_;
-    std::vector<std::shared_ptr<AsyncOp>> post_ops_;
-    std::map<std::string, std::string> variables_;
-    std::map<std::string, std::u16string> wide_variables_;
-    std::u16string physical_path_;
-    std::vector<void*> allocations_;
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  CHttpModule* module_ = nullptr;
+  int active_entries_ = 0;
+  bool finished_ = false;  // the poison: set by the first non-PENDING status or IndicateCompletion
+  bool retiring_ = false;
+  bool retired_ = false;
+  std::thread::id notification_thread_;  // inside OnSendResponse at retirement: calls still allowed
+  bool send_notified_ = false;
+  bool full_duplex_ = false;
+  bool cancel_requested_ = false;
+  bool upgraded_ = false;
+  bool upgrade_refused_ = false;  // a 101 went out as an ordinary response
+  bool close_after_ = false;      // head went out without a length: close to end the body
+  std::shared_ptr<AsyncOp> read_op_, write_op_;
+  std::vector<std::shared_ptr<AsyncOp>> post_ops_;
+  std::map<std::string, std::string> variables_;
+  std::map<std::string, std::u16string> wide_variables_;
+  std::u16string physical_path_;
+  std::vector<void*> allocations_;
 };
 
 }  // namespace cs::host

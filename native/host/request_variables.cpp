@@ -12,28 +12,28 @@ namespace cs::host {
 namespace {
 
 std::string address_text(const sockaddr_storage& a) {
-    char buf[INET6_ADDRSTRLEN] = "";
-    if (a.ss_family == AF_INET)
-        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(a).sin_addr, buf, sizeof buf);
-    else if (a.ss_family == AF_INET6)
-        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(a).sin6_addr, buf, sizeof buf);
-    return buf;
+  char buf[INET6_ADDRSTRLEN] = "";
+  if (a.ss_family == AF_INET)
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(a).sin_addr, buf, sizeof buf);
+  else if (a.ss_family == AF_INET6)
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(a).sin6_addr, buf, sizeof buf);
+  return buf;
 }
 
 unsigned port_of(const sockaddr_storage& a) {
-    if (a.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in&>(a).sin_port);
-    if (a.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6&>(a).sin6_port);
-    return 0;
+  if (a.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in&>(a).sin_port);
+  if (a.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6&>(a).sin6_port);
+  return 0;
 }
 
 // HTTP_USER_AGENT -> User-Agent style lookup: compare with '-' and '_' as equal, case-insensitive.
 bool header_matches_variable(const std::string& header, const std::string& suffix) {
-    if (header.size() != suffix.size()) return false;
-    for (size_t i = 0; i < header.size(); ++i) {
-        char h = header[i] == '-' ? '_' : static_cast<char>(std::toupper((unsigned char)header[i]));
-        if (h != suffix[i]) return false;
-    }
-    return true;
+  if (header.size() != suffix.size()) return false;
+  for (size_t i = 0; i < header.size(); ++i) {
+    char h = header[i] == '-' ? '_' : static_cast<char>(std::toupper((unsigned char)header[i]));
+    if (h != suffix[i]) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -41,46 +41,59 @@ bool header_matches_variable(const std::string& header, const std::string& suffi
 // Returns false when IIS would answer ERROR_INVALID_INDEX (unknown variable, absent header).
 static bool compute_variable(const Request& r, const HostCore& core, const std::string& name, const SitePath& path,
                              const sockaddr_storage& remote, const sockaddr_storage& local, std::string& value) {
-    const RequestHead& h = r.head();
-    std::string upper;
-    for (char c : name) upper.push_back(static_cast<char>(std::toupper((unsigned char)c)));
-    const std::string* host = h.header("Host");
-    if (upper == "URL" || upper == "PATH_INFO" || upper == "SCRIPT_NAME") value = path.url_path;
-    else if (upper == "QUERY_STRING") value = h.query;
-    else if (upper == "REQUEST_METHOD") value = h.method;
-    else if (upper == "SERVER_PROTOCOL") value = "HTTP/" + std::to_string(h.version_major) + "." + std::to_string(h.version_minor);
-    else if (upper == "REMOTE_ADDR" || upper == "REMOTE_HOST") value = address_text(remote);
-    else if (upper == "REMOTE_PORT") value = std::to_string(port_of(remote));
-    else if (upper == "LOCAL_ADDR") value = address_text(local);
-    else if (upper == "SERVER_PORT") value = std::to_string(port_of(local));
-    else if (upper == "SERVER_NAME") {
-        value = host ? *host : address_text(local);
-        size_t colon = value.rfind(':');
-        if (colon != std::string::npos && value.find(']') == std::string::npos) value.resize(colon);
-    } else if (upper == "HTTPS") value = "off";
-    else if (upper == "SERVER_SOFTWARE") value = "chatsocket-host";
-    else if (upper == "CONTENT_LENGTH") value = std::to_string(h.content_length);
-    else if (upper == "CONTENT_TYPE") {
-        const std::string* t = h.header("Content-Type");
-        value = t ? *t : "";
-    } else if (upper == "APPL_PHYSICAL_PATH") value = core.site_root.string() + "/";
-    else if (upper == "PATH_TRANSLATED" || upper == "SCRIPT_FILENAME") value = path.physical.string();
-    else if (upper == "WEBSOCKET_VERSION") {
-        if (!core.site.websocket_enabled) return false;
-        value = "13";
-    } else if (upper.rfind("HTTP_", 0) == 0) {
-        std::string suffix = upper.substr(5);
-        for (const auto& kv : h.joined) {
-            if (header_matches_variable(kv.first, suffix)) {
-                value = kv.second;
-                return true;
-            }
-        }
-        return false;
-    } else {
-        return false;
+  const RequestHead& h = r.head();
+  std::string upper;
+  for (char c : name) upper.push_back(static_cast<char>(std::toupper((unsigned char)c)));
+  const std::string* host = h.header("Host");
+  if (upper == "URL" || upper == "PATH_INFO" || upper == "SCRIPT_NAME")
+    value = path.url_path;
+  else if (upper == "QUERY_STRING")
+    value = h.query;
+  else if (upper == "REQUEST_METHOD")
+    value = h.method;
+  else if (upper == "SERVER_PROTOCOL")
+    value = "HTTP/" + std::to_string(h.version_major) + "." + std::to_string(h.version_minor);
+  else if (upper == "REMOTE_ADDR" || upper == "REMOTE_HOST")
+    value = address_text(remote);
+  else if (upper == "REMOTE_PORT")
+    value = std::to_string(port_of(remote));
+  else if (upper == "LOCAL_ADDR")
+    value = address_text(local);
+  else if (upper == "SERVER_PORT")
+    value = std::to_string(port_of(local));
+  else if (upper == "SERVER_NAME") {
+    value = host ? *host : address_text(local);
+    size_t colon = value.rfind(':');
+    if (colon != std::string::npos && value.find(']') == std::string::npos) value.resize(colon);
+  } else if (upper == "HTTPS")
+    value = "off";
+  else if (upper == "SERVER_SOFTWARE")
+    value = "chatsocket-host";
+  else if (upper == "CONTENT_LENGTH")
+    value = std::to_string(h.content_length);
+  else if (upper == "CONTENT_TYPE") {
+    const std::string* t = h.header("Content-Type");
+    value = t ? *t : "";
+  } else if (upper == "APPL_PHYSICAL_PATH")
+    value = core.site_root.string() + "/";
+  else if (upper == "PATH_TRANSLATED" || upper == "SCRIPT_FILENAME")
+    value = path.physical.string();
+  else if (upper == "WEBSOCKET_VERSION") {
+    if (!core.site.websocket_enabled) return false;
+    value = "13";
+  } else if (upper.rfind("HTTP_", 0) == 0) {
+    std::string suffix = upper.substr(5);
+    for (const auto& kv : h.joined) {
+      if (header_matches_variable(kv.first, suffix)) {
+        value = kv.second;
+        return true;
+      }
     }
-    return true;
+    return false;
+  } else {
+    return false;
+  }
+  return true;
 }
 
 // Both GetServerVariable overloads: the value (stored for the request's lifetime) or ERROR_INVALID_INDEX.
@@ -89,39 +102,39 @@ static HRESULT answer_variable(const Request& r, const HostCore& core, PCSTR nam
                                std::map<std::string, std::basic_string<Text>>& store, std::mutex& mutex,
                                const SitePath& path, const sockaddr_storage& remote, const sockaddr_storage& local,
                                Convert convert) {
-    if (!name || !value) return E_INVALIDARG;
-    std::string text;
-    if (!compute_variable(r, core, name, path, remote, local, text)) {
-        *value = nullptr;
-        if (length) *length = 0;
-        return HRESULT_FROM_WIN32(ERROR_INVALID_INDEX);
-    }
-    std::lock_guard<std::mutex> lock(mutex);
-    auto& stored = store[name];
-    stored = convert(text);
-    *value = stored.c_str();
-    if (length) *length = static_cast<DWORD>(stored.size());
-    return S_OK;
+  if (!name || !value) return E_INVALIDARG;
+  std::string text;
+  if (!compute_variable(r, core, name, path, remote, local, text)) {
+    *value = nullptr;
+    if (length) *length = 0;
+    return HRESULT_FROM_WIN32(ERROR_INVALID_INDEX);
+  }
+  std::lock_guard<std::mutex> lock(mutex);
+  auto& stored = store[name];
+  stored = convert(text);
+  *value = stored.c_str();
+  if (length) *length = static_cast<DWORD>(stored.size());
+  return S_OK;
 }
 
 HRESULT Request::server_variable(PCSTR name, PCSTR* value, DWORD* length) {
-    if (!enter_call("IHttpContext::GetServerVariable")) return HRESULT_FROM_WIN32(ERROR_INVALID_PARAMETER);
-    return answer_variable(*this, core_, name, value, length, variables_, mutex_, path_, remote_, local_,
-                           [](const std::string& t) { return t; });
+  if (!enter_call("IHttpContext::GetServerVariable")) return HRESULT_FROM_WIN32(ERROR_INVALID_PARAMETER);
+  return answer_variable(*this, core_, name, value, length, variables_, mutex_, path_, remote_, local_,
+                         [](const std::string& t) { return t; });
 }
 
 HRESULT Request::server_variable_wide(PCSTR name, PCWSTR* value, DWORD* length) {
-    if (!enter_call("IHttpContext::GetServerVariable")) return HRESULT_FROM_WIN32(ERROR_INVALID_PARAMETER);
-    return answer_variable(*this, core_, name, value, length, wide_variables_, mutex_, path_, remote_, local_,
-                           [](const std::string& t) { return utf8_to_utf16(t); });
+  if (!enter_call("IHttpContext::GetServerVariable")) return HRESULT_FROM_WIN32(ERROR_INVALID_PARAMETER);
+  return answer_variable(*this, core_, name, value, length, wide_variables_, mutex_, path_, remote_, local_,
+                         [](const std::string& t) { return utf8_to_utf16(t); });
 }
 
 PCWSTR Request::physical_path(DWORD* length) {
-    if (!enter_call("IHttpContext::GetScriptTranslated")) return nullptr;
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (physical_path_.empty()) physical_path_ = utf8_to_utf16(path_.physical.string());
-    if (length) *length = static_cast<DWORD>(physical_path_.size());
-    return physical_path_.c_str();
+  if (!enter_call("IHttpContext::GetScriptTranslated")) return nullptr;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (physical_path_.empty()) physical_path_ = utf8_to_utf16(path_.physical.string());
+  if (length) *length = static_cast<DWORD>(physical_path_.size());
+  return physical_path_.c_str();
 }
 
 }  // namespace cs::host

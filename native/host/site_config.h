@@ -6,20 +6,20 @@
 
 namespace cs::host {
 
-enum class ResourceType { file, directory, either, unspecified };
+enum class ResourceType { kFile, kDirectory, kEither, kUnspecified };
 
 struct HandlerMapping {
-    std::string name;
-    std::string path;     // "*", "*.chatsocket", "name.ext" (file name) or a pattern with '/' (whole URL path)
-    std::string verb;     // "*" or "GET,HEAD"
-    std::string modules;  // e.g. "ChatSocketModule" or "StaticFileModule,DefaultDocumentModule"
-    ResourceType resource_type = ResourceType::unspecified;
+  std::string name;
+  std::string path;     // "*", "*.chatsocket", "name.ext" (file name) or a pattern with '/' (whole URL path)
+  std::string verb;     // "*" or "GET,HEAD"
+  std::string modules;  // e.g. "ChatSocketModule" or "StaticFileModule,DefaultDocumentModule"
+  ResourceType resource_type = ResourceType::kUnspecified;
 };
 
 struct SiteConfig {
-    std::vector<HandlerMapping> handlers;        // in evaluation order
-    std::vector<std::string> default_documents;  // in evaluation order
-    bool websocket_enabled = true;               // <webSocket enabled>, default true as in IIS
+  std::vector<HandlerMapping> handlers;        // in evaluation order
+  std::vector<std::string> default_documents;  // in evaluation order
+  bool websocket_enabled = true;               // <webSocket enabled>, default true as in IIS
 };
 
 // Reads <site>/web.config (absent: IIS defaults). Child entries come before inherited ones

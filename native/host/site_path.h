@@ -6,8 +6,8 @@
 namespace cs::host {
 
 struct SitePath {
-    std::string url_path;            // %-decoded, dot segments resolved, starts with '/'
-    std::filesystem::path physical;  // inside the site root
+  std::string url_path;            // %-decoded, dot segments resolved, starts with '/'
+  std::filesystem::path physical;  // inside the site root
 };
 
 // Returns 0, or the status IIS would answer with: 400 (bad escape, NUL, backslash, ".." above the root)

@@ -11,10 +11,10 @@
 namespace cs::host {
 
 struct SimpleResponse {
-    int status = 200;
-    std::vector<std::pair<std::string, std::string>> headers;
-    std::string body;
-    bool omit_body = false;  // HEAD: Content-Length of the body, no body
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  bool omit_body = false;  // HEAD: Content-Length of the body, no body
 };
 
 const char* reason_phrase(int status);

@@ -73,7 +73,7 @@ void DuplexPipe::start() {
 
 bool DuplexPipe::finished() {
   std::lock_guard<std::mutex> lock(lock_);
-  return state_ == State::done;
+  return state_ == State::kDone;
 }
 
 void DuplexPipe::wake() {
@@ -113,16 +113,16 @@ void DuplexPipe::on_flushed(std::unique_lock<std::mutex>& lock, HRESULT status) 
   if (FAILED(status)) {
     log(LogLevel::kWarning, "connection %u: sending the 101 failed (0x%08x)", connection_->id(),
         static_cast<unsigned>(status));
-    state_ = State::ending;
+    state_ = State::kEnding;
     close_reason_ = abi::ClosedReason::kByError;
-  } else if (state_ == State::flushing) {
-    state_ = State::open;
+  } else if (state_ == State::kFlushing) {
+    state_ = State::kOpen;
   }
   pump(lock);
 }
 
 void DuplexPipe::pump(std::unique_lock<std::mutex>& lock) {
-  if (state_ == State::open && connection_->abort_requested()) begin_ending(abi::ClosedReason::kByModule);
+  if (state_ == State::kOpen && connection_->abort_requested()) begin_ending(abi::ClosedReason::kByModule);
   pump_writes(lock);
   pump_reads(lock);
   finish_if_idle(lock);
@@ -130,13 +130,13 @@ void DuplexPipe::pump(std::unique_lock<std::mutex>& lock) {
 
 // Loops instead of recursing, so a run of synchronous completions does not grow the stack.
 void DuplexPipe::pump_reads(std::unique_lock<std::mutex>& lock) {
-  while (state_ == State::open && !read_busy_ && !connection_->paused()) {
+  while (state_ == State::kOpen && !read_busy_ && !connection_->paused()) {
     read_busy_ = true;
     read_in_flight_ = true;
     DWORD received = 0;
     BOOL pending = FALSE;
-    HRESULT hr = request_->ReadEntityBody(read_buffer_.get(), kReadBufferBytes, TRUE, read_completed, this, &received,
-                                          &pending);
+    HRESULT hr =
+        request_->ReadEntityBody(read_buffer_.get(), kReadBufferBytes, TRUE, read_completed, this, &received, &pending);
     if (SUCCEEDED(hr) && pending) return;  // read_completed takes over (it may already be waiting for lock_)
     read_in_flight_ = false;
     on_read(lock, hr, received);
@@ -150,7 +150,7 @@ void DuplexPipe::on_read(std::unique_lock<std::mutex>& lock, HRESULT status, DWO
     begin_ending(peer_gone ? abi::ClosedReason::kByPeer : abi::ClosedReason::kByError);  // no effect when ending
     return;
   }
-  if (state_ == State::open) {
+  if (state_ == State::kOpen) {
     fault_point(FaultPoint::kCompletion);
     lock.unlock();
     connection_->received(read_buffer_.get(), bytes);
@@ -160,7 +160,7 @@ void DuplexPipe::on_read(std::unique_lock<std::mutex>& lock, HRESULT status, DWO
 }
 
 void DuplexPipe::pump_writes(std::unique_lock<std::mutex>& lock) {
-  while (state_ == State::open && !write_busy_) {
+  while (state_ == State::kOpen && !write_busy_) {
     size_t count = connection_->queue().front(segments_, kMaxChunks);
     if (count == 0) {
       if (connection_->end_requested()) begin_ending(abi::ClosedReason::kByModule);
@@ -199,8 +199,8 @@ void DuplexPipe::on_written(std::unique_lock<std::mutex>& lock, HRESULT status) 
 }
 
 void DuplexPipe::begin_ending(abi::ClosedReason reason) {
-  if (state_ == State::ending || state_ == State::done) return;
-  state_ = State::ending;
+  if (state_ == State::kEnding || state_ == State::kDone) return;
+  state_ = State::kEnding;
   close_reason_ = reason;
   // A read may wait forever on a quiet client; cancelling it (and a write in flight) is how IIS lets go.
   if ((read_in_flight_ || write_in_flight_) && !cancel_requested_) {
@@ -212,8 +212,8 @@ void DuplexPipe::begin_ending(abi::ClosedReason reason) {
 // The one exit: only when nothing is in flight does the request end, through PostCompletion and
 // OnAsyncCompletion returning FINISH_REQUEST.
 void DuplexPipe::finish_if_idle(std::unique_lock<std::mutex>& lock) {
-  if (state_ != State::ending || flush_busy_ || read_busy_ || write_busy_) return;
-  state_ = State::done;
+  if (state_ != State::kEnding || flush_busy_ || read_busy_ || write_busy_) return;
+  state_ = State::kDone;
   response_->SetNeedDisconnect();
   abi::ClosedReason reason = close_reason_;
   lock.unlock();

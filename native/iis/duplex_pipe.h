@@ -39,7 +39,7 @@ class DuplexPipe final : public Transport, public std::enable_shared_from_this<D
   void wake() override;
 
  private:
-  enum class State { flushing, open, ending, done };
+  enum class State { kFlushing, kOpen, kEnding, kDone };
 
   static REQUEST_NOTIFICATION_STATUS WINAPI flush_completed(IHttpContext3*, IHttpCompletionInfo2* info, VOID* self);
   static REQUEST_NOTIFICATION_STATUS WINAPI read_completed(IHttpContext3*, IHttpCompletionInfo2* info, VOID* self);
@@ -68,11 +68,11 @@ class DuplexPipe final : public Transport, public std::enable_shared_from_this<D
   const std::shared_ptr<Connection> connection_;
 
   std::mutex lock_;
-  State state_ = State::flushing;
+  State state_ = State::kFlushing;
   abi::ClosedReason close_reason_ = abi::ClosedReason::kByModule;
   bool flush_busy_ = false;
-  bool read_busy_ = false;        // a read is in IIS's hands or its bytes are being handed to the core
-  bool read_in_flight_ = false;   // a read is in IIS's hands
+  bool read_busy_ = false;       // a read is in IIS's hands or its bytes are being handed to the core
+  bool read_in_flight_ = false;  // a read is in IIS's hands
   bool write_busy_ = false;
   bool write_in_flight_ = false;
   bool cancel_requested_ = false;

@@ -13,19 +13,19 @@ namespace {
 
 // Event IDs are stable: operators search for them. windows/chatsocket.rc's message table formats each as
 // the line itself, once install.ps1 has registered the DLL as the source's EventMessageFile.
-enum : DWORD { EVENT_ERROR = 1000, EVENT_WARNING = 1001, EVENT_INFO = 1002 };
+enum : DWORD { kEventError = 1000, kEventWarning = 1001, kEventInfo = 1002 };
 
 // A client hammering a broken endpoint must not flood the Application log: past this many events in a
 // minute, one event says so and the rest of that minute's lines go to the debugger only; the next event
 // written after the minute says how many were left out.
-constexpr unsigned EVENTS_PER_MINUTE = 60;
-constexpr ULONGLONG MINUTE_MS = 60 * 1000;
+constexpr unsigned kEventsPerMinute = 60;
+constexpr ULONGLONG kMinuteMs = 60 * 1000;
 
 HANDLE g_event_source = nullptr;
 
 struct Admission {
   bool write = false;
-  bool limit_reached = false;  // this line is the first one left out in its minute
+  bool limit_reached = false;    // this line is the first one left out in its minute
   unsigned left_out_before = 0;  // lines left out in the minute that just ended
 };
 
@@ -35,14 +35,14 @@ class Budget {
     std::lock_guard<std::mutex> hold(lock_);
     Admission admission;
     ULONGLONG now = GetTickCount64();
-    if (!started_ || now - window_start_ >= MINUTE_MS) {
+    if (!started_ || now - window_start_ >= kMinuteMs) {
       started_ = true;
       window_start_ = now;
       written_ = 0;
       admission.left_out_before = left_out_;
       left_out_ = 0;
     }
-    if (written_ < EVENTS_PER_MINUTE) {
+    if (written_ < kEventsPerMinute) {
       ++written_;
       admission.write = true;
     } else {
@@ -82,21 +82,22 @@ void write_event(LogLevel level, const char* line) {
   if (!g_event_source || level == LogLevel::kDebug) return;
   Admission admission = g_budget.admit();
   if (admission.left_out_before > 0) {
-    report(EVENTLOG_WARNING_TYPE, EVENT_WARNING,
+    report(EVENTLOG_WARNING_TYPE, kEventWarning,
            std::to_wstring(admission.left_out_before) +
                L" chatsocket message(s) were not written to the Event Log after it reached its limit of " +
-               std::to_wstring(EVENTS_PER_MINUTE) + L" a minute.");
+               std::to_wstring(kEventsPerMinute) + L" a minute.");
   }
   if (admission.limit_reached) {
-    report(EVENTLOG_WARNING_TYPE, EVENT_WARNING,
-           L"More than " + std::to_wstring(EVENTS_PER_MINUTE) +
+    report(EVENTLOG_WARNING_TYPE, kEventWarning,
+           L"More than " + std::to_wstring(kEventsPerMinute) +
                L" chatsocket messages in a minute: the rest of this minute's go to the debugger only (DebugView "
                L"shows them), and the next event says how many were left out.");
   }
   if (!admission.write) return;
-  WORD type = level == LogLevel::kError ? EVENTLOG_ERROR_TYPE
-              : level == LogLevel::kWarning ? EVENTLOG_WARNING_TYPE : EVENTLOG_INFORMATION_TYPE;
-  DWORD id = level == LogLevel::kError ? EVENT_ERROR : level == LogLevel::kWarning ? EVENT_WARNING : EVENT_INFO;
+  WORD type = level == LogLevel::kError     ? EVENTLOG_ERROR_TYPE
+              : level == LogLevel::kWarning ? EVENTLOG_WARNING_TYPE
+                                            : EVENTLOG_INFORMATION_TYPE;
+  DWORD id = level == LogLevel::kError ? kEventError : level == LogLevel::kWarning ? kEventWarning : kEventInfo;
   report(type, id, text);
 }
 

@@ -59,8 +59,8 @@ CS_EXPORT HRESULT WINAPI RegisterModule(DWORD server_version, IHttpModuleRegistr
     }
     g_pool.store(factory->pool());
     factory.release();
-    cs::log(cs::LogLevel::kInfo, "chatsocket loaded (IIS %u, %u handler instances%s)", static_cast<unsigned>(server_version),
-            options.instances, options.init_flags ? ", test hooks on" : "");
+    cs::log(cs::LogLevel::kInfo, "chatsocket loaded (IIS %u, %u handler instances%s)",
+            static_cast<unsigned>(server_version), options.instances, options.init_flags ? ", test hooks on" : "");
     return S_OK;
   } catch (const std::exception& error) {
     cs::log(cs::LogLevel::kError, "chatsocket failed to load: %s", error.what());
@@ -74,10 +74,9 @@ CS_EXPORT uint32_t ChatSocketGetStats(uint64_t* values, uint32_t count) {
   cs::InstancePool* pool = g_pool.load();
   if (!pool || !values) return 0;
   cs::PoolStats stats = pool->stats();
-  const uint64_t all[cs::kModuleStatCount] = {stats.connections,       stats.traps,
-                                              stats.rebuilds,          stats.instances_alive,
-                                              stats.wasm_memory_bytes, stats.endpoint_versions,
-                                              stats.native_failures};
+  const uint64_t all[cs::kModuleStatCount] = {
+      stats.connections,       stats.traps,          stats.rebuilds, stats.instances_alive, stats.wasm_memory_bytes,
+      stats.endpoint_versions, stats.native_failures};
   uint32_t n = count < cs::kModuleStatCount ? count : cs::kModuleStatCount;
   for (uint32_t i = 0; i < n; ++i) values[i] = all[i];
   return n;

@@ -8,7 +8,7 @@ namespace cs {
 
 HRESULT RequestFactory::GetHttpModule(CHttpModule** module, IModuleAllocator* allocator) {
   if (!module || !allocator) return E_INVALIDARG;
-  // Request-lifetime memory from IIS (as ANCM does); Dispose runs the destructor without freeing it.
+  // Request-lifetime memory from IIS, freed with the request; Dispose runs the destructor without freeing it.
   void* memory = allocator->AllocateMemory(sizeof(WebSocketRequest));
   if (!memory) return E_OUTOFMEMORY;
   *module = new (memory) WebSocketRequest(*globals_);

@@ -59,8 +59,7 @@ REQUEST_NOTIFICATION_STATUS WebSocketRequest::handle(IHttpContext* context) {
   EndpointRead found = path ? globals_.pool->endpoints().find(reinterpret_cast<const char16_t*>(path), endpoint)
                             : EndpointRead::kMissing;
   switch (found) {
-    case EndpointRead::kOk:
-      break;
+    case EndpointRead::kOk: break;
     case EndpointRead::kMissing:
       answer(context->GetResponse(), 404, "No such WebSocket endpoint.\n");
       return RQ_NOTIFICATION_FINISH_REQUEST;

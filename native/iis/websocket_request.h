@@ -16,8 +16,7 @@ class WebSocketRequest final : public CHttpModule {
   REQUEST_NOTIFICATION_STATUS OnExecuteRequestHandler(IHttpContext* context, IHttpEventProvider* provider) override;
   REQUEST_NOTIFICATION_STATUS OnSendResponse(IHttpContext* context, ISendResponseProvider* provider) override;
   REQUEST_NOTIFICATION_STATUS OnAsyncCompletion(IHttpContext* context, DWORD notification, BOOL post_notification,
-                                                IHttpEventProvider* provider,
-                                                IHttpCompletionInfo* completion) override;
+                                                IHttpEventProvider* provider, IHttpCompletionInfo* completion) override;
   // The object lives in request memory from IModuleAllocator: destroy, do not free.
   VOID Dispose() override { this->~WebSocketRequest(); }
 

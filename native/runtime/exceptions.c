@@ -21,24 +21,20 @@ static CS_THREAD_LOCAL union {
 
 /* Tags are process-wide and never reused; 0 is never a tag. */
 uint32_t wasm_rt_register_tag(uint32_t size) {
-  if (size > CS_MAX_EXCEPTION_BYTES)
-    wasm_rt_trap(WASM_RT_TRAP_EXHAUSTION);
+  if (size > CS_MAX_EXCEPTION_BYTES) wasm_rt_trap(WASM_RT_TRAP_EXHAUSTION);
   return (uint32_t)cs_rt_atomic_add(&g_last_tag, 1);
 }
 
 void wasm_rt_load_exception(uint32_t tag, uint32_t size, const void* values) {
-  if (size > CS_MAX_EXCEPTION_BYTES)
-    wasm_rt_trap(WASM_RT_TRAP_EXHAUSTION);
+  if (size > CS_MAX_EXCEPTION_BYTES) wasm_rt_trap(WASM_RT_TRAP_EXHAUSTION);
   t_tag = tag;
   t_size = size;
-  if (size)
-    memcpy(t_payload.bytes, values, size);
+  if (size) memcpy(t_payload.bytes, values, size);
 }
 
 void wasm_rt_throw(void) {
   WASM_RT_UNWIND_TARGET* target = t_unwind_target;
-  if (!target)
-    wasm_rt_trap(WASM_RT_TRAP_UNCAUGHT_EXCEPTION);
+  if (!target) wasm_rt_trap(WASM_RT_TRAP_UNCAUGHT_EXCEPTION);
   longjmp(*target, 1);
 }
 

@@ -14,11 +14,9 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t* mem, uint32_t initial_pages, uint
   mem->size = 0;
   mem->max_pages = max_pages;
   /* The generated code has no way to report failure here: trap (inside cs_wasm_call). */
-  if (initial_pages > max_pages || initial_pages > MAX_PAGES)
-    wasm_rt_trap(WASM_RT_TRAP_EXHAUSTION);
+  if (initial_pages > max_pages || initial_pages > MAX_PAGES) wasm_rt_trap(WASM_RT_TRAP_EXHAUSTION);
   uint32_t bytes = initial_pages * PAGE_BYTES;
-  if (!cs_rt_reserve_bytes(bytes))
-    wasm_rt_trap(WASM_RT_TRAP_EXHAUSTION);
+  if (!cs_rt_reserve_bytes(bytes)) wasm_rt_trap(WASM_RT_TRAP_EXHAUSTION);
   uint8_t* data = cs_rt_calloc(bytes);
   if (!data) {
     cs_rt_release_bytes(bytes);
@@ -32,13 +30,10 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t* mem, uint32_t initial_pages, uint
 uint32_t wasm_rt_grow_memory(wasm_rt_memory_t* mem, uint32_t delta) {
   uint32_t old_pages = mem->pages;
   uint64_t new_pages = (uint64_t)old_pages + delta;
-  if (new_pages > mem->max_pages || new_pages > MAX_PAGES)
-    return UINT32_MAX;
-  if (delta == 0)
-    return old_pages;
+  if (new_pages > mem->max_pages || new_pages > MAX_PAGES) return UINT32_MAX;
+  if (delta == 0) return old_pages;
   uint32_t added = delta * PAGE_BYTES;
-  if (!cs_rt_reserve_bytes(added))
-    return UINT32_MAX;
+  if (!cs_rt_reserve_bytes(added)) return UINT32_MAX;
   uint32_t new_size = (uint32_t)new_pages * PAGE_BYTES;
   uint8_t* data = cs_rt_realloc(mem->data, new_size);
   if (!data) {

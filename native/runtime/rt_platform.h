@@ -30,15 +30,11 @@ static inline void cs_rt_unlock(cs_rt_lock_t* l) { pthread_mutex_unlock(l); }
 
 #if defined(_MSC_VER)
 #include <intrin.h>
-static inline int64_t cs_rt_atomic_add(volatile int64_t* p, int64_t d) {
-  return _InterlockedExchangeAdd64(p, d) + d;
-}
+static inline int64_t cs_rt_atomic_add(volatile int64_t* p, int64_t d) { return _InterlockedExchangeAdd64(p, d) + d; }
 static inline int cs_rt_atomic_cas(volatile int64_t* p, int64_t expected, int64_t desired) {
   return _InterlockedCompareExchange64(p, desired, expected) == expected;
 }
-static inline int64_t cs_rt_atomic_load(volatile int64_t* p) {
-  return _InterlockedCompareExchange64(p, 0, 0);
-}
+static inline int64_t cs_rt_atomic_load(volatile int64_t* p) { return _InterlockedCompareExchange64(p, 0, 0); }
 #else
 static inline int64_t cs_rt_atomic_add(volatile int64_t* p, int64_t d) {
   return __atomic_add_fetch(p, d, __ATOMIC_SEQ_CST);
@@ -46,9 +42,7 @@ static inline int64_t cs_rt_atomic_add(volatile int64_t* p, int64_t d) {
 static inline int cs_rt_atomic_cas(volatile int64_t* p, int64_t expected, int64_t desired) {
   return __atomic_compare_exchange_n(p, &expected, desired, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 }
-static inline int64_t cs_rt_atomic_load(volatile int64_t* p) {
-  return __atomic_load_n(p, __ATOMIC_SEQ_CST);
-}
+static inline int64_t cs_rt_atomic_load(volatile int64_t* p) { return __atomic_load_n(p, __ATOMIC_SEQ_CST); }
 #endif
 
 #endif

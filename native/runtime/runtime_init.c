@@ -18,7 +18,6 @@ bool wasm_rt_is_initialized(void) { return cs_rt_atomic_load(&g_users) > 0; }
 
 void wasm_rt_free(void) {
   cs_rt_lock(&g_lock);
-  if (cs_rt_atomic_load(&g_users) > 0 && cs_rt_atomic_add(&g_users, -1) == 0)
-    cs_rt_func_types_clear();
+  if (cs_rt_atomic_load(&g_users) > 0 && cs_rt_atomic_add(&g_users, -1) == 0) cs_rt_func_types_clear();
   cs_rt_unlock(&g_lock);
 }

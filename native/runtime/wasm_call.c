@@ -13,13 +13,11 @@ static CS_THREAD_LOCAL uint32_t t_stack_depth;
 
 void wasm_rt_trap(wasm_rt_trap_t code) {
   /* longjmp(…, 1) carries no code, and NONE would read as success: keep the caller failing. */
-  if (code == WASM_RT_TRAP_NONE)
-    code = WASM_RT_TRAP_UNREACHABLE;
+  if (code == WASM_RT_TRAP_NONE) code = WASM_RT_TRAP_UNREACHABLE;
   t_last_trap = code;
   jmp_buf* target = t_trap_target;
   if (!target) {
-    fprintf(stderr, "chatsocket wasm runtime: trap (%s) outside cs_wasm_call; aborting\n",
-            wasm_rt_strerror(code));
+    fprintf(stderr, "chatsocket wasm runtime: trap (%s) outside cs_wasm_call; aborting\n", wasm_rt_strerror(code));
     fflush(stderr);
     abort();
   }

@@ -38,7 +38,7 @@ describe("the names the Windows pieces share", () => {
   test("the module writes the event source and IDs the README and the workflow name", () => {
     const eventLog = read("native/iis/event_log.cpp");
     assert.match(eventLog, /RegisterEventSourceW\(nullptr, L"chatsocket"\)/);
-    assert.match(eventLog, /EVENT_ERROR = 1000, EVENT_WARNING = 1001, EVENT_INFO = 1002/);
+    assert.match(eventLog, /kEventError = 1000, kEventWarning = 1001, kEventInfo = 1002/);
     const readme = read("README.md");
     for (const id of ["1000", "1001", "1002"]) assert.match(readme, new RegExp(`\\*\\*${id}\\*\\*`));
     assert.match(read(".github/workflows/windows.yml"), /ProviderName = 'chatsocket'/);

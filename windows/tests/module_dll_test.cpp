@@ -38,8 +38,7 @@ struct FakeRegistration : CsStubIHttpModuleRegistrationInfo<FakeRegistration>, S
   }
 };
 
-struct FakeServer : CsStubIHttpServer<FakeServer>, Strict {
-};
+struct FakeServer : CsStubIHttpServer<FakeServer>, Strict {};
 
 // Request memory, freed when the fake "request" ends, as IIS does.
 struct FakeAllocator : CsStubIModuleAllocator<FakeAllocator>, Strict {
@@ -137,9 +136,8 @@ TEST_CASE("the message table shows events 1000, 1001 and 1002 as the module's ow
     REQUIRE_MESSAGE(length > 0, "FormatMessage failed with error " << GetLastError());
     CHECK(std::wstring(text) == std::wstring(line) + L"\r\n");
   }
-  const bool other_ids_unknown =
-      FormatMessageW(FORMAT_MESSAGE_FROM_HMODULE | FORMAT_MESSAGE_IGNORE_INSERTS, resources, 999, 0, nullptr, 0,
-                     nullptr) == 0;
+  const bool other_ids_unknown = FormatMessageW(FORMAT_MESSAGE_FROM_HMODULE | FORMAT_MESSAGE_IGNORE_INSERTS, resources,
+                                                999, 0, nullptr, 0, nullptr) == 0;
   CHECK(other_ids_unknown);
   FreeLibrary(resources);
 }

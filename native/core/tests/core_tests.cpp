@@ -24,8 +24,8 @@ using namespace cs;
 namespace {
 
 // Endpoint versions made up for the tests (the cache makes them from files; see the EndpointCache cases).
-EndpointVersion ECHO(1001, "echo.chatsocket", {}, "kind = echo\n");
-EndpointVersion TRAP(1002, "trap.chatsocket", {}, "kind = test\n");
+EndpointVersion echo_endpoint(1001, "echo.chatsocket", {}, "kind = echo\n");
+EndpointVersion test_endpoint(1002, "trap.chatsocket", {}, "kind = test\n");
 
 // The request behind a handshake, as a server would offer it.
 class FakeRequest final : public RequestValues {
@@ -68,7 +68,8 @@ size_t lines_containing(const std::string& text) {
 
 std::string upgrade_head(const std::string& key = "dGhlIHNhbXBsZSBub25jZQ==") {
   return "GET /echo.chatsocket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-         "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+         "Sec-WebSocket-Key: " +
+         key + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
 }
 
 std::string header_value(const OpenResult& result, const std::string& name) {
@@ -94,7 +95,8 @@ std::vector<uint8_t> client_frame(uint8_t opcode, const std::string& payload, ui
     frame.push_back(static_cast<uint8_t>(n));
   } else {
     frame.push_back(0x80 | 127);
-    for (int shift = 56; shift >= 0; shift -= 8) frame.push_back(static_cast<uint8_t>(static_cast<uint64_t>(n) >> shift));
+    for (int shift = 56; shift >= 0; shift -= 8)
+      frame.push_back(static_cast<uint8_t>(static_cast<uint64_t>(n) >> shift));
   }
   uint8_t key[4] = {static_cast<uint8_t>(mask >> 24), static_cast<uint8_t>(mask >> 16), static_cast<uint8_t>(mask >> 8),
                     static_cast<uint8_t>(mask)};
@@ -152,7 +154,7 @@ bool wait_for_bytes(Connection& connection, size_t bytes) {
 
 TEST_CASE("a valid upgrade is accepted with RFC 6455's accept key") {
   InstancePool pool({});
-  OpenResult result = open(pool, ECHO);
+  OpenResult result = open(pool, echo_endpoint);
   REQUIRE(result.status == 101);
   CHECK(header_value(result, "Sec-WebSocket-Accept") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
   REQUIRE(result.connection);
@@ -163,7 +165,7 @@ TEST_CASE("a valid upgrade is accepted with RFC 6455's accept key") {
 
 TEST_CASE("a refused upgrade returns its status and frees the id") {
   InstancePool pool({});
-  OpenResult result = open(pool, ECHO, upgrade_head("c2hvcnQ="));
+  OpenResult result = open(pool, echo_endpoint, upgrade_head("c2hvcnQ="));
   CHECK(result.status == 400);
   CHECK_FALSE(result.connection);
   CHECK_FALSE(result.body.empty());
@@ -172,7 +174,7 @@ TEST_CASE("a refused upgrade returns its status and frees the id") {
 
 TEST_CASE("a text frame is echoed through the write queue, whole or split byte by byte") {
   InstancePool pool({});
-  OpenResult result = open(pool, ECHO);
+  OpenResult result = open(pool, echo_endpoint);
   REQUIRE(result.status == 101);
   Connection& connection = *result.connection;
   auto frame = client_frame(0x1, "hello");
@@ -185,7 +187,7 @@ TEST_CASE("a text frame is echoed through the write queue, whole or split byte b
 
 TEST_CASE("a close frame is answered with the same code and ends the connection") {
   InstancePool pool({});
-  OpenResult result = open(pool, ECHO);
+  OpenResult result = open(pool, echo_endpoint);
   Connection& connection = *result.connection;
   auto frame = client_frame(0x8, std::string("\x03\xe8", 2));
   connection.received(frame.data(), frame.size());
@@ -201,8 +203,8 @@ TEST_CASE("a trap closes that instance's connections with 1011 and a rebuilt ins
   options.instances = 1;
   options.init_flags = static_cast<uint32_t>(abi::InitFlag::kTestHooks);
   InstancePool pool(options);
-  OpenResult bystander = open(pool, ECHO);
-  OpenResult victim = open(pool, TRAP);
+  OpenResult bystander = open(pool, echo_endpoint);
+  OpenResult victim = open(pool, test_endpoint);
   REQUIRE(victim.status == 101);
   auto frame = client_frame(0x1, "trap");
   victim.connection->received(frame.data(), frame.size());
@@ -217,7 +219,7 @@ TEST_CASE("a trap closes that instance's connections with 1011 and a rebuilt ins
   bystander.connection->closed(abi::ClosedReason::kByModule);
   CHECK(pool.stats().connections == 0);
 
-  OpenResult fresh = open(pool, ECHO);
+  OpenResult fresh = open(pool, echo_endpoint);
   REQUIRE(fresh.status == 101);
   auto hello = client_frame(0x1, "still here");
   fresh.connection->received(hello.data(), hello.size());
@@ -246,7 +248,7 @@ TEST_CASE("many connections echo correctly from several threads at once") {
     threads.emplace_back([&pool, &failures, t] {
       std::mt19937 random(t);
       for (int c = 0; c < 20; ++c) {
-        OpenResult result = open(pool, ECHO);
+        OpenResult result = open(pool, echo_endpoint);
         if (result.status != 101) {
           ++failures;
           continue;
@@ -280,7 +282,7 @@ TEST_CASE("past the rebuild rate an instance stays down and new connections get 
   InstancePool pool(options);
   auto frame = client_frame(0x1, "trap");
   for (int trap = 0; trap < 3; ++trap) {
-    OpenResult victim = open(pool, TRAP);
+    OpenResult victim = open(pool, test_endpoint);
     REQUIRE(victim.status == 101);
     victim.connection->received(frame.data(), frame.size());
     victim.connection->closed(abi::ClosedReason::kByModule);
@@ -288,7 +290,7 @@ TEST_CASE("past the rebuild rate an instance stays down and new connections get 
   CHECK(pool.stats().traps == 3);
   CHECK(pool.stats().rebuilds == 2);
   CHECK(pool.stats().instances_alive == 0);
-  OpenResult refused = open(pool, ECHO);
+  OpenResult refused = open(pool, echo_endpoint);
   CHECK(refused.status == 503);
   CHECK_FALSE(refused.connection);
   set_log_sink(nullptr);
@@ -303,7 +305,7 @@ TEST_CASE("past the rebuild rate the last trapped instance's connections still g
   InstancePool pool(options);
   auto frame = client_frame(0x1, "trap");
   for (int trap = 0; trap < 2; ++trap) {
-    OpenResult victim = open(pool, TRAP);
+    OpenResult victim = open(pool, test_endpoint);
     REQUIRE(victim.status == 101);
     victim.connection->received(frame.data(), frame.size());
     CHECK(drain(*victim.connection) == std::string("\x88\x02\x03\xf3", 4));
@@ -333,9 +335,7 @@ TEST_CASE("the endpoint cache reads a file once per version and retires the old 
   InstancePool pool({});
   std::string path = "core_tests_endpoint.chatsocket";
   std::u16string path16(path.begin(), path.end());
-  auto write = [&path](const std::string& text) {
-    std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-  };
+  auto write = [&path](const std::string& text) { std::ofstream(path, std::ios::binary | std::ios::trunc) << text; };
   write("kind = echo\nmax_message_size = 4\n");
   std::shared_ptr<EndpointVersion> first, again, second;
   REQUIRE(pool.endpoints().find(path16.c_str(), first) == EndpointRead::kOk);
@@ -371,7 +371,7 @@ TEST_CASE("two timers of one connection fire independently, and a cancelled one 
   PoolOptions options;
   options.init_flags = static_cast<uint32_t>(abi::InitFlag::kTestHooks);
   InstancePool pool(options);
-  OpenResult result = open(pool, TRAP);
+  OpenResult result = open(pool, test_endpoint);
   REQUIRE(result.status == 101);
   Connection& connection = *result.connection;
   send_text(connection, "timer 1 150");
@@ -406,8 +406,8 @@ TEST_CASE("a handler reads request headers and server variables during the hands
 TEST_CASE("an allocation failure in an import closes that connection with 1011 and nothing else") {
   capture_log();
   InstancePool pool({});
-  OpenResult victim = open(pool, ECHO);
-  OpenResult bystander = open(pool, ECHO);
+  OpenResult victim = open(pool, echo_endpoint);
+  OpenResult bystander = open(pool, echo_endpoint);
   REQUIRE(victim.status == 101);
   arm_fault(FaultPoint::kImport, 0);
   send_text(*victim.connection, "hello");  // the echo's host_send fails
@@ -431,7 +431,7 @@ TEST_CASE("an allocation failure in a timer callback closes that connection with
   PoolOptions options;
   options.init_flags = static_cast<uint32_t>(abi::InitFlag::kTestHooks);
   InstancePool pool(options);
-  OpenResult result = open(pool, TRAP);
+  OpenResult result = open(pool, test_endpoint);
   REQUIRE(result.status == 101);
   arm_fault(FaultPoint::kTimer, 0);
   send_text(*result.connection, "timer 1 10");

@@ -39,8 +39,8 @@ TEST_CASE("WriteQueue signals backpressure above the high-water mark and relief 
   limits.low_water = 4;
   WriteQueue queue(limits);
   std::string eight(8, 'x');
-  CHECK(queue.push(bytes(eight), 8) == WriteQueue::PushResult::queued);
-  CHECK(queue.push(bytes(eight), 8) == WriteQueue::PushResult::backpressure);
+  CHECK(queue.push(bytes(eight), 8) == WriteQueue::PushResult::kQueued);
+  CHECK(queue.push(bytes(eight), 8) == WriteQueue::PushResult::kBackpressure);
   CHECK_FALSE(queue.consume(8));  // 8 left: still above low water
   CHECK(queue.consume(5));        // 3 left: tell the sender
   CHECK_FALSE(queue.consume(3));  // told once

@@ -95,11 +95,15 @@ void run_all(cs::host::CompletionMode mode) {
 
 }  // namespace
 
-TEST_CASE("many clients echo, close and vanish with completions mixed at random") { run_all(cs::host::CompletionMode::mixed); }
-TEST_CASE("many clients echo, close and vanish with every completion synchronous") { run_all(cs::host::CompletionMode::sync); }
+TEST_CASE("many clients echo, close and vanish with completions mixed at random") {
+  run_all(cs::host::CompletionMode::kMixed);
+}
+TEST_CASE("many clients echo, close and vanish with every completion synchronous") {
+  run_all(cs::host::CompletionMode::kSync);
+}
 TEST_CASE("many clients echo, close and vanish with every completion before the call returns") {
-  run_all(cs::host::CompletionMode::before_return);
+  run_all(cs::host::CompletionMode::kBeforeReturn);
 }
 TEST_CASE("many clients echo, close and vanish with every completion after the call returns") {
-  run_all(cs::host::CompletionMode::after_return);
+  run_all(cs::host::CompletionMode::kAfterReturn);
 }

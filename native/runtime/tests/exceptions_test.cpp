@@ -16,8 +16,7 @@ TEST_SUITE("exceptions") {
   TEST_CASE("an uncaught exception traps with WASM_RT_TRAP_UNCAUGHT_EXCEPTION") {
     ExceptionsInstance x;
     REQUIRE(x.instantiate() == WASM_RT_TRAP_NONE);
-    CHECK(protect([&] { Z_exceptionsZ_uncaught(&x.inst, 1); }) ==
-          WASM_RT_TRAP_UNCAUGHT_EXCEPTION);
+    CHECK(protect([&] { Z_exceptionsZ_uncaught(&x.inst, 1); }) == WASM_RT_TRAP_UNCAUGHT_EXCEPTION);
     CHECK(wasm_rt_get_unwind_target() == nullptr);
   }
 
@@ -37,9 +36,7 @@ TEST_SUITE("exceptions") {
     // The host frame between the two calls is like an import: the inner uncaught exception is the
     // inner call's trap.
     cs_wasm_trap_t inner = WASM_RT_TRAP_NONE;
-    CHECK(protect([&] {
-            inner = protect([&] { Z_exceptionsZ_uncaught(&x.inst, 3); });
-          }) == WASM_RT_TRAP_NONE);
+    CHECK(protect([&] { inner = protect([&] { Z_exceptionsZ_uncaught(&x.inst, 3); }); }) == WASM_RT_TRAP_NONE);
     CHECK(inner == WASM_RT_TRAP_UNCAUGHT_EXCEPTION);
   }
 }

@@ -20,12 +20,10 @@ int one_cycle(int i) {
   int wrong = 0;
   TrapsInstance outer;
   TrapsInstance inner;
-  if (outer.instantiate() != WASM_RT_TRAP_NONE || inner.instantiate() != WASM_RT_TRAP_NONE)
-    return 1;
+  if (outer.instantiate() != WASM_RT_TRAP_NONE || inner.instantiate() != WASM_RT_TRAP_NONE) return 1;
   outer.env.reenter_target = &inner.inst;
   u32 r = 0;
-  if (protect([&] { Z_trapsZ_grow_then_trap(&outer.inst, 1 + i % 2); }) != WASM_RT_TRAP_UNREACHABLE)
-    wrong++;
+  if (protect([&] { Z_trapsZ_grow_then_trap(&outer.inst, 1 + i % 2); }) != WASM_RT_TRAP_UNREACHABLE) wrong++;
   if (protect([&] { r = Z_trapsZ_load(&outer.inst, 0x7FFFFFF0u); }) != WASM_RT_TRAP_OOB) wrong++;
   if (protect([&] { Z_trapsZ_call_void(&outer.inst, 9); }) != WASM_RT_TRAP_CALL_INDIRECT) wrong++;
   if (protect([&] {

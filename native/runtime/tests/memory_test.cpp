@@ -118,8 +118,7 @@ TEST_SUITE("memory") {
 
   TEST_CASE("a funcref table larger than its maximum is refused at allocation") {
     wasm_rt_funcref_table_t table;
-    CHECK(protect([&] { wasm_rt_allocate_funcref_table(&table, 5, 4); }) ==
-          WASM_RT_TRAP_EXHAUSTION);
+    CHECK(protect([&] { wasm_rt_allocate_funcref_table(&table, 5, 4); }) == WASM_RT_TRAP_EXHAUSTION);
     CHECK(table.data == nullptr);
     wasm_rt_free_funcref_table(&table);
   }

@@ -17,8 +17,7 @@ void recurse_450_on_another_thread(OtherThreadResult& result) {
   std::thread other([&] {
     result.depth_at_start = *cs_wasm_call_stack_depth();
     RecursionInstance mine;
-    if (mine.instantiate() == WASM_RT_TRAP_NONE)
-      result.trap = protect([&] { Z_recursionZ_down(&mine.inst, 450); });
+    if (mine.instantiate() == WASM_RT_TRAP_NONE) result.trap = protect([&] { Z_recursionZ_down(&mine.inst, 450); });
   });
   other.join();
 }

@@ -7,9 +7,7 @@
 
 #include "test_support.h"
 
-extern "C" void Z_envZ_host_trap(Z_env_instance_t*, u32 code) {
-  wasm_rt_trap(static_cast<wasm_rt_trap_t>(code));
-}
+extern "C" void Z_envZ_host_trap(Z_env_instance_t*, u32 code) { wasm_rt_trap(static_cast<wasm_rt_trap_t>(code)); }
 
 // Calls back into another instance from inside an import; returns that inner call's trap code.
 extern "C" u32 Z_envZ_host_reenter(Z_env_instance_t* env, u32 addr) {

@@ -25,9 +25,8 @@ void trap_in_a_loop(int kind, std::atomic<int>& started, std::atomic<int>& wrong
   started++;
   while (started.load() < 2) std::this_thread::yield();
 
-  const Expectation expected = kind == 0
-      ? Expectation{WASM_RT_TRAP_OOB, WASM_RT_TRAP_UNREACHABLE}
-      : Expectation{WASM_RT_TRAP_DIV_BY_ZERO, WASM_RT_TRAP_CALL_INDIRECT};
+  const Expectation expected = kind == 0 ? Expectation{WASM_RT_TRAP_OOB, WASM_RT_TRAP_UNREACHABLE}
+                                         : Expectation{WASM_RT_TRAP_DIV_BY_ZERO, WASM_RT_TRAP_CALL_INDIRECT};
   u32 r = 0;
   for (int i = 0; i < 20000; i++) {
     cs_wasm_trap_t got = protect([&] {

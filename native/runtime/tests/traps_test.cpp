@@ -30,8 +30,7 @@ TEST_SUITE("traps") {
     REQUIRE(t.instantiate() == WASM_RT_TRAP_NONE);
     u32 q = 0;
     CHECK(protect([&] { q = Z_trapsZ_div(&t.inst, 7, 0); }) == WASM_RT_TRAP_DIV_BY_ZERO);
-    CHECK(protect([&] { q = Z_trapsZ_div(&t.inst, 0x80000000u, 0xFFFFFFFFu); }) ==
-          WASM_RT_TRAP_INT_OVERFLOW);
+    CHECK(protect([&] { q = Z_trapsZ_div(&t.inst, 0x80000000u, 0xFFFFFFFFu); }) == WASM_RT_TRAP_INT_OVERFLOW);
     CHECK(protect([&] { q = Z_trapsZ_div(&t.inst, 7, 2); }) == WASM_RT_TRAP_NONE);
     CHECK(q == 3);
   }
@@ -61,8 +60,7 @@ TEST_SUITE("traps") {
   TEST_CASE("a trap reported as WASM_RT_TRAP_NONE still fails the call") {
     TrapsInstance t;
     REQUIRE(t.instantiate() == WASM_RT_TRAP_NONE);
-    CHECK(protect([&] { Z_trapsZ_trap_via_host(&t.inst, WASM_RT_TRAP_NONE); }) ==
-          WASM_RT_TRAP_UNREACHABLE);
+    CHECK(protect([&] { Z_trapsZ_trap_via_host(&t.inst, WASM_RT_TRAP_NONE); }) == WASM_RT_TRAP_UNREACHABLE);
   }
 
   TEST_CASE("a trap in a nested call returns to the inner call and the outer call goes on") {
