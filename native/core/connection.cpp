@@ -1,6 +1,6 @@
 #include "connection.h"
 
-#include "instance_pool.h"
+#include "instance_slot.h"
 
 namespace cs {
 

@@ -1,0 +1,343 @@
+#include "instance_slot.h"
+
+#include <algorithm>
+#include <exception>
+
+#include "fault_injection.h"
+#include "instance_pool.h"
+#include "log.h"
+
+namespace cs {
+
+InstanceSlot::InstanceSlot(InstancePool& pool, unsigned index) : pool_(pool), index_(index) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ensure_instance_locked();
+}
+
+InstanceSlot::~InstanceSlot() {
+  if (instance_) pool_.instances_alive_--;
+}
+
+size_t InstanceSlot::connection_count() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return connections_.size();
+}
+
+size_t InstanceSlot::memory_bytes() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return instance_ ? instance_->memory_bytes() : 0;
+}
+
+bool InstanceSlot::encode_close_frame(uint32_t code, std::vector<uint8_t>& frame) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!instance_ || instance_->encode_close(code, frame)) return instance_ != nullptr;
+  after_trap_locked("cs_encode_close");
+  return false;
+}
+
+bool InstanceSlot::ensure_instance_locked(bool* rate_limited) {
+  if (rate_limited) *rate_limited = false;
+  if (instance_) return true;
+  auto now = std::chrono::steady_clock::now();
+  while (!recent_rebuilds_.empty() && now - recent_rebuilds_.front() > std::chrono::minutes(1)) {
+    recent_rebuilds_.pop_front();
+  }
+  if (recent_rebuilds_.size() >= pool_.options_.max_rebuilds_per_minute) {
+    if (rate_limited) *rate_limited = true;
+    return false;
+  }
+  recent_rebuilds_.push_back(now);
+  std::string error;
+  instance_ = WasmInstance::create(*this, pool_.options_.init_flags, error);
+  if (!instance_) {
+    log(LogLevel::kError, "instance %u: %s", index_, error.c_str());
+    return false;
+  }
+  ++generation_;
+  pool_.instances_alive_++;
+  return true;
+}
+
+bool InstanceSlot::ensure_endpoint_locked(EndpointVersion& endpoint, bool& trapped) {
+  trapped = false;
+  if (endpoints_.count(endpoint.id())) return true;
+  endpoint_error_line_ = 0;
+  endpoint_error_text_.clear();
+  abi::Status status = abi::Status::kOk;
+  if (!instance_->endpoint_create(endpoint.id(), endpoint.text(), status)) {
+    trapped = true;
+    return false;
+  }
+  if (status != abi::Status::kOk) {
+    if (endpoint_error_text_.empty())
+      endpoint_error_text_ = "the handler refused it (status " + std::to_string(static_cast<uint32_t>(status)) + ").";
+    endpoint.mark_failed(endpoint_error_line_, endpoint_error_text_);
+    return false;
+  }
+  endpoints_.insert(endpoint.id());
+  return true;
+}
+
+Connection* InstanceSlot::find_locked(uint32_t id) {
+  auto it = connections_.find(id);
+  return it == connections_.end() ? nullptr : it->second.get();
+}
+
+void InstanceSlot::deliver_wakes(std::vector<std::shared_ptr<Connection>>& wakes) noexcept {
+  for (auto& connection : wakes) connection->wake();
+  wakes.clear();
+}
+
+// The instance is lost: every connection it held hears 1011 and is ended. The frame was encoded when the
+// pool started, so it reaches every victim even when no instance can be rebuilt. Called with mutex_ held.
+void InstanceSlot::after_trap_locked(const char* where) noexcept {
+  pool_.traps_++;
+  log(LogLevel::kError, "instance %u trapped in %s (%s); closing its %zu connection(s) with 1011", index_, where,
+      instance_ ? instance_->last_trap() : "?", connections_.size());
+  instance_.reset();
+  pool_.instances_alive_--;
+  endpoints_.clear();
+  for (auto& entry : connections_) {
+    fail_locked(*entry.second, true);
+    try {
+      wakes_.push_back(entry.second);
+    } catch (const std::bad_alloc&) {
+      entry.second->wake();  // no room to defer it: wake now (the transport does not call back into this slot)
+    }
+  }
+  pool_.connections_ -= connections_.size();
+  connections_.clear();
+  try {
+    if (ensure_instance_locked()) pool_.rebuilds_++;
+  } catch (const std::exception& error) {
+    log(LogLevel::kError, "instance %u could not be rebuilt: %s", index_, error.what());
+  }
+}
+
+// Queues the 1011 frame and asks for a graceful end; if even that cannot be queued, aborts. Nothing after
+// the frame is sent: send() drops whatever the module writes once the end is requested.
+void InstanceSlot::fail_locked(Connection& connection, bool stream_intact) noexcept {
+  if (connection.end_requested()) return;  // already ending, after its own close frame
+  const std::vector<uint8_t>& frame = pool_.internal_error_frame();
+  bool queued = false;
+  if (stream_intact && !frame.empty()) {
+    try {
+      connection.queue().push(frame.data(), frame.size());
+      queued = true;
+    } catch (const std::exception&) {
+      queued = false;
+    }
+  }
+  connection.request_end(!queued);
+}
+
+void InstanceSlot::fail_connection(Connection& connection, const char* where, const char* what,
+                                   bool stream_intact) noexcept {
+  pool_.native_failures_++;
+  log(LogLevel::kError, "connection %u: %s failed (%s); closing it with 1011", connection.id(), where, what);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (connection.mark_failed()) fail_locked(connection, stream_intact);
+  }
+  connection.wake();
+}
+
+void InstanceSlot::open_locked(EndpointVersion& endpoint, std::string_view head, RequestValues& request,
+                               OpenResult& result) {
+  bool rate_limited = false;
+  if (!ensure_instance_locked(&rate_limited)) {
+    if (rate_limited) {
+      result.refuse(503, "The WebSocket handler is restarting too often; try again later.\n");
+    } else {
+      result.refuse(500, "The WebSocket handler could not start; the server log says why.\n");
+    }
+    return;
+  }
+  bool trapped = false;
+  if (!ensure_endpoint_locked(endpoint, trapped)) {
+    if (trapped) {
+      after_trap_locked("cs_endpoint_create");
+      result.refuse(500, "The WebSocket handler failed.\n");
+    } else {
+      result.refuse(500, endpoint.refusal_body());
+    }
+    return;
+  }
+  uint32_t id = pool_.next_id();
+  auto connection = std::make_shared<Connection>(id, *this, generation_, pool_.options_.write_limits);
+  connections_.emplace(id, connection);
+  opening_ = {id, &result, &request};
+  uint32_t status = 500;
+  bool ok = instance_->open(id, endpoint.id(), head, status);
+  opening_ = {0, nullptr, nullptr};
+  if (!ok) {
+    connections_.erase(id);
+    after_trap_locked("cs_open");
+    result.refuse(500, "The WebSocket handler failed.\n");
+  } else if (status != 101) {
+    connections_.erase(id);
+    result.status = status;
+  } else if (connection->failed()) {
+    // An import failed while the answer was being built: the module accepted, but the answer is not whole.
+    bool closed = instance_->event(id, abi::Event::kClosed, static_cast<uint32_t>(abi::ClosedReason::kByError));
+    connections_.erase(id);
+    if (!closed) after_trap_locked("cs_event");
+    result.refuse(500, "The WebSocket module failed on this request.\n");
+  } else {
+    result.status = 101;
+    result.connection = connection;
+    pool_.connections_++;
+  }
+  // The module forgets a retired endpoint only when told; tell it again if it learnt this one meanwhile.
+  if (endpoint.retired() && instance_ && endpoints_.erase(endpoint.id()) && !instance_->endpoint_done(endpoint.id())) {
+    after_trap_locked("cs_endpoint_done");
+  }
+}
+
+OpenResult InstanceSlot::open(EndpointVersion& endpoint, std::string_view head, RequestValues& request) noexcept {
+  OpenResult result;
+  std::vector<std::shared_ptr<Connection>> wakes;
+  try {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      try {
+        open_locked(endpoint, head, request, result);
+      } catch (...) {
+        opening_ = {0, nullptr, nullptr};
+        throw;
+      }
+      wakes.swap(wakes_);
+    }
+    deliver_wakes(wakes);
+  } catch (const std::exception& error) {
+    pool_.native_failures_++;
+    log(LogLevel::kError, "a handshake failed natively (%s)", error.what());
+    if (result.connection) result.connection->fail("the handshake", error.what(), true);
+    result.refuse(500, "The WebSocket module failed on this request.\n");
+  }
+  return result;
+}
+
+void InstanceSlot::dispatch(Connection& connection, abi::Event event, const uint8_t* bytes, size_t size,
+                            uint32_t a) noexcept {
+  std::vector<std::shared_ptr<Connection>> wakes;
+  try {
+    std::lock_guard<std::mutex> lock(mutex_);
+    // A connection of an instance that trapped was already ended; its events go nowhere.
+    if (!instance_ || connection.generation() != generation_ || !find_locked(connection.id())) return;
+    bool ok = event == abi::Event::kData ? instance_->data(connection.id(), bytes, size)
+                                         : instance_->event(connection.id(), event, a);
+    if (!ok) {
+      after_trap_locked(event == abi::Event::kData ? "the DATA event" : "an event");
+    } else if (event == abi::Event::kClosed) {
+      connections_.erase(connection.id());
+      pool_.connections_--;
+    }
+    wakes.swap(wakes_);
+  } catch (const std::exception& error) {
+    if (event == abi::Event::kClosed) return;  // nothing left to close
+    fail_connection(connection, "an event", error.what(), event != abi::Event::kWritable);
+  }
+  deliver_wakes(wakes);
+}
+
+void InstanceSlot::forget_endpoint(const EndpointVersion& endpoint) noexcept {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (instance_ && endpoints_.erase(endpoint.id()) && !instance_->endpoint_done(endpoint.id())) {
+    after_trap_locked("cs_endpoint_done");
+  }
+}
+
+abi::Status InstanceSlot::response_header(uint32_t id, std::string_view name, std::string_view value) {
+  if (id != opening_.id || !opening_.result) return abi::Status::kWrongState;
+  opening_.result->headers.emplace_back(std::string(name), std::string(value));
+  return abi::Status::kOk;
+}
+
+abi::Status InstanceSlot::response_body(uint32_t id, std::string_view body) {
+  if (id != opening_.id || !opening_.result) return abi::Status::kWrongState;
+  opening_.result->body.assign(body.data(), body.size());
+  return abi::Status::kOk;
+}
+
+abi::Status InstanceSlot::request_value(uint32_t id, abi::RequestSource source, std::string_view name,
+                                        std::string& out) {
+  if (id != opening_.id || !opening_.request) return abi::Status::kWrongState;
+  bool found = source == abi::RequestSource::kHeader ? opening_.request->header(name, out)
+                                                     : opening_.request->variable(name, out);
+  return found ? abi::Status::kOk : abi::Status::kNotFound;
+}
+
+abi::Status InstanceSlot::send(uint32_t id, const uint8_t* data, size_t size) {
+  Connection* connection = find_locked(id);
+  if (!connection || connection->end_requested()) return abi::Status::kDropped;
+  auto pushed = connection->queue().push(data, size);
+  wakes_.push_back(connection->shared_from_this());
+  return pushed == WriteQueue::PushResult::kBackpressure ? abi::Status::kBackpressure : abi::Status::kOk;
+}
+
+abi::Status InstanceSlot::end(uint32_t id, bool abort) {
+  Connection* connection = find_locked(id);
+  if (!connection) return abi::Status::kNotFound;
+  connection->request_end(abort);
+  wakes_.push_back(connection->shared_from_this());
+  return abi::Status::kOk;
+}
+
+abi::Status InstanceSlot::pause(uint32_t id, bool paused) {
+  Connection* connection = find_locked(id);
+  if (!connection) return abi::Status::kNotFound;
+  if (connection->paused() == paused) return abi::Status::kOk;
+  connection->set_paused(paused);
+  wakes_.push_back(connection->shared_from_this());
+  return abi::Status::kOk;
+}
+
+abi::Status InstanceSlot::timer(uint32_t id, uint32_t slot, uint32_t milliseconds) {
+  if (slot >= abi::Limit::kTimerSlots) return abi::Status::kBadArgument;
+  Connection* connection = find_locked(id);
+  if (!connection) return abi::Status::kNotFound;
+  arm_timer(*connection, slot, milliseconds);
+  return abi::Status::kOk;
+}
+
+void InstanceSlot::arm_timer(Connection& connection, uint32_t slot, uint32_t milliseconds) {
+  uint64_t sequence = connection.next_timer_sequence(slot);
+  if (milliseconds == 0) return;
+  std::weak_ptr<Connection> weak = connection.shared_from_this();
+  pool_.timers_.schedule(milliseconds, [this, weak, slot, sequence] {
+    auto alive = weak.lock();
+    if (!alive || !alive->timer_current(slot, sequence) || alive->is_closed()) return;
+    try {
+      fault_point(FaultPoint::kTimer);
+    } catch (const std::exception& error) {
+      alive->fail("a timer", error.what(), true);
+      return;
+    }
+    dispatch(*alive, abi::Event::kTimer, nullptr, 0, slot);
+  });
+}
+
+abi::Status InstanceSlot::endpoint_error(uint32_t, uint32_t line, std::string_view text) {
+  endpoint_error_line_ = line;
+  endpoint_error_text_.assign(text.data(), text.size());
+  return abi::Status::kOk;
+}
+
+void InstanceSlot::import_failed(uint32_t id, const char* import, const char* what) noexcept {
+  pool_.native_failures_++;
+  Connection* connection = id ? find_locked(id) : nullptr;
+  if (!connection) {
+    log(LogLevel::kError, "instance %u: %s failed (%s)", index_, import, what);
+    return;
+  }
+  log(LogLevel::kError, "connection %u: %s failed (%s); closing it with 1011", id, import, what);
+  if (connection->mark_failed()) fail_locked(*connection, true);
+  try {
+    wakes_.push_back(connection->shared_from_this());
+  } catch (const std::exception&) {
+    // The transport finds the end request at its next completion.
+  }
+}
+
+}  // namespace cs

@@ -1,0 +1,125 @@
+#pragma once
+// One Wasm instance of the pool and the connections that live in it. Calls into the instance are serialized
+// by the slot's lock; the instance's imports (ImportHandler) run under it. A trap discards the instance: its
+// connections get 1011 and are ended, and the slot builds a new one (rate-limited).
+//
+// No method lets a C++ exception out: what fails is logged and costs only the connection it was working for
+// (1011), or the handshake (500).
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "connection.h"
+#include "endpoint_cache.h"
+#include "request_values.h"
+#include "wasm_instance.h"
+
+namespace cs {
+
+struct PoolOptions {
+  unsigned instances = 2;
+  uint32_t init_flags = 0;  // abi::InitFlag::kTestHooks for test-only endpoint kinds
+  WriteLimits write_limits;
+  unsigned max_rebuilds_per_minute = 10;
+};
+
+struct OpenResult {
+  uint32_t status = 500;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::shared_ptr<Connection> connection;  // set when status is 101
+
+  // Turns the result into a refusal with `status` and a text body.
+  void refuse(uint32_t refusal_status, std::string text) {
+    status = refusal_status;
+    headers.clear();
+    body = std::move(text);
+    connection.reset();
+  }
+};
+
+struct PoolStats {
+  uint64_t connections = 0;
+  uint64_t traps = 0;
+  uint64_t rebuilds = 0;
+  uint64_t instances_alive = 0;
+  uint64_t wasm_memory_bytes = 0;
+  uint64_t endpoint_versions = 0;
+  uint64_t native_failures = 0;
+};
+
+class InstancePool;
+
+class InstanceSlot final : private ImportHandler {
+ public:
+  InstanceSlot(InstancePool& pool, unsigned index);
+  ~InstanceSlot();
+
+  OpenResult open(EndpointVersion& endpoint, std::string_view head, RequestValues& request) noexcept;
+  // Asks the instance for a close frame with `code`; false when there is no instance or it trapped.
+  bool encode_close_frame(uint32_t code, std::vector<uint8_t>& frame);
+  size_t connection_count();
+  size_t memory_bytes();
+
+  // Runs one event for `connection` under the lock; skipped when the connection's instance is gone.
+  void dispatch(Connection& connection, abi::Event event, const uint8_t* bytes = nullptr, size_t size = 0,
+                uint32_t a = 0) noexcept;
+  // No new connection will name `endpoint`: the instance may forget it.
+  void forget_endpoint(const EndpointVersion& endpoint) noexcept;
+  // Closes `connection` with 1011 after a native failure (see Connection::fail).
+  void fail_connection(Connection& connection, const char* where, const char* what, bool stream_intact) noexcept;
+
+ private:
+  // ImportHandler: called by the instance during a call, with mutex_ held.
+  abi::Status response_header(uint32_t id, std::string_view name, std::string_view value) override;
+  abi::Status response_body(uint32_t id, std::string_view body) override;
+  abi::Status request_value(uint32_t id, abi::RequestSource source, std::string_view name, std::string& out) override;
+  abi::Status send(uint32_t id, const uint8_t* data, size_t size) override;
+  abi::Status end(uint32_t id, bool abort) override;
+  abi::Status pause(uint32_t id, bool paused) override;
+  abi::Status timer(uint32_t id, uint32_t slot, uint32_t milliseconds) override;
+  abi::Status endpoint_error(uint32_t endpoint, uint32_t line, std::string_view text) override;
+  void import_failed(uint32_t id, const char* import, const char* what) noexcept override;
+
+  // Builds the instance if there is none. Fails when rebuilds are over their rate (rate_limited set) or
+  // the instance cannot start (logged).
+  bool ensure_instance_locked(bool* rate_limited = nullptr);
+  // Makes sure the instance knows `endpoint`; false (and the version marked failed) when it does not parse.
+  bool ensure_endpoint_locked(EndpointVersion& endpoint, bool& trapped);
+  void after_trap_locked(const char* where) noexcept;
+  void open_locked(EndpointVersion& endpoint, std::string_view head, RequestValues& request, OpenResult& result);
+  void fail_locked(Connection& connection, bool stream_intact) noexcept;
+  void arm_timer(Connection& connection, uint32_t slot, uint32_t milliseconds);
+  Connection* find_locked(uint32_t id);
+  void deliver_wakes(std::vector<std::shared_ptr<Connection>>& wakes) noexcept;
+
+  // What cs_open is building; imports about the opening id read and write it.
+  struct Opening {
+    uint32_t id;
+    OpenResult* result;
+    RequestValues* request;
+  };
+
+  InstancePool& pool_;
+  const unsigned index_;
+  std::mutex mutex_;
+  std::unique_ptr<WasmInstance> instance_;
+  uint64_t generation_ = 0;
+  std::unordered_map<uint32_t, std::shared_ptr<Connection>> connections_;
+  std::unordered_set<uint32_t> endpoints_;          // endpoint ids the instance has parsed
+  std::vector<std::shared_ptr<Connection>> wakes_;  // connections to wake once the lock is released
+  Opening opening_{0, nullptr, nullptr};
+  uint32_t endpoint_error_line_ = 0;  // what host_endpoint_error reported during cs_endpoint_create
+  std::string endpoint_error_text_;
+  std::deque<std::chrono::steady_clock::time_point> recent_rebuilds_;
+};
+
+}  // namespace cs
