@@ -40,7 +40,7 @@ if [ ! -e "$build/CMakeCache.txt" ] && command -v ninja >/dev/null; then generat
 cmake -S . -B "$build" "${generator[@]}" -DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64-x86_64.cmake \
   -DCMAKE_BUILD_TYPE=Release >/dev/null
 # Only what this script ships or runs: the compat slot-order check is the Linux build's job.
-cmake --build "$build" -j2 --target chatsocket cs_runtime_tests cs_core_tests cs_module_dll_tests cs_event_log_probe
+cmake --build "$build" -j2 --target chatsocket chatsocket-cat cs_runtime_tests cs_core_tests cs_process_tests cs_module_dll_tests cs_event_log_probe
 echo "build-windows: $build/native/iis/chatsocket.dll"
 
 [ "$run_tests" = 1 ] || exit 0
@@ -53,4 +53,4 @@ fi
 wineserver=$(dirname "$wine")/wineserver
 [ -x "$wineserver" ] || wineserver=wineserver
 "$wineserver" -w 2>/dev/null || true
-ctest --test-dir "$build" -R '^(cs_runtime_tests|cs_core_tests|cs_module_dll_tests)$' --output-on-failure
+ctest --test-dir "$build" -R '^(cs_runtime_tests|cs_core_tests|cs_process_tests|cs_module_dll_tests)$' --output-on-failure

@@ -28,6 +28,8 @@ export interface ModuleStats {
   endpointVersions: number;
   /** Native failures caught at a boundary (each closed its connection with 1011). */
   nativeFailures: number;
+  /** Programs of `kind = process` connections started and not yet reaped. */
+  processes: number;
 }
 
 /** The module's boundaries where a test can inject an allocation failure (CHATSOCKET_TEST_HOOKS=1). */

@@ -88,6 +88,7 @@ export function cs_open(id: u32, endpointId: u32, head: usize, headLen: u32): u3
   const refusal = handler.admit(new Request(id, changetype<RequestHead>(requestHead)));
   if (refusal != null) {
     conn.discard();
+    if (refusal.retryAfterSeconds > 0) addResponseHeader(id, "Retry-After", refusal.retryAfterSeconds.toString());
     setResponseBody(id, refusal.reason);
     return refusal.status;
   }
@@ -129,6 +130,20 @@ export function cs_event(id: u32, event: u32, a: u32, b: u32): Status {
     case Event.CLOSED:
       connections.delete(id);
       conn.closed();
+      return Status.OK;
+    case Event.PROCESS_STDOUT:
+    case Event.PROCESS_STDERR:
+      if (!inMemory(a, b)) {
+        log(LogLevel.ERROR, "cs_event: program output outside memory");
+        return Status.BAD_ARGUMENT;
+      }
+      if (conn.isOpen) conn.handler.onProcessOutput(event == Event.PROCESS_STDERR, a, b);
+      return Status.OK;
+    case Event.PROCESS_STDIN_WRITABLE:
+      if (conn.isOpen) conn.handler.onProcessStdinWritable();
+      return Status.OK;
+    case Event.PROCESS_EXITED:
+      if (conn.isOpen) conn.handler.onProcessExit(a, b);
       return Status.OK;
   }
   log(LogLevel.ERROR, "cs_event: unknown event " + event.toString() + " for connection " + id.toString());

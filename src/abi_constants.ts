@@ -20,6 +20,10 @@ export const enum Status {
   WRONG_STATE = 6,
   /** the native side failed (out of memory); the connection is being closed with 1011 */
   INTERNAL_FAILURE = 7,
+  /** the server's configuration does not allow it (a program not on CHATSOCKET_ALLOWED_PROGRAMS) */
+  FORBIDDEN = 8,
+  /** a cap is reached (processes per endpoint or per server); try again later */
+  LIMIT_REACHED = 9,
 }
 
 /** What cs_event tells a connection; a and b are the event's two arguments. */
@@ -32,6 +36,14 @@ export const enum Event {
   TIMER = 3,
   /** the transport is gone; a = a ClosedReason. The id is dead after this call */
   CLOSED = 4,
+  /** bytes the connection's program wrote to stdout: a = pointer, b = length */
+  PROCESS_STDOUT = 5,
+  /** bytes the connection's program wrote to stderr: a = pointer, b = length */
+  PROCESS_STDERR = 6,
+  /** the program's stdin queue drained below its low-water mark after host_process_write answered BACKPRESSURE */
+  PROCESS_STDIN_WRITABLE = 7,
+  /** the program ended and its output is over: a = exit code, b = the signal that ended it (0: none) */
+  PROCESS_EXITED = 8,
 }
 
 /** Why the transport of a connection is gone (the CLOSED event). */
@@ -56,6 +68,12 @@ export const enum RequestSource {
   HEADER = 0,
   /** a server variable (REMOTE_ADDR, SERVER_PORT, HTTPS, QUERY_STRING, ...) */
   VARIABLE = 1,
+}
+
+/** Bits of the flags field of host_process_start's description. */
+export const enum ProcessFlag {
+  /** run the first argument as a command line of the platform's shell (/bin/sh -c, cmd.exe /c) */
+  SHELL = 1,
 }
 
 /** host_log's level. */

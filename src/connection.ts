@@ -20,7 +20,13 @@
 
 import { CloseCode, Limit, Status } from "./abi_constants";
 import { isValidReceivedCloseCode } from "./protocol/close_codes";
-import { Opcode, writeCloseFrame, writeFrameHeader, writeFrameHeaderBefore } from "./protocol/frame_encoder";
+import {
+  MAX_CLOSE_REASON,
+  Opcode,
+  writeCloseFrame,
+  writeFrameHeader,
+  writeFrameHeaderBefore,
+} from "./protocol/frame_encoder";
 import {
   createFrameParser,
   drainFrames,
@@ -31,11 +37,13 @@ import {
   releaseMessage,
 } from "./protocol/frame_parser";
 import { UTF8_BOUNDARY, utf8Validate } from "./protocol/utf8";
+import { utf8Boundary } from "./text/utf8_repair";
 import { Endpoint } from "./endpoint/endpoint";
 import { Handler } from "./handlers/handler";
 import { endConnection, pauseReading, sendBytes, setTimer } from "./host";
 
 const SCRATCH_FRAME: usize = memory.data(16, 8);
+const CLOSE_FRAME: usize = memory.data(4 + <i32>MAX_CLOSE_REASON, 8);
 /** The timer slot of the closing handshake; handlers have the others. */
 const CLOSE_TIMER: u32 = 0;
 
@@ -149,9 +157,9 @@ export class Connection {
    * Starts the closing handshake: for handlers, and to fail the connection (RFC 6455 §7.1.7). The peer
    * has close_timeout ms to answer with its close frame; until then its bytes are read and skipped.
    */
-  closeWith(code: u32): void {
+  closeWith(code: u32, reason: string = ""): void {
     if (this.state != CloseState.OPEN) return;
-    this.sendClose(code);
+    this.sendClose(code, reason);
     this.state = CloseState.CLOSING;
     drainFrames(this.parser);
     if (this.readingPaused) {
@@ -161,10 +169,16 @@ export class Connection {
     setTimer(this.id, CLOSE_TIMER, this.endpoint.config.closeTimeout);
   }
 
-  private sendClose(code: u32): void {
+  /** Sends our close frame, once; a reason too long for a control frame is cut between characters. */
+  private sendClose(code: u32, reason: string = ""): void {
     if (this.closeSent) return;
     this.closeSent = true;
-    sendBytes(this.id, SCRATCH_FRAME, writeCloseFrame(SCRATCH_FRAME, code));
+    this.handler.onClosing();
+    const bytes = String.UTF8.encode(reason);
+    const ptr = changetype<usize>(bytes);
+    const len = min(<usize>bytes.byteLength, MAX_CLOSE_REASON);
+    const cut = len < <usize>bytes.byteLength ? utf8Boundary(ptr, len) : len;
+    sendBytes(this.id, CLOSE_FRAME, writeCloseFrame(CLOSE_FRAME, code, ptr, cut));
   }
 
   private endGracefully(): void {

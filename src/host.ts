@@ -18,6 +18,14 @@ declare function host_end(id: u32, abort: u32): u32;
 declare function host_pause(id: u32, paused: u32): u32;
 @external("env", "host_timer")
 declare function host_timer(id: u32, slot: u32, ms: u32): u32;
+@external("env", "host_process_start")
+declare function host_process_start(id: u32, ptr: usize, len: u32): u32;
+@external("env", "host_process_write")
+declare function host_process_write(id: u32, ptr: usize, len: u32): u32;
+@external("env", "host_process_pause_output")
+declare function host_process_pause_output(id: u32, paused: u32): u32;
+@external("env", "host_process_stop")
+declare function host_process_stop(id: u32): u32;
 @external("env", "host_endpoint_error")
 declare function host_endpoint_error(endpoint: u32, line: u32, ptr: usize, len: u32): u32;
 @external("env", "host_log")
@@ -70,6 +78,23 @@ export function pauseReading(id: u32, paused: bool): Status {
 /** (Re)arms the one-shot timer in `slot`; 0 ms cancels it. */
 export function setTimer(id: u32, slot: u32, ms: u32): Status {
   return <Status>host_timer(id, slot, ms);
+}
+
+/** Runs the connection's program; `description` is host_process_start's NUL-separated fields (docs/ABI.md). */
+export function startProcess(id: u32, description: ArrayBuffer): Status {
+  return <Status>host_process_start(id, changetype<usize>(description), <u32>description.byteLength);
+}
+
+export function writeProcessInput(id: u32, ptr: usize, len: usize): Status {
+  return <Status>host_process_write(id, ptr, <u32>len);
+}
+
+export function pauseProcessOutput(id: u32, paused: bool): Status {
+  return <Status>host_process_pause_output(id, paused ? 1 : 0);
+}
+
+export function stopProcess(id: u32): Status {
+  return <Status>host_process_stop(id);
 }
 
 export function reportEndpointError(endpoint: u32, line: i32, text: string): Status {

@@ -17,10 +17,12 @@ enum class ModuleStat : uint32_t {
   kWasmMemoryBytes = 4,
   kEndpointVersions = 5,
   kNativeFailures = 6,
+  kProcesses = 7,
 };
-constexpr uint32_t kModuleStatCount = 7;
-constexpr const char* kModuleStatNames[kModuleStatCount] = {
-    "connections", "traps", "rebuilds", "instances", "wasmMemoryBytes", "endpointVersions", "nativeFailures"};
+constexpr uint32_t kModuleStatCount = 8;
+constexpr const char* kModuleStatNames[kModuleStatCount] = {"connections",    "traps",           "rebuilds",
+                                                            "instances",      "wasmMemoryBytes", "endpointVersions",
+                                                            "nativeFailures", "processes"};
 
 // Fills values[0 .. count-1] (count up to kModuleStatCount); returns how many it filled, 0 when the module
 // is not registered.

@@ -24,6 +24,10 @@ enum class Status : uint32_t {
   kWrongState = 6,
   // the native side failed (out of memory); the connection is being closed with 1011
   kInternalFailure = 7,
+  // the server's configuration does not allow it (a program not on CHATSOCKET_ALLOWED_PROGRAMS)
+  kForbidden = 8,
+  // a cap is reached (processes per endpoint or per server); try again later
+  kLimitReached = 9,
 };
 
 // What cs_event tells a connection; a and b are the event's two arguments.
@@ -36,6 +40,14 @@ enum class Event : uint32_t {
   kTimer = 3,
   // the transport is gone; a = a ClosedReason. The id is dead after this call
   kClosed = 4,
+  // bytes the connection's program wrote to stdout: a = pointer, b = length
+  kProcessStdout = 5,
+  // bytes the connection's program wrote to stderr: a = pointer, b = length
+  kProcessStderr = 6,
+  // the program's stdin queue drained below its low-water mark after host_process_write answered BACKPRESSURE
+  kProcessStdinWritable = 7,
+  // the program ended and its output is over: a = exit code, b = the signal that ended it (0: none)
+  kProcessExited = 8,
 };
 
 // Why the transport of a connection is gone (the CLOSED event).
@@ -60,6 +72,12 @@ enum class RequestSource : uint32_t {
   kHeader = 0,
   // a server variable (REMOTE_ADDR, SERVER_PORT, HTTPS, QUERY_STRING, ...)
   kVariable = 1,
+};
+
+// Bits of the flags field of host_process_start's description.
+enum class ProcessFlag : uint32_t {
+  // run the first argument as a command line of the platform's shell (/bin/sh -c, cmd.exe /c)
+  kShell = 1,
 };
 
 // host_log's level.

@@ -48,7 +48,13 @@ void Connection::wrote(size_t bytes) noexcept {
 void Connection::closed(abi::ClosedReason reason) noexcept {
   if (closed_.exchange(true)) return;
   for (auto& sequence : timer_sequences_) ++sequence;  // a pending timer no longer applies
+  if (process_) process_->stop();                      // the client is gone: so is its program, tree and all
   slot_.dispatch(*this, abi::Event::kClosed, nullptr, 0, static_cast<uint32_t>(reason));
+}
+
+void Connection::process_event(abi::Event event, const uint8_t* bytes, size_t size, uint32_t a, uint32_t b) noexcept {
+  if (closed_.load()) return;
+  slot_.dispatch(*this, event, bytes, size, a, b);
 }
 
 void Connection::fail(const char* where, const char* what, bool stream_intact) noexcept {

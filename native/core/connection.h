@@ -13,6 +13,7 @@
 #include <mutex>
 
 #include "abi_constants.h"
+#include "child_process.h"
 #include "transport.h"
 #include "write_queue.h"
 
@@ -34,6 +35,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void wrote(size_t bytes) noexcept;
   // The transport is gone. Safe to call more than once; only the first counts.
   void closed(abi::ClosedReason reason) noexcept;
+  // Something the connection's program did (output, stdin drained, exit); from the launcher's threads.
+  void process_event(abi::Event event, const uint8_t* bytes = nullptr, size_t size = 0, uint32_t a = 0,
+                     uint32_t b = 0) noexcept;
   // The transport failed on this connection's behalf (a C++ exception in its callback): log it and close
   // with 1011. `stream_intact` false when bytes may have been lost on the way out: then only an abort is left.
   void fail(const char* where, const char* what, bool stream_intact) noexcept;
@@ -48,9 +52,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // --- For the core (instance slot, imports, timers).
   void request_end(bool abort);
   void set_paused(bool paused) { paused_.store(paused); }
+  // While reading is paused the transport sees no end of file: the slot wakes it now and then so it can ask
+  // the server whether the client is still there. True for the caller that starts the probing.
+  bool start_probing() { return !probing_.exchange(true); }
+  void stop_probing() { probing_.store(false); }
   // Marks the connection failed; false if it already was.
   bool mark_failed() { return !failed_.exchange(true); }
   uint64_t generation() const { return generation_; }
+  // The program of a `kind = process` connection (null for other kinds). It is stopped when the transport
+  // goes; set once, during the handshake.
+  void attach_process(std::shared_ptr<ChildProcess> process) { process_ = std::move(process); }
+  ChildProcess* process() const { return process_.get(); }
   uint64_t next_timer_sequence(uint32_t slot) { return ++timer_sequences_[slot]; }
   bool timer_current(uint32_t slot, uint64_t sequence) const { return timer_sequences_[slot].load() == sequence; }
   bool is_closed() const { return closed_.load(); }
@@ -66,10 +78,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::atomic<bool> paused_{false};
   std::atomic<bool> closed_{false};
   std::atomic<bool> failed_{false};
+  std::atomic<bool> probing_{false};
   // Per timer slot: bumped by every arm, cancel and close, so a timer that fires late sees it is stale.
   std::array<std::atomic<uint64_t>, abi::Limit::kTimerSlots> timer_sequences_{};
   std::mutex transport_mutex_;
   std::weak_ptr<Transport> transport_;
+  std::shared_ptr<ChildProcess> process_;
 };
 
 }  // namespace cs

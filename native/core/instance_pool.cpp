@@ -7,7 +7,9 @@
 namespace cs {
 
 InstancePool::InstancePool(PoolOptions options)
-    : options_(options), endpoints_([this](EndpointVersion& version) { forget_endpoint(version); }) {
+    : options_(options),
+      endpoints_([this](EndpointVersion& version) { forget_endpoint(version); }),
+      processes_(options_.processes) {
   if (options_.instances == 0) options_.instances = 1;
   for (unsigned i = 0; i < options_.instances; ++i) slots_.push_back(std::make_unique<InstanceSlot>(*this, i));
   if (!slots_.front()->encode_close_frame(abi::CloseCode::kInternalError, internal_error_frame_)) {
@@ -60,6 +62,7 @@ PoolStats InstancePool::stats() const {
   stats.instances_alive = instances_alive_.load();
   stats.endpoint_versions = endpoints_.size();
   stats.native_failures = native_failures_.load();
+  stats.processes = processes_.running();
   for (const auto& slot : slots_) stats.wasm_memory_bytes += slot->memory_bytes();
   return stats;
 }

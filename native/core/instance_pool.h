@@ -10,6 +10,7 @@
 
 #include "endpoint_cache.h"
 #include "instance_slot.h"
+#include "process_host.h"
 #include "request_values.h"
 #include "timers.h"
 
@@ -21,6 +22,7 @@ class InstancePool {
   ~InstancePool();
 
   EndpointCache& endpoints() { return endpoints_; }
+  ProcessHost& processes() { return processes_; }
   // Validates the handshake in Wasm and, on 101, creates the connection. Never throws.
   OpenResult open(EndpointVersion& endpoint, std::string_view head, RequestValues& request) noexcept;
   PoolStats stats() const;
@@ -39,7 +41,8 @@ class InstancePool {
   std::vector<std::unique_ptr<InstanceSlot>> slots_;
   EndpointCache endpoints_;
   std::vector<uint8_t> internal_error_frame_;
-  Timers timers_;  // declared after slots_: its thread stops before any slot goes away
+  Timers timers_;          // declared after slots_: its thread stops before any slot goes away
+  ProcessHost processes_;  // likewise: its threads deliver events into the slots
   std::atomic<uint32_t> next_id_{0};
   std::atomic<uint64_t> connections_{0};
   std::atomic<uint64_t> traps_{0};

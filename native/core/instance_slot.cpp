@@ -166,20 +166,23 @@ void InstanceSlot::open_locked(EndpointVersion& endpoint, std::string_view head,
   uint32_t id = pool_.next_id();
   auto connection = std::make_shared<Connection>(id, *this, generation_, pool_.options_.write_limits);
   connections_.emplace(id, connection);
-  opening_ = {id, &result, &request};
+  opening_ = {id, &result, &request, &endpoint};
   uint32_t status = 500;
   bool ok = instance_->open(id, endpoint.id(), head, status);
-  opening_ = {0, nullptr, nullptr};
+  opening_ = {0, nullptr, nullptr, nullptr};
   if (!ok) {
+    if (connection->process()) connection->process()->stop();
     connections_.erase(id);
     after_trap_locked("cs_open");
     result.refuse(500, "The WebSocket handler failed.\n");
   } else if (status != 101) {
+    if (connection->process()) connection->process()->stop();  // started by the handler, then refused
     connections_.erase(id);
     result.status = status;
   } else if (connection->failed()) {
     // An import failed while the answer was being built: the module accepted, but the answer is not whole.
     bool closed = instance_->event(id, abi::Event::kClosed, static_cast<uint32_t>(abi::ClosedReason::kByError));
+    if (connection->process()) connection->process()->stop();
     connections_.erase(id);
     if (!closed) after_trap_locked("cs_event");
     result.refuse(500, "The WebSocket module failed on this request.\n");
@@ -203,7 +206,7 @@ OpenResult InstanceSlot::open(EndpointVersion& endpoint, std::string_view head, 
       try {
         open_locked(endpoint, head, request, result);
       } catch (...) {
-        opening_ = {0, nullptr, nullptr};
+        opening_ = {0, nullptr, nullptr, nullptr};
         throw;
       }
       wakes.swap(wakes_);
@@ -218,15 +221,21 @@ OpenResult InstanceSlot::open(EndpointVersion& endpoint, std::string_view head, 
   return result;
 }
 
-void InstanceSlot::dispatch(Connection& connection, abi::Event event, const uint8_t* bytes, size_t size,
-                            uint32_t a) noexcept {
+namespace {
+bool carries_bytes(abi::Event event) {
+  return event == abi::Event::kData || event == abi::Event::kProcessStdout || event == abi::Event::kProcessStderr;
+}
+}  // namespace
+
+void InstanceSlot::dispatch(Connection& connection, abi::Event event, const uint8_t* bytes, size_t size, uint32_t a,
+                            uint32_t b) noexcept {
   std::vector<std::shared_ptr<Connection>> wakes;
   try {
     std::lock_guard<std::mutex> lock(mutex_);
     // A connection of an instance that trapped was already ended; its events go nowhere.
     if (!instance_ || connection.generation() != generation_ || !find_locked(connection.id())) return;
-    bool ok = event == abi::Event::kData ? instance_->data(connection.id(), bytes, size)
-                                         : instance_->event(connection.id(), event, a);
+    bool ok = carries_bytes(event) ? instance_->bytes_event(connection.id(), event, bytes, size)
+                                   : instance_->event(connection.id(), event, a, b);
     if (!ok) {
       after_trap_locked(event == abi::Event::kData ? "the DATA event" : "an event");
     } else if (event == abi::Event::kClosed) {
@@ -290,7 +299,29 @@ abi::Status InstanceSlot::pause(uint32_t id, bool paused) {
   if (connection->paused() == paused) return abi::Status::kOk;
   connection->set_paused(paused);
   wakes_.push_back(connection->shared_from_this());
+  if (paused && connection->start_probing()) probe_while_paused(connection->shared_from_this());
   return abi::Status::kOk;
+}
+
+namespace {
+// How often a connection whose reading is paused asks the server whether its client is still there.
+constexpr uint32_t kPausedProbeMilliseconds = 1000;
+}  // namespace
+
+// A paused transport reads nothing, so it cannot see its client leave; every probe wakes it to ask (the IIS
+// pipe asks IHttpConnection::IsConnected). Stops once reading resumes or the connection is gone.
+void InstanceSlot::probe_while_paused(const std::shared_ptr<Connection>& connection) {
+  std::weak_ptr<Connection> weak = connection;
+  pool_.timers_.schedule(kPausedProbeMilliseconds, [this, weak] {
+    auto alive = weak.lock();
+    if (!alive) return;
+    if (!alive->paused() || alive->is_closed()) {
+      alive->stop_probing();
+      return;
+    }
+    alive->wake();
+    probe_while_paused(alive);
+  });
 }
 
 abi::Status InstanceSlot::timer(uint32_t id, uint32_t slot, uint32_t milliseconds) {
@@ -321,6 +352,38 @@ void InstanceSlot::arm_timer(Connection& connection, uint32_t slot, uint32_t mil
 abi::Status InstanceSlot::endpoint_error(uint32_t, uint32_t line, std::string_view text) {
   endpoint_error_line_ = line;
   endpoint_error_text_.assign(text.data(), text.size());
+  return abi::Status::kOk;
+}
+
+abi::Status InstanceSlot::process_start(uint32_t id, std::string_view description) {
+  if (id != opening_.id || !opening_.endpoint) return abi::Status::kWrongState;
+  Connection* connection = find_locked(id);
+  if (!connection || connection->process()) return abi::Status::kWrongState;
+  return pool_.processes().start(*connection, *opening_.endpoint, description);
+}
+
+abi::Status InstanceSlot::process_write(uint32_t id, const uint8_t* data, size_t size) {
+  Connection* connection = find_locked(id);
+  if (!connection || !connection->process()) return abi::Status::kNotFound;
+  switch (connection->process()->write_stdin(data, size)) {
+    case ChildProcess::WriteResult::kQueued: return abi::Status::kOk;
+    case ChildProcess::WriteResult::kBackpressure: return abi::Status::kBackpressure;
+    case ChildProcess::WriteResult::kClosed: return abi::Status::kDropped;
+  }
+  return abi::Status::kDropped;
+}
+
+abi::Status InstanceSlot::process_pause_output(uint32_t id, bool paused) {
+  Connection* connection = find_locked(id);
+  if (!connection || !connection->process()) return abi::Status::kNotFound;
+  connection->process()->pause_output(paused);
+  return abi::Status::kOk;
+}
+
+abi::Status InstanceSlot::process_stop(uint32_t id) {
+  Connection* connection = find_locked(id);
+  if (!connection || !connection->process()) return abi::Status::kNotFound;
+  connection->process()->stop();
   return abi::Status::kOk;
 }
 

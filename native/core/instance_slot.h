@@ -19,6 +19,7 @@
 
 #include "connection.h"
 #include "endpoint_cache.h"
+#include "process_host.h"
 #include "request_values.h"
 #include "wasm_instance.h"
 
@@ -29,6 +30,7 @@ struct PoolOptions {
   uint32_t init_flags = 0;  // abi::InitFlag::kTestHooks for test-only endpoint kinds
   WriteLimits write_limits;
   unsigned max_rebuilds_per_minute = 10;
+  ProcessSettings processes;
 };
 
 struct OpenResult {
@@ -54,6 +56,7 @@ struct PoolStats {
   uint64_t wasm_memory_bytes = 0;
   uint64_t endpoint_versions = 0;
   uint64_t native_failures = 0;
+  uint64_t processes = 0;
 };
 
 class InstancePool;
@@ -70,8 +73,10 @@ class InstanceSlot final : private ImportHandler {
   size_t memory_bytes();
 
   // Runs one event for `connection` under the lock; skipped when the connection's instance is gone.
+  // Events that carry bytes (kData, kProcessStdout, kProcessStderr) pass them in `bytes`/`size`; the others
+  // pass their numbers in `a` and `b`.
   void dispatch(Connection& connection, abi::Event event, const uint8_t* bytes = nullptr, size_t size = 0,
-                uint32_t a = 0) noexcept;
+                uint32_t a = 0, uint32_t b = 0) noexcept;
   // No new connection will name `endpoint`: the instance may forget it.
   void forget_endpoint(const EndpointVersion& endpoint) noexcept;
   // Closes `connection` with 1011 after a native failure (see Connection::fail).
@@ -87,6 +92,10 @@ class InstanceSlot final : private ImportHandler {
   abi::Status pause(uint32_t id, bool paused) override;
   abi::Status timer(uint32_t id, uint32_t slot, uint32_t milliseconds) override;
   abi::Status endpoint_error(uint32_t endpoint, uint32_t line, std::string_view text) override;
+  abi::Status process_start(uint32_t id, std::string_view description) override;
+  abi::Status process_write(uint32_t id, const uint8_t* data, size_t size) override;
+  abi::Status process_pause_output(uint32_t id, bool paused) override;
+  abi::Status process_stop(uint32_t id) override;
   void import_failed(uint32_t id, const char* import, const char* what) noexcept override;
 
   // Builds the instance if there is none. Fails when rebuilds are over their rate (rate_limited set) or
@@ -98,6 +107,7 @@ class InstanceSlot final : private ImportHandler {
   void open_locked(EndpointVersion& endpoint, std::string_view head, RequestValues& request, OpenResult& result);
   void fail_locked(Connection& connection, bool stream_intact) noexcept;
   void arm_timer(Connection& connection, uint32_t slot, uint32_t milliseconds);
+  void probe_while_paused(const std::shared_ptr<Connection>& connection);
   Connection* find_locked(uint32_t id);
   void deliver_wakes(std::vector<std::shared_ptr<Connection>>& wakes) noexcept;
 
@@ -106,6 +116,7 @@ class InstanceSlot final : private ImportHandler {
     uint32_t id;
     OpenResult* result;
     RequestValues* request;
+    const EndpointVersion* endpoint;
   };
 
   InstancePool& pool_;
@@ -116,7 +127,7 @@ class InstanceSlot final : private ImportHandler {
   std::unordered_map<uint32_t, std::shared_ptr<Connection>> connections_;
   std::unordered_set<uint32_t> endpoints_;          // endpoint ids the instance has parsed
   std::vector<std::shared_ptr<Connection>> wakes_;  // connections to wake once the lock is released
-  Opening opening_{0, nullptr, nullptr};
+  Opening opening_{0, nullptr, nullptr, nullptr};
   uint32_t endpoint_error_line_ = 0;  // what host_endpoint_error reported during cs_endpoint_create
   std::string endpoint_error_text_;
   std::deque<std::chrono::steady_clock::time_point> recent_rebuilds_;

@@ -145,6 +145,25 @@ u32 Z_envZ_host_timer(struct Z_env_instance_t* env, u32 id, u32 slot, u32 millis
   return cs::guarded(env, id, "host_timer", [&] { return env->handler->timer(id, slot, milliseconds); });
 }
 
+u32 Z_envZ_host_process_start(struct Z_env_instance_t* env, u32 id, u32 pointer, u32 length) {
+  std::string_view description = cs::guest_text(env, pointer, length);
+  return cs::guarded(env, id, "host_process_start", [&] { return env->handler->process_start(id, description); });
+}
+
+u32 Z_envZ_host_process_write(struct Z_env_instance_t* env, u32 id, u32 pointer, u32 length) {
+  const uint8_t* bytes = cs::guest_bytes(env, pointer, length);
+  return cs::guarded(env, id, "host_process_write", [&] { return env->handler->process_write(id, bytes, length); });
+}
+
+u32 Z_envZ_host_process_pause_output(struct Z_env_instance_t* env, u32 id, u32 paused) {
+  return cs::guarded(env, id, "host_process_pause_output",
+                     [&] { return env->handler->process_pause_output(id, paused != 0); });
+}
+
+u32 Z_envZ_host_process_stop(struct Z_env_instance_t* env, u32 id) {
+  return cs::guarded(env, id, "host_process_stop", [&] { return env->handler->process_stop(id); });
+}
+
 u32 Z_envZ_host_endpoint_error(struct Z_env_instance_t* env, u32 endpoint, u32 line, u32 pointer, u32 length) {
   std::string_view text = cs::guest_text(env, pointer, length);
   return cs::guarded(env, 0, "host_endpoint_error", [&] { return env->handler->endpoint_error(endpoint, line, text); });
@@ -260,10 +279,10 @@ bool WasmInstance::event(uint32_t id, abi::Event event, uint32_t a, uint32_t b) 
   return run_protected([&] { Z_chatsocketZ_cs_event(module, id, code, a, b); }, last_trap_);
 }
 
-bool WasmInstance::data(uint32_t id, const uint8_t* bytes, size_t size) {
+bool WasmInstance::bytes_event(uint32_t id, abi::Event event, const uint8_t* bytes, size_t size) {
   int64_t at = stage(bytes, size);
   if (at < 0) return false;
-  return event(id, abi::Event::kData, static_cast<uint32_t>(at), static_cast<uint32_t>(size));
+  return this->event(id, event, static_cast<uint32_t>(at), static_cast<uint32_t>(size));
 }
 
 bool WasmInstance::encode_close(uint32_t code, std::vector<uint8_t>& frame) {

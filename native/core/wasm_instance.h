@@ -27,6 +27,10 @@ class ImportHandler {
   virtual abi::Status pause(uint32_t id, bool paused) = 0;
   virtual abi::Status timer(uint32_t id, uint32_t slot, uint32_t milliseconds) = 0;
   virtual abi::Status endpoint_error(uint32_t endpoint, uint32_t line, std::string_view text) = 0;
+  virtual abi::Status process_start(uint32_t id, std::string_view description) = 0;
+  virtual abi::Status process_write(uint32_t id, const uint8_t* data, size_t size) = 0;
+  virtual abi::Status process_pause_output(uint32_t id, bool paused) = 0;
+  virtual abi::Status process_stop(uint32_t id) = 0;
   // An import for `id` (0: not about a connection) failed with a C++ exception; must not throw.
   virtual void import_failed(uint32_t id, const char* import, const char* what) noexcept = 0;
 
@@ -45,10 +49,11 @@ class WasmInstance {
   bool endpoint_create(uint32_t endpoint, std::string_view text, abi::Status& status);
   bool endpoint_done(uint32_t endpoint);
   bool open(uint32_t id, uint32_t endpoint, std::string_view head, uint32_t& http_status);
-  // An event without bytes (kWritable, kTimer, kClosed).
+  // An event whose arguments are numbers (kWritable, kTimer, kClosed, kProcessExited, ...).
   bool event(uint32_t id, abi::Event event, uint32_t a = 0, uint32_t b = 0);
-  // kData: copies the bytes into the instance's input region first.
-  bool data(uint32_t id, const uint8_t* bytes, size_t size);
+  // An event that carries bytes (kData, kProcessStdout, kProcessStderr): they are copied into the instance's
+  // input region, and the event gets their address and length.
+  bool bytes_event(uint32_t id, abi::Event event, const uint8_t* bytes, size_t size);
   bool encode_close(uint32_t code, std::vector<uint8_t>& frame);
 
   // The trap that made the last call fail, as text.

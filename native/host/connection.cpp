@@ -172,9 +172,13 @@ void Connection::async_send(std::shared_ptr<std::string> data, size_t offset,
                     });
 }
 
+// As http.sys tells it: a client that closed or reset the connection is gone even while bytes it sent wait
+// unread (a module that stopped reading still learns of it).
 bool Connection::peer_connected() {
   std::lock_guard<std::mutex> lock(io_mutex_);
   if (closed_) return false;
+  pollfd state{fd_, static_cast<short>(POLLIN | POLLRDHUP), 0};
+  if (::poll(&state, 1, 0) > 0 && (state.revents & (POLLRDHUP | POLLHUP | POLLERR))) return false;
   char probe;
   ssize_t n = ::recv(fd_, &probe, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n == 0) return false;

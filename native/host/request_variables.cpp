@@ -81,6 +81,16 @@ static bool compute_variable(const Request& r, const HostCore& core, const std::
   else if (upper == "WEBSOCKET_VERSION") {
     if (!core.site.websocket_enabled) return false;
     value = "13";
+  } else if (upper == "ALL_RAW") {  // the headers as the client sent them
+    value.clear();
+    for (const auto& kv : h.headers) value += kv.first + ": " + kv.second + "\r\n";
+  } else if (upper == "ALL_HTTP") {  // HTTP_NAME:value lines, one per header name
+    value.clear();
+    for (const auto& kv : h.joined) {
+      std::string name = "HTTP_";
+      for (char c : kv.first) name.push_back(c == '-' ? '_' : static_cast<char>(std::toupper((unsigned char)c)));
+      value += name + ":" + kv.second + "\n";
+    }
   } else if (upper.rfind("HTTP_", 0) == 0) {
     std::string suffix = upper.substr(5);
     for (const auto& kv : h.joined) {

@@ -128,8 +128,15 @@ void DuplexPipe::pump(std::unique_lock<std::mutex>& lock) {
   finish_if_idle(lock);
 }
 
-// Loops instead of recursing, so a run of synchronous completions does not grow the stack.
+// Loops instead of recursing, so a run of synchronous completions does not grow the stack. While the core has
+// paused reading no read is outstanding, so a client that leaves is noticed by asking IIS (the core wakes the
+// pipe now and then for this).
 void DuplexPipe::pump_reads(std::unique_lock<std::mutex>& lock) {
+  if (state_ == State::kOpen && !read_busy_ && connection_->paused()) {
+    IHttpConnection* client = context_->GetConnection();
+    if (client && !client->IsConnected()) begin_ending(abi::ClosedReason::kByPeer);
+    return;
+  }
   while (state_ == State::kOpen && !read_busy_ && !connection_->paused()) {
     read_busy_ = true;
     read_in_flight_ = true;

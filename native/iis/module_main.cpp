@@ -3,13 +3,13 @@
 #include <cstdlib>
 #include <exception>
 #include <memory>
-#include <thread>
 
 #include "event_log.h"
 #include "fault_injection.h"
 #include "iis_api.h"
 #include "log.h"
 #include "module_globals.h"
+#include "module_settings.h"
 #include "request_factory.h"
 #include "module_exports.h"
 
@@ -17,21 +17,6 @@ namespace {
 
 std::atomic<cs::InstancePool*> g_pool{nullptr};
 std::atomic<bool> g_test_hooks{false};
-
-unsigned instance_count() {
-  if (const char* text = std::getenv("CHATSOCKET_INSTANCES")) {
-    long count = std::strtol(text, nullptr, 10);
-    if (count >= 1 && count <= 256) return static_cast<unsigned>(count);
-    cs::log(cs::LogLevel::kWarning, "CHATSOCKET_INSTANCES=%s is not a count from 1 to 256; using the default", text);
-  }
-  unsigned cores = std::thread::hardware_concurrency();
-  return cores < 2 ? 2 : cores;
-}
-
-bool test_hooks_enabled() {
-  const char* text = std::getenv("CHATSOCKET_TEST_HOOKS");
-  return text && text[0] == '1';
-}
 
 }  // namespace
 
@@ -41,10 +26,9 @@ CS_EXPORT HRESULT WINAPI RegisterModule(DWORD server_version, IHttpModuleRegistr
     auto globals = std::make_unique<cs::ModuleGlobals>();
     globals->server = server;
     globals->module_id = info->GetId();
-    cs::PoolOptions options;
-    options.instances = instance_count();
-    g_test_hooks.store(test_hooks_enabled());
-    options.init_flags = g_test_hooks.load() ? static_cast<uint32_t>(cs::abi::InitFlag::kTestHooks) : 0u;
+    cs::ModuleSettings settings = cs::read_module_settings();
+    const cs::PoolOptions& options = settings.pool;
+    g_test_hooks.store(settings.test_hooks);
     globals->pool = std::make_unique<cs::InstancePool>(options);
     if (globals->pool->stats().instances_alive == 0) {
       cs::log(cs::LogLevel::kError, "chatsocket could not start its WebSocket handler (see the previous message)");
@@ -60,7 +44,7 @@ CS_EXPORT HRESULT WINAPI RegisterModule(DWORD server_version, IHttpModuleRegistr
     g_pool.store(factory->pool());
     factory.release();
     cs::log(cs::LogLevel::kInfo, "chatsocket loaded (IIS %u, %u handler instances%s)",
-            static_cast<unsigned>(server_version), options.instances, options.init_flags ? ", test hooks on" : "");
+            static_cast<unsigned>(server_version), options.instances, settings.test_hooks ? ", test hooks on" : "");
     return S_OK;
   } catch (const std::exception& error) {
     cs::log(cs::LogLevel::kError, "chatsocket failed to load: %s", error.what());
@@ -75,8 +59,8 @@ CS_EXPORT uint32_t ChatSocketGetStats(uint64_t* values, uint32_t count) {
   if (!pool || !values) return 0;
   cs::PoolStats stats = pool->stats();
   const uint64_t all[cs::kModuleStatCount] = {
-      stats.connections,       stats.traps,          stats.rebuilds, stats.instances_alive, stats.wasm_memory_bytes,
-      stats.endpoint_versions, stats.native_failures};
+      stats.connections,       stats.traps,           stats.rebuilds, stats.instances_alive, stats.wasm_memory_bytes,
+      stats.endpoint_versions, stats.native_failures, stats.processes};
   uint32_t n = count < cs::kModuleStatCount ? count : cs::kModuleStatCount;
   for (uint32_t i = 0; i < n; ++i) values[i] = all[i];
   return n;

@@ -6,11 +6,12 @@
 import { Connection } from "../connection";
 import { Request } from "../request";
 
-/** A handshake the handler refuses: the HTTP status and the text body saying why. */
+/** A handshake the handler refuses: the HTTP status, the text body saying why, and for a 503 when to retry. */
 export class Refusal {
   constructor(
     readonly status: u32,
     readonly reason: string,
+    readonly retryAfterSeconds: u32 = 0,
   ) {}
 }
 
@@ -39,6 +40,18 @@ export abstract class Handler {
 
   /** A timer the handler set with conn.setTimer fired. */
   onTimer(slot: u32): void {}
+
+  /** The connection's program (kind = process) wrote `len` bytes at `ptr` to stdout or stderr. */
+  onProcessOutput(stderr: bool, ptr: usize, len: u32): void {}
+
+  /** The program's stdin queue drained after host_process_write answered BACKPRESSURE. */
+  onProcessStdinWritable(): void {}
+
+  /** The program ended (`code`, or the `signal` that ended it), after the last of its output. */
+  onProcessExit(code: u32, signal: u32): void {}
+
+  /** The closing handshake has begun (either side's close frame): nothing more will be sent. */
+  onClosing(): void {}
 
   /** The transport is gone; the connection and this handler are freed after this returns. */
   onClose(): void {}

@@ -6,6 +6,8 @@ import { Connection } from "../connection";
 import { Settings } from "../endpoint/settings";
 import { EchoHandler } from "./echo";
 import { Handler } from "./handler";
+import { configureProcess, ProcessSettings } from "./process/process_settings";
+import { ProcessHandler } from "./process/process_handler";
 import { configureTest, TestHandler, TestSettings } from "./test_kind";
 
 /** A kind's reading of its own keys; kinds without keys share the empty one. */
@@ -30,12 +32,17 @@ function createEcho(conn: Connection, settings: KindSettings): Handler {
   return new EchoHandler(conn);
 }
 
+function createProcess(conn: Connection, settings: KindSettings): Handler {
+  return new ProcessHandler(conn, changetype<ProcessSettings>(settings));
+}
+
 function createTest(conn: Connection, settings: KindSettings): Handler {
   return new TestHandler(conn, changetype<TestSettings>(settings));
 }
 
 const KINDS: Kind[] = [
   new Kind("echo", false, noKeys, createEcho),
+  new Kind("process", false, configureProcess, createProcess),
   new Kind("test", true, configureTest, createTest),
 ];
 

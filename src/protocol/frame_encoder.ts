@@ -39,10 +39,17 @@ export function writeFrameHeaderBefore(payload: usize, opcode: u32, len: usize):
   return start;
 }
 
-/** Writes a close frame carrying `code` (no reason) at `out`; returns its length (4). */
-export function writeCloseFrame(out: usize, code: u32): usize {
+/** The longest close reason: a control frame's payload is at most 125 bytes, 2 of them the code. */
+export const MAX_CLOSE_REASON: usize = 123;
+
+/**
+ * Writes a close frame carrying `code` and, if `reasonLen` > 0, the reason at `reason` (valid UTF-8, at most
+ * MAX_CLOSE_REASON bytes) at `out`; returns its length.
+ */
+export function writeCloseFrame(out: usize, code: u32, reason: usize = 0, reasonLen: usize = 0): usize {
   store<u8>(out, 0x88);
-  store<u8>(out + 1, 2);
+  store<u8>(out + 1, <u8>(2 + reasonLen));
   store<u16>(out + 2, bswap<u16>(<u16>code));
-  return 4;
+  if (reasonLen > 0) memory.copy(out + 4, reason, reasonLen);
+  return 4 + reasonLen;
 }

@@ -5,6 +5,7 @@ import { base64Decode, base64Encode } from "../protocol/base64";
 import { sha1 } from "../protocol/sha1";
 import { unmaskCopy } from "../protocol/unmask";
 import { utf8Validate } from "../protocol/utf8";
+import { repairUtf8, utf8Boundary, utf8Pending } from "../text/utf8_repair";
 
 export function test_alloc(size: u32): usize {
   return heap.alloc(size);
@@ -32,4 +33,16 @@ export function test_utf8_validate(state: u32, ptr: usize, len: u32): u32 {
 
 export function test_unmask_copy(dst: usize, src: usize, len: u32, key: u32, offset: u32): void {
   unmaskCopy(dst, src, len, key, offset);
+}
+
+export function test_utf8_repair(src: usize, len: u32, dst: usize, final: bool): u32 {
+  return <u32>repairUtf8(src, len, dst, final);
+}
+
+export function test_utf8_pending(): u32 {
+  return <u32>utf8Pending;
+}
+
+export function test_utf8_boundary(ptr: usize, len: u32): u32 {
+  return <u32>utf8Boundary(ptr, len);
 }

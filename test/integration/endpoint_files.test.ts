@@ -61,6 +61,7 @@ describe("an endpoint file that does not parse", () => {
         assert.equal(answer.body, "Endpoint file, line 2: unknown key `max_mesage_size` for kind echo.\n");
       }
       const reports = () => server.logLines().filter((line) => line.includes(`endpoint file ${file}`));
+      await server.waitForLog(/endpoint file .*typo\.chatsocket/);
       assert.deepEqual(reports(), [
         `[chatsocket] error: endpoint file ${file}, line 2: unknown key \`max_mesage_size\` for kind echo.`,
       ]);
@@ -68,6 +69,7 @@ describe("an endpoint file that does not parse", () => {
       writeFileSync(file, "kind = echo\n\nmax_message_size = ten\n");  // a new version, broken elsewhere
       assert.equal((await httpExchange(server.port, upgradeRequest("/typo.chatsocket"))).status, 500);
       assert.equal((await httpExchange(server.port, upgradeRequest("/typo.chatsocket"))).status, 500);
+      await server.waitForLog(/endpoint file .*typo\.chatsocket/, 2);
       assert.equal(reports().length, 2);
       assert.match(reports()[1], /line 3: max_message_size must be a whole number of bytes/);
 

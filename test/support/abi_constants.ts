@@ -12,6 +12,8 @@ export const Status = {
   BUFFER_TOO_SMALL: 5,
   WRONG_STATE: 6,
   INTERNAL_FAILURE: 7,
+  FORBIDDEN: 8,
+  LIMIT_REACHED: 9,
 } as const;
 
 /** What cs_event tells a connection; a and b are the event's two arguments. */
@@ -20,6 +22,10 @@ export const Event = {
   WRITABLE: 2,
   TIMER: 3,
   CLOSED: 4,
+  PROCESS_STDOUT: 5,
+  PROCESS_STDERR: 6,
+  PROCESS_STDIN_WRITABLE: 7,
+  PROCESS_EXITED: 8,
 } as const;
 
 /** Why the transport of a connection is gone (the CLOSED event). */
@@ -38,6 +44,11 @@ export const InitFlag = {
 export const RequestSource = {
   HEADER: 0,
   VARIABLE: 1,
+} as const;
+
+/** Bits of the flags field of host_process_start's description. */
+export const ProcessFlag = {
+  SHELL: 1,
 } as const;
 
 /** host_log's level. */

@@ -20,6 +20,9 @@ export interface HostProcess {
   url(pathname: string): string;
   /** Every stderr line so far. */
   logLines(): string[];
+  /** Waits until `count` stderr lines match (a line is written before the answer it explains is sent, but
+   * reaches this process through a pipe of its own); returns the matching lines. */
+  waitForLog(pattern: RegExp, count?: number, timeoutMs?: number): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -48,6 +51,15 @@ export async function startHostProcess(site: string, env: Record<string, string>
     port,
     url: (pathname) => `ws://127.0.0.1:${port}${pathname}`,
     logLines: () => [...lines, ...(partial ? [partial] : [])],
+    async waitForLog(pattern, count = 1, timeoutMs = 10000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const matching = lines.filter((line) => pattern.test(line));
+        if (matching.length >= count) return matching;
+        if (Date.now() > deadline) throw new Error(`no ${count} log line(s) like ${pattern}; the log: ${lines.join("\n")}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

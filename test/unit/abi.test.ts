@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 
-import { ABI_VERSION, Event, Status } from "../support/abi_constants";
+import { ABI_VERSION, Status } from "../support/abi_constants";
 import { REPO_ROOT } from "../support/paths";
 import { clientFrame, parseServerFrames, TEXT } from "./frames";
 import { connect, handshakeHead, Harness, INIT_TEST_HOOKS, wasmModule } from "./wasm_harness";
@@ -63,10 +63,6 @@ describe("ABI (docs/ABI.md, version 2)", () => {
     const h = new Harness();
     assert.equal(h.openOn(1, 424242, handshakeHead()).status, 500);
     assert.equal(h.writable(1), Status.NOT_FOUND, "the refused id holds nothing");
-  });
-
-  it("numbers its events as src/abi.json does", () => {
-    assert.deepEqual(Event, { DATA: 1, WRITABLE: 2, TIMER: 3, CLOSED: 4 });
   });
 });
 

@@ -10,6 +10,9 @@ interface ProtocolExports {
   test_base64_decode(src: number, len: number, out: number): number;
   test_utf8_validate(state: number, ptr: number, len: number): number;
   test_unmask_copy(dst: number, src: number, len: number, key: number, offset: number): void;
+  test_utf8_repair(src: number, len: number, dst: number, final: number): number;
+  test_utf8_pending(): number;
+  test_utf8_boundary(ptr: number, len: number): number;
 }
 
 export const UTF8_INVALID = 0xffffffff;
@@ -82,5 +85,19 @@ export class Protocol {
     this.put(base, data);
     this.x.test_unmask_copy(base + data.length, base, data.length, key.readUInt32LE(0), offset);
     return this.get(base + data.length, data.length);
+  }
+
+  /** The bytes repaired to valid UTF-8 (U+FFFD for each maximal invalid subpart); `pending`: bytes held back. */
+  utf8Repair(data: Uint8Array, final = true): { text: Buffer; pending: number } {
+    const base = this.scratch(data.length * 4 + 16);
+    this.put(base, data);
+    const n = this.x.test_utf8_repair(base, data.length, base + data.length, final ? 1 : 0);
+    return { text: this.get(base + data.length, n), pending: this.x.test_utf8_pending() };
+  }
+
+  utf8Boundary(data: Uint8Array, len: number): number {
+    const base = this.scratch(data.length + 16);
+    this.put(base, data);
+    return this.x.test_utf8_boundary(base, len);
   }
 }

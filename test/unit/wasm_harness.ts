@@ -76,6 +76,16 @@ export class Harness {
   ]);
   /** What host_send answers; tests set it to simulate backpressure. */
   sendStatus: number = SEND_OK;
+  /** host_process_start calls: the id and the description's NUL-separated fields. */
+  readonly processStarts: { id: number; fields: string[] }[] = [];
+  /** What host_process_start answers (FORBIDDEN, LIMIT_REACHED ... to simulate a refusal). */
+  processStartStatus: number = Status.OK;
+  /** Bytes written to each connection's program's stdin. */
+  readonly processInput = new Map<number, Buffer[]>();
+  /** What host_process_write answers. */
+  processWriteStatus: number = Status.OK;
+  /** host_process_pause_output and host_process_stop calls, in order, per id. */
+  readonly processCalls = new Map<number, string[]>();
   private headers = new Map<string, string>();
   private body = "";
   /** The request being opened: its head's headers (lowercased names), for host_request_value. */
@@ -128,6 +138,21 @@ export class Harness {
         this.timerSlots.set(`${id}/${slot}`, ms);
         return Status.OK;
       },
+      host_process_start: (id: number, p: number, l: number) => {
+        if (this.opening?.id !== id) return Status.WRONG_STATE;
+        const fields = this.text(p, l).split("\0");
+        fields.pop(); // every field ends with a NUL
+        this.processStarts.push({ id, fields });
+        return this.processStartStatus;
+      },
+      host_process_write: (id: number, p: number, l: number) => {
+        const list = this.processInput.get(id) ?? [];
+        list.push(Buffer.from(this.bytes(p, l)));
+        this.processInput.set(id, list);
+        return this.processWriteStatus;
+      },
+      host_process_pause_output: (id: number, paused: number) => this.processCall(id, paused ? "pause" : "resume"),
+      host_process_stop: (id: number) => this.processCall(id, "stop"),
       host_endpoint_error: (endpoint: number, line: number, p: number, l: number) => {
         this.endpointErrors.push({ endpoint, line, text: this.text(p, l) });
         return Status.OK;
@@ -143,6 +168,33 @@ export class Harness {
     const instance = new WebAssembly.Instance(wasmModule(), { env });
     this.exports = instance.exports as unknown as Exports;
     this.exports.cs_init(flags);
+  }
+
+  private processCall(id: number, call: string): number {
+    this.processCalls.set(id, [...(this.processCalls.get(id) ?? []), call]);
+    return Status.OK;
+  }
+
+  /** Delivers program output (stdout, or stderr when `stderr`) to connection `id`. */
+  processOutput(id: number, bytes: Uint8Array | string, stderr = false): number {
+    const data = typeof bytes === "string" ? Buffer.from(bytes, "utf8") : bytes;
+    const [p] = this.stage(data);
+    return this.exports.cs_event(id, stderr ? Event.PROCESS_STDERR : Event.PROCESS_STDOUT, p, data.length);
+  }
+
+  processExited(id: number, code: number, signal = 0): number {
+    return this.exports.cs_event(id, Event.PROCESS_EXITED, code, signal);
+  }
+
+  processStdinWritable(id: number): number {
+    return this.exports.cs_event(id, Event.PROCESS_STDIN_WRITABLE, 0, 0);
+  }
+
+  /** Everything written to `id`'s program's stdin so far, as one buffer. */
+  takeProcessInput(id: number): Buffer {
+    const all = Buffer.concat(this.processInput.get(id) ?? []);
+    this.processInput.delete(id);
+    return all;
   }
 
   private bytes(ptr: number, len: number): Uint8Array {

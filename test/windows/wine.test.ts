@@ -1,6 +1,7 @@
 // The host-independent parts built for Windows and run under Wine (scripts/build-windows.sh runs them
-// through ctest): the runtime and core suites against the real generated Wasm C, and chatsocket.dll
-// loaded and registered the way IIS does it.
+// through ctest): the runtime and core suites against the real generated Wasm C, the Win32 process
+// launcher (pipes on the thread pool, Job Objects), and chatsocket.dll loaded and registered the way IIS
+// does it.
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 
@@ -23,11 +24,15 @@ describe("the mingw-w64 build under Wine", { skip: SKIP_WINDOWS }, () => {
     assert.ok(passed("cs_core_tests"), report);
   });
 
+  test("the Win32 launcher runs programs: stdin, stdout, stderr, exit codes, a whole tree ended, the policy", () => {
+    assert.ok(passed("cs_process_tests"), report);
+  });
+
   test("chatsocket.dll loads, registers with IIS-like fakes, and carries its message table and version", () => {
     assert.ok(passed("cs_module_dll_tests"), report);
   });
 
   test("nothing else ran and nothing failed", () => {
-    assert.match(report, /100% tests passed, 0 tests failed out of 3/);
+    assert.match(report, /100% tests passed, 0 tests failed out of 4/);
   });
 });

@@ -1,0 +1,16 @@
+#pragma once
+// The module's settings, read once at RegisterModule from the worker process's environment (on IIS, the
+// application pool's environment variables, which a site's files cannot set). README "Settings of the
+// module" lists them. A value that does not make sense is logged and its default used.
+#include "instance_pool.h"
+
+namespace cs {
+
+struct ModuleSettings {
+  PoolOptions pool;
+  bool test_hooks = false;
+};
+
+ModuleSettings read_module_settings();
+
+}  // namespace cs

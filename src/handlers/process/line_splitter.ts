@@ -1,0 +1,94 @@
+// A program's output cut into lines: `\n` ends a line and a `\r` before it is dropped, so `\n` and `\r\n`
+// programs look the same. A line longer than the limit comes out in pieces of at most that many bytes, cut
+// between characters, so memory stays bounded whatever the program writes.
+//
+// Feed bytes, then take lines until there are none: each is at linePtr/lineLength until the next call.
+
+import { utf8Boundary } from "../../text/utf8_repair";
+
+export class LineSplitter {
+  linePtr: usize = 0;
+  lineLength: usize = 0;
+  private buffer: usize = 0;
+  private capacity: usize = 0;
+  private start: usize = 0; // the first byte not yet given out
+  private end: usize = 0; // one past the last byte fed
+  private scanned: usize = 0; // bytes from start already known to hold no newline
+
+  constructor(readonly maxLine: usize) {}
+
+  feed(ptr: usize, len: usize): void {
+    if (this.start > 0 && this.start == this.end) this.start = this.end = this.scanned = 0;
+    if (this.end + len > this.capacity) this.makeRoom(len);
+    memory.copy(this.buffer + this.end, ptr, len);
+    this.end += len;
+  }
+
+  private makeRoom(len: usize): void {
+    const pending = this.end - this.start;
+    const needed = pending + len;
+    if (needed <= this.capacity) {
+      memory.copy(this.buffer, this.buffer + this.start, pending);
+    } else {
+      const capacity = max<usize>(needed, max<usize>(this.capacity * 2, 256));
+      const fresh = heap.alloc(capacity);
+      if (pending > 0) memory.copy(fresh, this.buffer + this.start, pending);
+      if (this.buffer != 0) heap.free(this.buffer);
+      this.buffer = fresh;
+      this.capacity = capacity;
+    }
+    this.end = pending;
+    this.start = 0;
+  }
+
+  /** The next whole line (or piece of an overlong one); false when what is left waits for more bytes. */
+  nextLine(): bool {
+    const from = this.buffer + this.start;
+    const pending = this.end - this.start;
+    let newline: isize = -1;
+    for (let i = this.scanned; i < pending; i++) {
+      if (load<u8>(from + i) == 0x0a) {
+        newline = <isize>i;
+        break;
+      }
+    }
+    if (newline >= 0) {
+      const i = <usize>newline;
+      const length = i > 0 && load<u8>(from + i - 1) == 0x0d ? i - 1 : i;
+      if (length <= this.maxLine) {
+        this.give(from, length, i + 1);
+        return true;
+      }
+    } else {
+      this.scanned = pending;
+      // Without a newline, wait while the line could still end within the limit (a "\r\n" may follow).
+      if (pending <= this.maxLine + 1) return false;
+    }
+    let cut = utf8Boundary(from, this.maxLine);
+    if (cut == 0) cut = this.maxLine;
+    this.give(from, cut, cut);
+    return true;
+  }
+
+  private give(ptr: usize, length: usize, consumed: usize): void {
+    this.linePtr = ptr;
+    this.lineLength = length;
+    this.start += consumed;
+    this.scanned = 0;
+  }
+
+  /** At the end of the output: what is left, as a last line without its newline; false if nothing is. */
+  lastLine(): bool {
+    if (this.nextLine()) return true;
+    if (this.end == this.start) return false;
+    this.linePtr = this.buffer + this.start;
+    this.lineLength = this.end - this.start;
+    this.start = this.end;
+    return true;
+  }
+
+  free(): void {
+    if (this.buffer != 0) heap.free(this.buffer);
+    this.buffer = this.capacity = this.start = this.end = this.scanned = 0;
+  }
+}
