@@ -1,6 +1,6 @@
 // `npm start`: serves a site folder (examples/site unless SITE says otherwise) through our IIS-compatible
 // host and the chatsocket module, on 127.0.0.1:PORT (8080 unless PORT says otherwise).
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import path from "node:path";
 
 import { loadHostBinding } from "./host_binding";
@@ -19,6 +19,22 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(1);
 }
 
+/** `name` as the module finds a bare program name on PATH, or null. */
+function onPath(name: string): string | null {
+  for (const folder of (process.env.PATH ?? "").split(path.delimiter)) {
+    const candidate = path.join(folder, name);
+    if (path.isAbsolute(folder) && existsSync(candidate)) return realpathSync(candidate);
+  }
+  return null;
+}
+
+// Which programs `kind = process` endpoints may run is the server's decision, never a site's. Unless told
+// otherwise, the demo allows the example site's: chatsocket-cat (built beside the module) and python3.
+if (process.env.CHATSOCKET_ALLOWED_PROGRAMS === undefined) {
+  const allowed = [path.join(release, "chatsocket-cat"), onPath("python3")].filter((p): p is string => p !== null);
+  process.env.CHATSOCKET_ALLOWED_PROGRAMS = allowed.join(path.delimiter);
+}
+
 const host = loadHostBinding(path.join(release, "chatsocket_host.node"));
 let bound: number;
 try {
@@ -28,6 +44,7 @@ try {
   process.exit(1);
 }
 console.log(`chatsocket is serving ${site}`);
+console.log(`programs allowed to run (CHATSOCKET_ALLOWED_PROGRAMS): ${process.env.CHATSOCKET_ALLOWED_PROGRAMS || "none"}`);
 console.log(`open http://127.0.0.1:${bound}/`);
 
 let stopping = false;

@@ -70,10 +70,10 @@ foreach ($target in $arches) {
     $buildDir = Join-Path $root "build\msvc-$target"
     $configure = @('-S', $root, '-B', $buildDir, '-G', 'Visual Studio 17 2022', '-A', $platform,
         "-DCHATSOCKET_WASM2C_DIR=$GeneratedC", "-DCHATSOCKET_WASM_RT_INCLUDE_DIR=$GeneratedC")
-    $targets = @('chatsocket')
+    $targets = @('chatsocket', 'chatsocket-cat')
     if ($Tests) {
         $configure += @('-DCHATSOCKET_TESTS=ON', "-DDOCTEST_INCLUDE_DIR=$GeneratedC")
-        $targets += 'cs_core_tests'
+        $targets += @('cs_core_tests', 'cs_process_tests')
     } else {
         $configure += '-DCHATSOCKET_TESTS=OFF'
     }
@@ -85,9 +85,12 @@ foreach ($target in $arches) {
     $out = Join-Path $root "build\windows\$target"
     New-Item -ItemType Directory -Force -Path $out | Out-Null
     Copy-Item -LiteralPath $dll -Destination $out -Force
-    Write-Host "chatsocket build: $(Join-Path $out 'chatsocket.dll')" -ForegroundColor Green
+    # The line-echo program of the kind = process examples, installed beside the DLL by install.ps1.
+    Copy-Item -LiteralPath (Join-Path $buildDir "native\process\$Config\chatsocket-cat.exe") -Destination $out -Force
+    Write-Host "chatsocket build: $(Join-Path $out 'chatsocket.dll') and chatsocket-cat.exe" -ForegroundColor Green
 
     if ($Tests) {
         Invoke-Native "the core tests ($target)" (Join-Path $buildDir "native\core\tests\$Config\cs_core_tests.exe") @()
+        Invoke-Native "the process tests ($target)" (Join-Path $buildDir "native\process\tests\$Config\cs_process_tests.exe") @()
     }
 }

@@ -7,6 +7,10 @@ $HandlerPath = '*.chatsocket'
 $DllName = 'chatsocket.dll'
 $InstallFolderName = 'ChatSocket'  # under Program Files (x64 DLL) and Program Files (x86) (x86 DLL)
 $EventSource = 'chatsocket'        # Application log; events 1000 error, 1001 warning, 1002 information
+$CatName = 'chatsocket-cat.exe'    # the line-echo program installed beside the DLL (kind = process examples)
+# The module setting that lists the programs kind = process endpoints may run: an environment variable of
+# the application pools (applicationHost.config), which no site's web.config can set.
+$AllowedProgramsVariable = 'CHATSOCKET_ALLOWED_PROGRAMS'
 
 $AppCmd = Join-Path $env:windir 'System32\inetsrv\appcmd.exe'
 $ApphostConfig = Join-Path $env:windir 'System32\inetsrv\config\applicationHost.config'

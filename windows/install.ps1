@@ -17,7 +17,10 @@ What it does:
      and no bitness preCondition (a 32-bit worker process expands %ProgramFiles% to Program Files (x86));
      with the x64 DLL only: preCondition bitness64; with the x86 DLL only: bitness32.
   5. Maps *.chatsocket (handler ChatSocket, GET, resourceType Unspecified) at server level, or for -Site.
-  6. Reads back each affected site's configuration and reports what would stop *.chatsocket from working.
+  6. Sets which programs `kind = process` endpoints may run (chatsocket-cat.exe, installed beside the DLL,
+     and every -AllowProgram) as the application pools' environment variable CHATSOCKET_ALLOWED_PROGRAMS
+     (IIS 10 or later). A site's own files cannot change it, as with IIS's ISAPI and CGI Restrictions.
+  7. Reads back each affected site's configuration and reports what would stop *.chatsocket from working.
 
 .PARAMETER BinDir
 Folder with x64\chatsocket.dll and/or x86\chatsocket.dll. Default: build\windows in this repository
@@ -29,17 +32,30 @@ Map *.chatsocket for this IIS site only (in applicationHost.config). Without it:
 .PARAMETER NoHandler
 Map nothing: each site's web.config maps *.chatsocket itself, as web.config in this repository does.
 
+.PARAMETER AllowProgram
+Programs that `kind = process` endpoints may run, as full paths, or a folder followed by \* for every program
+directly in it (e.g. 'C:\Program Files\Python312\python.exe', 'D:\bridges\*'). chatsocket-cat.exe is always
+allowed. Replaces the list of a previous run.
+
+.PARAMETER AppPool
+Set the list of programs for these application pools only. Default: every pool.
+
 .EXAMPLE
 .\windows\install.ps1 -NoHandler
 
 .EXAMPLE
 .\windows\install.ps1 -Site 'Default Web Site' -BinDir C:\drop\chatsocket
+
+.EXAMPLE
+.\windows\install.ps1 -AllowProgram 'C:\Program Files\Python312\python.exe' -AppPool DefaultAppPool
 #>
 [CmdletBinding()]
 param(
     [string]$BinDir,
     [string]$Site,
-    [switch]$NoHandler
+    [switch]$NoHandler,
+    [string[]]$AllowProgram = @(),
+    [string[]]$AppPool = @()
 )
 
 $ErrorActionPreference = 'Stop'
@@ -129,6 +145,36 @@ function Install-ModuleFile([string]$Source, [string]$Folder) {
     }
     Copy-Item -LiteralPath $Source -Destination $target
     Write-Step "copied $Source to $target"
+}
+
+# chatsocket-cat.exe beside the DLL, when the build has it: the example endpoints' program.
+function Install-Cat([string]$Source, [string]$Folder) {
+    if (-not (Test-Path -LiteralPath $Source -PathType Leaf)) {
+        Write-Note "no $CatName beside $Folder's DLL in the build: the cat.chatsocket example will not find its program."
+        return
+    }
+    Copy-Item -LiteralPath $Source -Destination (Join-Path $Folder $CatName) -Force
+    Write-Step "copied $Source to $Folder"
+}
+
+# The programs kind = process endpoints may run, as each application pool's environment variable.
+function Set-AllowedPrograms([string[]]$Programs, [string[]]$Pools) {
+    $value = ($Programs | Where-Object { $_ }) -join ';'
+    if ((Get-IisMajorVersion) -lt 10) {
+        Write-Note ("IIS before 10 has no per-pool environment variables: set $AllowedProgramsVariable='$value' as a system " +
+            'environment variable (System Properties > Environment Variables), then run iisreset.')
+        return
+    }
+    if ($Pools.Count -eq 0) { $Pools = @(Get-AppCmdList @('list', 'apppool', '/text:name')) }
+    foreach ($pool in $Pools) {
+        # appcmd has no add-or-replace for a collection entry: remove what a previous run set, then add.
+        Invoke-AppCmd @('set', 'config', '-section:system.applicationHost/applicationPools',
+            "/-[name='$pool'].environmentVariables.[name='$AllowedProgramsVariable']", '/commit:apphost') | Out-Null
+        Invoke-AppCmdOrStop @('set', 'config', '-section:system.applicationHost/applicationPools',
+            "/+[name='$pool'].environmentVariables.[name='$AllowedProgramsVariable',value='$value']", '/commit:apphost') | Out-Null
+        Write-Step "application pool '$pool' may run: $value"
+    }
+    Write-Note 'worker processes read the list when they start: recycle the pools (or wait for them to) for a new list to apply.'
 }
 
 function Register-EventSource([string]$MessageFile) {
@@ -252,7 +298,10 @@ function Install-ChatSocket {
     $dlls = Get-BuiltDlls $BinDir
     $has64 = $dlls.Contains('x64')
     $has32 = $dlls.Contains('x86')
-    foreach ($arch in @($dlls.Keys)) { Install-ModuleFile $dlls[$arch] (Get-InstallFolder $arch) }
+    foreach ($arch in @($dlls.Keys)) {
+        Install-ModuleFile $dlls[$arch] (Get-InstallFolder $arch)
+        Install-Cat (Join-Path (Split-Path -Parent $dlls[$arch]) $CatName) (Get-InstallFolder $arch)
+    }
 
     $primary = 'x86'
     if ($has64) { $primary = 'x64' }
@@ -273,6 +322,9 @@ function Install-ChatSocket {
     } else {
         Install-HandlerMapping
     }
+
+    # Each pool expands %ProgramFiles% for its own bitness, as the module's image does.
+    Set-AllowedPrograms (@("%ProgramFiles%\$InstallFolderName\$CatName") + $AllowProgram) $AppPool
 
     if ($Site) {
         Test-SiteConfiguration $Site $true

@@ -89,12 +89,22 @@ function Remove-EventSource {
     }
 }
 
+# The list of programs install.ps1 set on each application pool.
+function Remove-AllowedPrograms {
+    foreach ($pool in @(Get-AppCmdList @('list', 'apppool', '/text:name'))) {
+        $result = Invoke-AppCmd @('set', 'config', '-section:system.applicationHost/applicationPools',
+            "/-[name='$pool'].environmentVariables.[name='$AllowedProgramsVariable']", '/commit:apphost')
+        if ($result.ExitCode -eq 0) { Write-Step "removed $AllowedProgramsVariable from application pool '$pool'" }
+    }
+}
+
 function Uninstall-ChatSocket {
     Assert-Administrator
     Assert-NativeBitness
     if (Test-IisInstalled) {
         Remove-HandlerMappings
         Remove-GlobalModule
+        Remove-AllowedPrograms
         Show-SitesStillMapping
     } else {
         Write-Note 'IIS is not installed: removing files and the event log source only.'

@@ -1,5 +1,6 @@
 #include "process_host.h"
 
+#include <cctype>
 #include <cstdlib>
 #include <exception>
 
@@ -207,7 +208,7 @@ abi::Status ProcessHost::start(Connection& connection, const EndpointVersion& en
     }
     auto events = std::make_shared<Events>(*this, connection.shared_from_this(), endpoint.path());
     child = launcher_->spawn(spec, events, error);
-  } catch (const std::exception& failure) {
+  } catch (const std::exception&) {
     release(endpoint.path());
     throw;
   }

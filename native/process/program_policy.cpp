@@ -3,6 +3,7 @@
 #ifdef _WIN32
 #include <windows.h>
 #else
+#include <dlfcn.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -137,7 +138,13 @@ std::vector<std::string> split(const std::string& list, char separator) {
 }  // namespace
 
 ProgramPolicy::ProgramPolicy(const std::string& allowed) {
-  for (const std::string& entry : split(allowed, kListSeparator)) {
+  for (std::string entry : split(allowed, kListSeparator)) {
+#ifdef _WIN32
+    // %ProgramFiles% and the like, expanded by each worker process for its own bitness.
+    wchar_t expanded[MAX_PATH * 2];
+    DWORD n = ExpandEnvironmentStringsW(wide(entry).c_str(), expanded, MAX_PATH * 2);
+    if (n > 0 && n <= MAX_PATH * 2) entry = narrow(std::wstring(expanded, n - 1));
+#endif
     bool folder =
         entry.size() >= 2 && entry.back() == '*' && (entry[entry.size() - 2] == '/' || entry[entry.size() - 2] == '\\');
     std::string path = folder ? entry.substr(0, entry.size() - 2) : entry;
@@ -154,6 +161,8 @@ bool ProgramPolicy::resolve(const std::string& program, const std::string& base_
   if (is_absolute(program)) return find_file(program, resolved);
   if (has_folder_part(program)) return find_file(join(base_directory, program), resolved);
   if (find_file(join(base_directory, program), resolved)) return true;
+  std::string own = module_folder();
+  if (!own.empty() && find_file(join(own, program), resolved)) return true;
   for (const std::string& folder : split(path_variable, kListSeparator)) {
     if (is_absolute(folder) && find_file(join(folder, program), resolved)) return true;
   }
@@ -164,6 +173,28 @@ bool ProgramPolicy::resolve_directory(const std::string& directory, const std::s
                                       std::string& resolved) {
   if (directory.empty()) return canonical(base_directory, true, resolved);
   return canonical(is_absolute(directory) ? directory : join(base_directory, directory), true, resolved);
+}
+
+std::string ProgramPolicy::module_folder() {
+  std::string path;
+#ifdef _WIN32
+  HMODULE module = nullptr;
+  if (GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                         reinterpret_cast<LPCWSTR>(&ProgramPolicy::module_folder), &module)) {
+    wchar_t buffer[MAX_PATH * 2];
+    DWORD n = GetModuleFileNameW(module, buffer, MAX_PATH * 2);
+    if (n > 0 && n < MAX_PATH * 2) path = narrow(std::wstring(buffer, n));
+  }
+  size_t cut = path.find_last_of("\\/");
+#else
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void*>(&ProgramPolicy::module_folder), &info) && info.dli_fname) {
+    char buffer[PATH_MAX];
+    if (realpath(info.dli_fname, buffer)) path = buffer;
+  }
+  size_t cut = path.find_last_of('/');
+#endif
+  return cut == std::string::npos ? std::string() : path.substr(0, cut);
 }
 
 std::string ProgramPolicy::shell() {

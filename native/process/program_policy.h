@@ -11,14 +11,18 @@ namespace cs {
 class ProgramPolicy {
  public:
   // `allowed`: entries separated by the platform's list separator (';' on Windows, ':' elsewhere). An entry
-  // is a program's path, or a folder followed by "/*" (or "\*") for every program directly inside it.
+  // is a program's path, or a folder followed by "/*" (or "\*") for every program directly inside it. On
+  // Windows, %VARIABLES% in an entry are expanded.
   explicit ProgramPolicy(const std::string& allowed);
 
   // Finds `program` as an endpoint file names it: a name with a folder part is taken relative to
   // `base_directory` (the endpoint file's folder); a bare name is looked for in `base_directory`, then in the
-  // folders of `path_variable`. On success `resolved` is canonical (links and "..", case on Windows resolved).
+  // module's own folder (where chatsocket-cat is installed beside it), then in the folders of
+  // `path_variable`. On success `resolved` is canonical (links and "..", case on Windows resolved).
   static bool resolve(const std::string& program, const std::string& base_directory, const std::string& path_variable,
                       std::string& resolved);
+  // The folder of the binary this code is linked into (chatsocket.dll / .so); empty if unknown.
+  static std::string module_folder();
   // A folder for a child to start in: `directory` relative to `base_directory`, canonical; false if missing.
   static bool resolve_directory(const std::string& directory, const std::string& base_directory, std::string& resolved);
   // The platform's shell and the arguments that make it run one command line.

@@ -26,9 +26,15 @@ export interface HostProcess {
   stop(): Promise<void>;
 }
 
-export async function startHostProcess(site: string, env: Record<string, string> = {}): Promise<HostProcess> {
+/** Starts `npm start`'s server on `site`; `env` adds variables, or removes them when undefined. */
+export async function startHostProcess(site: string, env: Record<string, string | undefined> = {}): Promise<HostProcess> {
+  const environment: NodeJS.ProcessEnv = { ...process.env, PORT: "0", SITE: site };
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) delete environment[name];
+    else environment[name] = value;
+  }
   const child: ChildProcess = spawn(process.execPath, [path.join(REPO_ROOT, "build", "js", "scripts", "serve.js")], {
-    env: { ...process.env, ...env, PORT: "0", SITE: site },
+    env: environment,
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lines: string[] = [];
