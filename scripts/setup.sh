@@ -5,9 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # wabt: wasm2c 1.0.32; libasio/pugixml/doctest: the host and the C++ tests; mingw + wine64: the Windows DLL,
-# cross-built and tested under Wine; clang-format: the one C++ dialect of native/, checked by a test.
+# cross-built and tested under Wine; clang-format: the one C++ dialect of native/, checked by a test;
+# websocketd: the process bridge's peer in bench/process.ts.
 packages=(wabt cmake ninja-build g++ make python3 libasio-dev libpugixml-dev doctest-dev g++-mingw-w64-x86-64 wine64
-  clang-format)
+  clang-format websocketd)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -13,6 +13,7 @@ import { ABI_VERSION, Event, InitFlag, LogLevel, Status } from "./abi_constants"
 import { Connection } from "./connection";
 import { Endpoint, endpointErrorLine, endpointErrorText, parseEndpoint } from "./endpoint/endpoint";
 import { writeCloseFrame } from "./protocol/frame_encoder";
+import { FRAME_HEADROOM } from "./protocol/limits";
 import { checkHandshake, parseRequestHead, RequestHead } from "./protocol/handshake";
 import { Request } from "./request";
 import { addResponseHeader, log, reportEndpointError, setResponseBody } from "./host";
@@ -35,11 +36,15 @@ export function cs_init(flags: u32): Status {
   return Status.OK;
 }
 
+/**
+ * The input region. FRAME_HEADROOM bytes before it are the module's too, so bytes the native side puts there
+ * (a program's output) can be framed in place and sent without a copy.
+ */
 export function cs_buffer(size: u32): usize {
   if (size > inputCapacity || (inputCapacity > KEEP_INPUT_BYTES && size <= KEEP_INPUT_BYTES)) {
-    if (inputRegion != 0) heap.free(inputRegion);
+    if (inputRegion != 0) heap.free(inputRegion - FRAME_HEADROOM);
     inputCapacity = max(size, 4096);
-    inputRegion = heap.alloc(inputCapacity);
+    inputRegion = heap.alloc(FRAME_HEADROOM + inputCapacity) + FRAME_HEADROOM;
   }
   return inputRegion;
 }

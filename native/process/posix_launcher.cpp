@@ -2,6 +2,10 @@
 // and one reactor thread (epoll) that moves the bytes, watches each child through a pidfd (no process-wide
 // SIGCHLD handler: the module shares its process with others) and runs the stop sequence's deadlines.
 //
+// stdin is a socket pair rather than a pipe (as inetd gives its programs): a write to it can then go out
+// at once from the thread that has the bytes (send with MSG_NOSIGNAL never raises SIGPIPE), and the
+// reactor only takes over what the program has not read yet.
+//
 // The leader is not reaped until the end: waitid(WNOWAIT) reads its exit status while its zombie keeps the
 // process group id from being reused, so the group can still be signalled safely. After the leader exits,
 // what is left of its group is asked to end (SIGTERM) and then killed, so nothing outlives the connection.
@@ -12,6 +16,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -20,7 +25,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
-#include <deque>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -55,6 +59,34 @@ void close_fd(int& fd) {
   fd = -1;
 }
 
+// Bytes waiting for the program's stdin: appended at the back, taken from the front, no copy per byte.
+class ByteQueue {
+ public:
+  size_t size() const { return bytes_.size() - start_; }
+  bool empty() const { return size() == 0; }
+  const uint8_t* data() const { return bytes_.data() + start_; }
+  void append(const uint8_t* data, size_t size) { bytes_.insert(bytes_.end(), data, data + size); }
+  void consume(size_t n) {
+    start_ += n;
+    if (start_ == bytes_.size()) {
+      bytes_.clear();
+      start_ = 0;
+    } else if (start_ > bytes_.size() / 2) {
+      bytes_.erase(bytes_.begin(), bytes_.begin() + static_cast<ptrdiff_t>(start_));
+      start_ = 0;
+    }
+  }
+  void clear() {
+    bytes_.clear();
+    bytes_.shrink_to_fit();
+    start_ = 0;
+  }
+
+ private:
+  std::vector<uint8_t> bytes_;
+  size_t start_ = 0;
+};
+
 class PosixLauncher;
 
 class PosixChild final : public ChildProcess, public std::enable_shared_from_this<PosixChild> {
@@ -81,7 +113,7 @@ class PosixChild final : public ChildProcess, public std::enable_shared_from_thi
 
   PosixLauncher& launcher_;
   const pid_t pid_;
-  // Touched only by the reactor thread once registered.
+  // Touched only by the reactor thread once registered; stdin_fd_ also by writers, under mutex_.
   int pidfd_;
   int stdin_fd_;
   int stdout_fd_;
@@ -99,7 +131,7 @@ class PosixChild final : public ChildProcess, public std::enable_shared_from_thi
 
   // Shared with other threads, under mutex_.
   std::mutex mutex_;
-  std::deque<uint8_t> stdin_queue_;
+  ByteQueue stdin_queue_;
   bool stdin_closing_ = false;  // close once the queue is empty
   bool stdin_closed_ = false;
   bool backpressure_signalled_ = false;
@@ -159,8 +191,19 @@ ChildProcess::WriteResult PosixChild::write_stdin(const uint8_t* data, size_t si
   bool backpressure;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (stdin_closing_ || stdin_closed_ || stop_requested_) return WriteResult::kClosed;
-    stdin_queue_.insert(stdin_queue_.end(), data, data + size);
+    if (stdin_closing_ || stdin_closed_ || stop_requested_ || stdin_fd_ < 0) return WriteResult::kClosed;
+    if (stdin_queue_.empty()) {  // nothing before these bytes: they go out now, as far as the socket takes them
+      ssize_t sent = ::send(stdin_fd_, data, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (sent == static_cast<ssize_t>(size)) return WriteResult::kQueued;
+      if (sent > 0) {
+        data += sent;
+        size -= static_cast<size_t>(sent);
+      } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        stdin_closing_ = true;  // the program closed its stdin: nothing more can be written
+        return WriteResult::kClosed;
+      }
+    }
+    stdin_queue_.append(data, size);
     backpressure = stdin_queue_.size() > launcher_.limits().stdin_high_water;
     if (backpressure) backpressure_signalled_ = true;
   }
@@ -241,8 +284,9 @@ std::shared_ptr<ChildProcess> PosixLauncher::spawn(const ProcessSpec& spec, std:
     error = why;
     return nullptr;
   };
-  if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
-    return fail(std::string("pipe2: ") + std::strerror(errno));
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
+      pipe2(err, O_CLOEXEC) < 0) {
+    return fail(std::string("pipes: ") + std::strerror(errno));
   }
 
   std::vector<char*> argv;
@@ -348,6 +392,7 @@ void PosixLauncher::apply(PosixChild& child) {
   if (close_stdin && child.stdin_fd_ >= 0) {
     if (child.stdin_registered_) unwatch(child.stdin_fd_);
     by_fd_.erase(child.stdin_fd_);
+    std::lock_guard<std::mutex> lock(child.mutex_);
     close_fd(child.stdin_fd_);
     child.stdin_registered_ = false;
   } else if (want_stdin && child.stdin_fd_ >= 0 && !child.stdin_registered_) {
@@ -374,20 +419,19 @@ void PosixLauncher::on_readable(PosixChild& child, OutputStream stream) {
 }
 
 void PosixLauncher::on_writable(PosixChild& child) {
-  uint8_t chunk[kReadChunk];
-  size_t size;
-  {
-    std::lock_guard<std::mutex> lock(child.mutex_);
-    size = std::min(child.stdin_queue_.size(), sizeof chunk);
-    std::copy(child.stdin_queue_.begin(), child.stdin_queue_.begin() + static_cast<ptrdiff_t>(size), chunk);
-  }
-  ssize_t written = size > 0 ? ::write(child.stdin_fd_, chunk, size) : 0;
   bool drained_signal = false;
-  bool broken = written < 0 && errno != EAGAIN && errno != EINTR;
+  bool broken = false;
   {
+    // The queue's front goes out under the lock: a writer that finds the queue empty sends directly, so the
+    // order of bytes holds only if nobody else writes meanwhile.
     std::lock_guard<std::mutex> lock(child.mutex_);
-    if (written > 0) child.stdin_queue_.erase(child.stdin_queue_.begin(), child.stdin_queue_.begin() + written);
-    if (broken) {  // the program closed its stdin (EPIPE): nothing more can be written
+    if (!child.stdin_queue_.empty() && child.stdin_fd_ >= 0) {
+      ssize_t sent =
+          ::send(child.stdin_fd_, child.stdin_queue_.data(), child.stdin_queue_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (sent > 0) child.stdin_queue_.consume(static_cast<size_t>(sent));
+      broken = sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+    }
+    if (broken) {  // the program closed its stdin: nothing more can be written
       child.stdin_queue_.clear();
       child.stdin_closing_ = true;
     }
@@ -395,15 +439,13 @@ void PosixLauncher::on_writable(PosixChild& child) {
       child.backpressure_signalled_ = false;
       drained_signal = !broken;
     }
-    if (child.stdin_queue_.empty()) {
+    if (child.stdin_queue_.empty() && child.stdin_registered_) {
       unwatch(child.stdin_fd_);
       child.stdin_registered_ = false;
     }
   }
   apply(child);
-  if (drained_signal) {
-    child.events_->on_stdin_drained();
-  }
+  if (drained_signal) child.events_->on_stdin_drained();
 }
 
 // Reads the leader's status without reaping it (WNOWAIT): its zombie keeps the group id from being reused.
@@ -465,6 +507,7 @@ bool PosixLauncher::finish_if_done(const std::shared_ptr<PosixChild>& child) {
   if (child->stdin_fd_ >= 0) {
     if (child->stdin_registered_) unwatch(child->stdin_fd_);
     by_fd_.erase(child->stdin_fd_);
+    std::lock_guard<std::mutex> lock(child->mutex_);
     close_fd(child->stdin_fd_);
   }
   close_fd(child->pidfd_);
@@ -474,12 +517,6 @@ bool PosixLauncher::finish_if_done(const std::shared_ptr<PosixChild>& child) {
 }
 
 void PosixLauncher::run() {
-  // Writes to a stdin pipe whose reader is gone answer EPIPE here instead of raising SIGPIPE.
-  sigset_t pipe_signal;
-  sigemptyset(&pipe_signal);
-  sigaddset(&pipe_signal, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
-
   epoll_event events[64];
   while (!stopping_.load()) {
     std::vector<std::shared_ptr<PosixChild>> dirty, children;

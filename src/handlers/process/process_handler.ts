@@ -13,6 +13,7 @@
 import { CloseCode, LogLevel, Status } from "../../abi_constants";
 import { Connection } from "../../connection";
 import { Opcode } from "../../protocol/frame_encoder";
+import { FRAME_HEADROOM } from "../../protocol/limits";
 import { Request } from "../../request";
 import { jsonString } from "../../text/json";
 import { repairUtf8, utf8Pending } from "../../text/utf8_repair";
@@ -110,7 +111,8 @@ export class ProcessHandler extends Handler {
   onProcessOutput(stderr: bool, ptr: usize, len: u32): void {
     this.touch();
     if (stderr) this.stderrOutput(ptr, len);
-    else if (this.settings.mode == ProcessMode.BINARY) this.track(this.conn.sendMessage(Opcode.BINARY, ptr, len));
+    // The input region has FRAME_HEADROOM before it (cs_buffer): framed in place, one copy less.
+    else if (this.settings.mode == ProcessMode.BINARY) this.track(this.conn.sendMessageInPlace(Opcode.BINARY, ptr, len));
     else if (this.settings.mode == ProcessMode.RAW) this.rawOutput(ptr, len);
     else {
       this.stdoutLines.feed(ptr, len);
@@ -138,7 +140,7 @@ export class ProcessHandler extends Handler {
     const text = this.repaired(ptr, len, true);
     const textLength = this.repairedLength;
     if (this.settings.stderr != StderrPolicy.SEND || this.settings.mode == ProcessMode.BINARY) {
-      this.track(this.conn.sendMessage(Opcode.TEXT, text, textLength));
+      this.track(this.conn.sendMessageInPlace(Opcode.TEXT, text, textLength));
       return;
     }
     const data = String.UTF8.decodeUnsafe(text, textLength);
@@ -164,21 +166,24 @@ export class ProcessHandler extends Handler {
     this.rawTail = load<u32>(TAIL_SCRATCH);
     if (this.rawTailLength > 0) heap.free(from);
     this.rawTailLength = pending;
-    if (textLength > 0) this.track(this.conn.sendMessage(Opcode.TEXT, text, textLength));
+    if (textLength > 0) this.track(this.conn.sendMessageInPlace(Opcode.TEXT, text, textLength));
   }
 
   private repairedLength: usize = 0;
 
-  /** `len` bytes at `ptr` as valid UTF-8 in the scratch buffer (see text/utf8_repair.ts). */
+  /**
+   * `len` bytes at `ptr` as valid UTF-8 in the scratch buffer (see text/utf8_repair.ts), with FRAME_HEADROOM
+   * free bytes before it so the message can be framed in place.
+   */
   private repaired(ptr: usize, len: usize, final: bool): usize {
-    const needed = len * 3;
+    const needed = FRAME_HEADROOM + len * 3;
     if (needed > this.scratchSize) {
       if (this.scratch != 0) heap.free(this.scratch);
       this.scratchSize = max<usize>(needed, 256);
       this.scratch = heap.alloc(this.scratchSize);
     }
-    this.repairedLength = repairUtf8(ptr, len, this.scratch, final);
-    return this.scratch;
+    this.repairedLength = repairUtf8(ptr, len, this.scratch + FRAME_HEADROOM, final);
+    return this.scratch + FRAME_HEADROOM;
   }
 
   /** A client that stops reading stops the program's output, until its queue drains (onWritable). */
