@@ -360,3 +360,23 @@ describe("a program the server does not allow", () => {
     }
   });
 });
+
+describe("the server going down", () => {
+  test("takes every program and its children with it", async () => {
+    const other = scratchSite();
+    endpoint(other, "tree.chatsocket", [tool("tree")]);
+    host.stop(); // one host per process: the suite's own is done by now
+    const second = await startHost({ site: other, env: { CHATSOCKET_ALLOWED_PROGRAMS: PYTHON } });
+    try {
+      const client = new Client(`ws://127.0.0.1:${second.port}/tree.chatsocket`);
+      await client.opened();
+      const [, program, child] = String((await client.next(1))[0]).split(" ").map(Number);
+      assert.ok(alive(program) && alive(child));
+      second.stop();
+      await until(() => !alive(program) && !alive(child), "the program and its child to end with the server");
+      assert.deepEqual(childProcesses(), []);
+    } finally {
+      second.stop();
+    }
+  });
+});
