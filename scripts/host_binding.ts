@@ -30,6 +30,12 @@ export interface ModuleStats {
   nativeFailures: number;
   /** Programs of `kind = process` connections started and not yet reaped. */
   processes: number;
+  /** Chat rooms with members, their members, and what the rooms did. */
+  rooms: number;
+  roomMembers: number;
+  roomDelivered: number;
+  roomDropped: number;
+  roomEvicted: number;
 }
 
 /** The module's boundaries where a test can inject an allocation failure (CHATSOCKET_TEST_HOOKS=1). */

@@ -150,6 +150,13 @@ export function cs_event(id: u32, event: u32, a: u32, b: u32): Status {
     case Event.PROCESS_EXITED:
       if (conn.isOpen) conn.handler.onProcessExit(a, b);
       return Status.OK;
+    case Event.ROOM_MEMBERS_LOST:
+      if (!inMemory(a, b)) {
+        log(LogLevel.ERROR, "cs_event: presence records outside memory");
+        return Status.BAD_ARGUMENT;
+      }
+      if (conn.isOpen) conn.handler.onRoomMembersLost(a, b);
+      return Status.OK;
   }
   log(LogLevel.ERROR, "cs_event: unknown event " + event.toString() + " for connection " + id.toString());
   return Status.BAD_ARGUMENT;

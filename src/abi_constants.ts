@@ -24,6 +24,8 @@ export const enum Status {
   FORBIDDEN = 8,
   /** a cap is reached (processes per endpoint or per server); try again later */
   LIMIT_REACHED = 9,
+  /** the room changed since the version given: compose again from a fresh snapshot and retry */
+  RETRY = 10,
 }
 
 /** What cs_event tells a connection; a and b are the event's two arguments. */
@@ -44,6 +46,8 @@ export const enum Event {
   PROCESS_STDIN_WRITABLE = 7,
   /** the program ended and its output is over: a = exit code, b = the signal that ended it (0: none) */
   PROCESS_EXITED = 8,
+  /** members left the connection's room without a word (their connection failed, trapped or was cut off): a = pointer, b = length of their presence records (each a u32 little-endian length, then the bytes), for this member to announce */
+  ROOM_MEMBERS_LOST = 9,
 }
 
 /** Why the transport of a connection is gone (the CLOSED event). */
@@ -74,6 +78,20 @@ export const enum RequestSource {
 export const enum ProcessFlag {
   /** run the first argument as a command line of the platform's shell (/bin/sh -c, cmd.exe /c) */
   SHELL = 1,
+}
+
+/** Bits of the flags field of host_room_join's request. */
+export const enum JoinFlag {
+  /** a member whose queue is over max_backlog misses frames instead of being cut off */
+  DROP_ON_BACKLOG = 1,
+}
+
+/** Bits of host_room_publish's flags. */
+export const enum PublishFlag {
+  /** the publisher gets the frame too */
+  INCLUDE_SELF = 1,
+  /** the frame joins the room's history, for newcomers */
+  KEEP = 2,
 }
 
 /** host_log's level. */

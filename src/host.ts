@@ -26,6 +26,16 @@ declare function host_process_write(id: u32, ptr: usize, len: u32): u32;
 declare function host_process_pause_output(id: u32, paused: u32): u32;
 @external("env", "host_process_stop")
 declare function host_process_stop(id: u32): u32;
+@external("env", "host_room_snapshot")
+declare function host_room_snapshot(id: u32, room: usize, roomLen: u32, out: usize, capacity: u32, outLength: usize): u32;
+@external("env", "host_room_join")
+declare function host_room_join(id: u32, request: usize, requestLen: u32): u32;
+@external("env", "host_room_publish")
+declare function host_room_publish(id: u32, frame: usize, frameLen: u32, flags: u32): u32;
+@external("env", "host_room_leave")
+declare function host_room_leave(id: u32, announce: usize, announceLen: u32, version: u32): u32;
+@external("env", "host_now")
+declare function host_now(out: usize): u32;
 @external("env", "host_endpoint_error")
 declare function host_endpoint_error(endpoint: u32, line: u32, ptr: usize, len: u32): u32;
 @external("env", "host_log")
@@ -95,6 +105,62 @@ export function pauseProcessOutput(id: u32, paused: bool): Status {
 
 export function stopProcess(id: u32): Status {
   return <Status>host_process_stop(id);
+}
+
+/** A room as the native side has it: its version, member count and the members' presence records. */
+export class RoomSnapshot {
+  version: u32 = 0;
+  count: u32 = 0;
+  records: string[] = [];
+}
+
+export function roomSnapshot(id: u32, room: string): RoomSnapshot | null {
+  const name = String.UTF8.encode(room);
+  const nameLen = <u32>name.byteLength;
+  let capacity: u32 = 4096;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const out = heap.alloc(capacity);
+    const status = <Status>host_room_snapshot(id, changetype<usize>(name), nameLen, out, capacity, VALUE_LENGTH);
+    const length = load<u32>(VALUE_LENGTH);
+    if (status == Status.OK) {
+      const snapshot = new RoomSnapshot();
+      snapshot.version = load<u32>(out);
+      snapshot.count = load<u32>(out + 4);
+      let at: u32 = 8;
+      while (at + 4 <= length) {
+        const size = load<u32>(out + at);
+        snapshot.records.push(String.UTF8.decodeUnsafe(out + at + 4, size));
+        at += 4 + size;
+      }
+      heap.free(out);
+      return snapshot;
+    }
+    heap.free(out);
+    if (status != Status.BUFFER_TOO_SMALL) return null;
+    capacity = length; // the room grew since: try again with what it needs now
+  }
+  return null;
+}
+
+export function joinRoom(id: u32, request: ArrayBuffer): Status {
+  return <Status>host_room_join(id, changetype<usize>(request), <u32>request.byteLength);
+}
+
+export function publishToRoom(id: u32, frame: ArrayBuffer, flags: u32): Status {
+  return <Status>host_room_publish(id, changetype<usize>(frame), <u32>frame.byteLength, flags);
+}
+
+export function leaveRoom(id: u32, announce: ArrayBuffer | null, version: u32): Status {
+  if (announce == null) return <Status>host_room_leave(id, 0, 0, version);
+  return <Status>host_room_leave(id, changetype<usize>(announce), <u32>announce.byteLength, version);
+}
+
+const NOW: usize = memory.data(8, 8);
+
+/** Milliseconds since 1970, from the server's clock. */
+export function now(): u64 {
+  host_now(NOW);
+  return load<u64>(NOW);
 }
 
 export function reportEndpointError(endpoint: u32, line: i32, text: string): Status {

@@ -18,11 +18,16 @@ enum class ModuleStat : uint32_t {
   kEndpointVersions = 5,
   kNativeFailures = 6,
   kProcesses = 7,
+  kRooms = 8,
+  kRoomMembers = 9,
+  kRoomDelivered = 10,
+  kRoomDropped = 11,
+  kRoomEvicted = 12,
 };
-constexpr uint32_t kModuleStatCount = 8;
-constexpr const char* kModuleStatNames[kModuleStatCount] = {"connections",    "traps",           "rebuilds",
-                                                            "instances",      "wasmMemoryBytes", "endpointVersions",
-                                                            "nativeFailures", "processes"};
+constexpr uint32_t kModuleStatCount = 13;
+constexpr const char* kModuleStatNames[kModuleStatCount] = {
+    "connections", "traps", "rebuilds",    "instances",     "wasmMemoryBytes", "endpointVersions", "nativeFailures",
+    "processes",   "rooms", "roomMembers", "roomDelivered", "roomDropped",     "roomEvicted"};
 
 // Fills values[0 .. count-1] (count up to kModuleStatCount); returns how many it filled, 0 when the module
 // is not registered.

@@ -28,6 +28,8 @@ enum class Status : uint32_t {
   kForbidden = 8,
   // a cap is reached (processes per endpoint or per server); try again later
   kLimitReached = 9,
+  // the room changed since the version given: compose again from a fresh snapshot and retry
+  kRetry = 10,
 };
 
 // What cs_event tells a connection; a and b are the event's two arguments.
@@ -48,6 +50,8 @@ enum class Event : uint32_t {
   kProcessStdinWritable = 7,
   // the program ended and its output is over: a = exit code, b = the signal that ended it (0: none)
   kProcessExited = 8,
+  // members left the connection's room without a word (their connection failed, trapped or was cut off): a = pointer, b = length of their presence records (each a u32 little-endian length, then the bytes), for this member to announce
+  kRoomMembersLost = 9,
 };
 
 // Why the transport of a connection is gone (the CLOSED event).
@@ -78,6 +82,20 @@ enum class RequestSource : uint32_t {
 enum class ProcessFlag : uint32_t {
   // run the first argument as a command line of the platform's shell (/bin/sh -c, cmd.exe /c)
   kShell = 1,
+};
+
+// Bits of the flags field of host_room_join's request.
+enum class JoinFlag : uint32_t {
+  // a member whose queue is over max_backlog misses frames instead of being cut off
+  kDropOnBacklog = 1,
+};
+
+// Bits of host_room_publish's flags.
+enum class PublishFlag : uint32_t {
+  // the publisher gets the frame too
+  kIncludeSelf = 1,
+  // the frame joins the room's history, for newcomers
+  kKeep = 2,
 };
 
 // host_log's level.

@@ -52,7 +52,7 @@ void Connection::closed(abi::ClosedReason reason) noexcept {
   slot_.dispatch(*this, abi::Event::kClosed, nullptr, 0, static_cast<uint32_t>(reason));
 }
 
-void Connection::process_event(abi::Event event, const uint8_t* bytes, size_t size, uint32_t a, uint32_t b) noexcept {
+void Connection::deliver_event(abi::Event event, const uint8_t* bytes, size_t size, uint32_t a, uint32_t b) noexcept {
   if (closed_.load()) return;
   slot_.dispatch(*this, event, bytes, size, a, b);
 }

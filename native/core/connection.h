@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 
 #include "abi_constants.h"
 #include "child_process.h"
@@ -20,6 +21,7 @@
 namespace cs {
 
 class InstanceSlot;
+class Room;
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
@@ -35,8 +37,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void wrote(size_t bytes) noexcept;
   // The transport is gone. Safe to call more than once; only the first counts.
   void closed(abi::ClosedReason reason) noexcept;
-  // Something the connection's program did (output, stdin drained, exit); from the launcher's threads.
-  void process_event(abi::Event event, const uint8_t* bytes = nullptr, size_t size = 0, uint32_t a = 0,
+  // An event from elsewhere in the module (the connection's program, its chat room), on any thread that
+  // holds no instance lock.
+  void deliver_event(abi::Event event, const uint8_t* bytes = nullptr, size_t size = 0, uint32_t a = 0,
                      uint32_t b = 0) noexcept;
   // The transport failed on this connection's behalf (a C++ exception in its callback): log it and close
   // with 1011. `stream_intact` false when bytes may have been lost on the way out: then only an abort is left.
@@ -63,6 +66,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // goes; set once, during the handshake.
   void attach_process(std::shared_ptr<ChildProcess> process) { process_ = std::move(process); }
   ChildProcess* process() const { return process_.get(); }
+  // The chat room the connection is a member of (RoomHub sets it), and its endpoint file's path (rooms are
+  // per endpoint file, whatever version of it a member opened with).
+  std::shared_ptr<Room> room() const {
+    std::lock_guard<std::mutex> lock(room_mutex_);
+    return room_.lock();
+  }
+  void set_room(std::shared_ptr<Room> room) {
+    std::lock_guard<std::mutex> lock(room_mutex_);
+    room_ = std::move(room);
+  }
+  const std::string& endpoint_path() const { return endpoint_path_; }
+  void set_endpoint_path(std::string path) { endpoint_path_ = std::move(path); }
   uint64_t next_timer_sequence(uint32_t slot) { return ++timer_sequences_[slot]; }
   bool timer_current(uint32_t slot, uint64_t sequence) const { return timer_sequences_[slot].load() == sequence; }
   bool is_closed() const { return closed_.load(); }
@@ -84,6 +99,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::mutex transport_mutex_;
   std::weak_ptr<Transport> transport_;
   std::shared_ptr<ChildProcess> process_;
+  mutable std::mutex room_mutex_;
+  std::weak_ptr<Room> room_;  // weak: the room holds its members, not the other way round
+  std::string endpoint_path_;
 };
 
 }  // namespace cs

@@ -63,6 +63,7 @@ PoolStats InstancePool::stats() const {
   stats.endpoint_versions = endpoints_.size();
   stats.native_failures = native_failures_.load();
   stats.processes = processes_.running();
+  stats.rooms = rooms_.stats();
   for (const auto& slot : slots_) stats.wasm_memory_bytes += slot->memory_bytes();
   return stats;
 }

@@ -23,6 +23,7 @@ class InstancePool {
 
   EndpointCache& endpoints() { return endpoints_; }
   ProcessHost& processes() { return processes_; }
+  RoomHub& rooms() { return rooms_; }
   // Validates the handshake in Wasm and, on 101, creates the connection. Never throws.
   OpenResult open(EndpointVersion& endpoint, std::string_view head, RequestValues& request) noexcept;
   PoolStats stats() const;
@@ -38,6 +39,7 @@ class InstancePool {
   void forget_endpoint(EndpointVersion& endpoint) noexcept;
 
   PoolOptions options_;
+  RoomHub rooms_;  // before the slots: a room may hold connections until their slot's last event
   std::vector<std::unique_ptr<InstanceSlot>> slots_;
   EndpointCache endpoints_;
   std::vector<uint8_t> internal_error_frame_;

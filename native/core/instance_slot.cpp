@@ -1,6 +1,7 @@
 #include "instance_slot.h"
 
 #include <algorithm>
+#include <cstring>
 #include <exception>
 
 #include "fault_injection.h"
@@ -88,6 +89,60 @@ void InstanceSlot::deliver_wakes(std::vector<std::shared_ptr<Connection>>& wakes
   wakes.clear();
 }
 
+void InstanceSlot::take_room_effects_locked(RoomEffects& effects) {
+  wakes_.insert(wakes_.end(), effects.wakes.begin(), effects.wakes.end());
+  losses_.insert(losses_.end(), effects.losses.begin(), effects.losses.end());
+  evicted_.insert(evicted_.end(), effects.evicted.begin(), effects.evicted.end());
+}
+
+namespace {
+// A member a room cut off gets its close frame after what it had not read yet; if it reads none of it for
+// this long, it is dropped.
+constexpr uint32_t kEvictedGraceMilliseconds = 5000;
+}  // namespace
+
+void InstanceSlot::settle(std::vector<std::shared_ptr<Connection>>& wakes, std::vector<std::shared_ptr<Room>>& losses,
+                          std::vector<std::shared_ptr<Connection>>& evicted) noexcept {
+  deliver_wakes(wakes);
+  for (auto& connection : evicted) {
+    try {
+      std::weak_ptr<Connection> weak = connection;
+      pool_.timers_.schedule(kEvictedGraceMilliseconds, [weak] {
+        auto stuck = weak.lock();
+        if (!stuck || stuck->is_closed()) return;
+        stuck->request_end(true);
+        stuck->wake();
+      });
+    } catch (const std::exception&) {
+      connection->request_end(true);  // no timer to be had: drop it now
+      connection->wake();
+    }
+  }
+  evicted.clear();
+  for (auto& room : losses) {
+    try {
+      std::string records;
+      std::shared_ptr<Connection> announcer;
+      // The announcer runs in its own instance, with no lock of ours held.
+      while (pool_.rooms().take_losses(*room, records, announcer)) {
+        announcer->deliver_event(abi::Event::kRoomMembersLost, reinterpret_cast<const uint8_t*>(records.data()),
+                                 records.size());
+        records.clear();
+      }
+    } catch (const std::exception& error) {
+      log(LogLevel::kWarning, "a room could not announce who left (%s)", error.what());
+    }
+  }
+  losses.clear();
+}
+
+void InstanceSlot::leave_room_quietly(Connection& connection) noexcept {
+  if (!connection.room()) return;
+  RoomEffects effects;
+  pool_.rooms().remove(connection, effects);
+  settle(effects.wakes, effects.losses, effects.evicted);
+}
+
 // The instance is lost: every connection it held hears 1011 and is ended. The frame was encoded when the
 // pool started, so it reaches every victim even when no instance can be rebuilt. Called with mutex_ held.
 void InstanceSlot::after_trap_locked(const char* where) noexcept {
@@ -97,7 +152,10 @@ void InstanceSlot::after_trap_locked(const char* where) noexcept {
   instance_.reset();
   pool_.instances_alive_--;
   endpoints_.clear();
+  RoomEffects effects;
   for (auto& entry : connections_) {
+    // Out of its room first: nothing the room sends may follow the 1011.
+    pool_.rooms().remove(*entry.second, effects);
     fail_locked(*entry.second, true);
     try {
       wakes_.push_back(entry.second);
@@ -108,6 +166,7 @@ void InstanceSlot::after_trap_locked(const char* where) noexcept {
   pool_.connections_ -= connections_.size();
   connections_.clear();
   try {
+    take_room_effects_locked(effects);
     if (ensure_instance_locked()) pool_.rebuilds_++;
   } catch (const std::exception& error) {
     log(LogLevel::kError, "instance %u could not be rebuilt: %s", index_, error.what());
@@ -135,6 +194,7 @@ void InstanceSlot::fail_connection(Connection& connection, const char* where, co
                                    bool stream_intact) noexcept {
   pool_.native_failures_++;
   log(LogLevel::kError, "connection %u: %s failed (%s); closing it with 1011", connection.id(), where, what);
+  leave_room_quietly(connection);  // nothing the room sends may follow the 1011
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (connection.mark_failed()) fail_locked(connection, stream_intact);
@@ -165,6 +225,7 @@ void InstanceSlot::open_locked(EndpointVersion& endpoint, std::string_view head,
   }
   uint32_t id = pool_.next_id();
   auto connection = std::make_shared<Connection>(id, *this, generation_, pool_.options_.write_limits);
+  connection->set_endpoint_path(endpoint.path());
   connections_.emplace(id, connection);
   opening_ = {id, &result, &request, &endpoint};
   uint32_t status = 500;
@@ -200,6 +261,8 @@ void InstanceSlot::open_locked(EndpointVersion& endpoint, std::string_view head,
 OpenResult InstanceSlot::open(EndpointVersion& endpoint, std::string_view head, RequestValues& request) noexcept {
   OpenResult result;
   std::vector<std::shared_ptr<Connection>> wakes;
+  std::vector<std::shared_ptr<Room>> losses;
+  std::vector<std::shared_ptr<Connection>> evicted;
   try {
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -210,8 +273,10 @@ OpenResult InstanceSlot::open(EndpointVersion& endpoint, std::string_view head, 
         throw;
       }
       wakes.swap(wakes_);
+      losses.swap(losses_);
+      evicted.swap(evicted_);
     }
-    deliver_wakes(wakes);
+    settle(wakes, losses, evicted);
   } catch (const std::exception& error) {
     pool_.native_failures_++;
     log(LogLevel::kError, "a handshake failed natively (%s)", error.what());
@@ -223,13 +288,16 @@ OpenResult InstanceSlot::open(EndpointVersion& endpoint, std::string_view head, 
 
 namespace {
 bool carries_bytes(abi::Event event) {
-  return event == abi::Event::kData || event == abi::Event::kProcessStdout || event == abi::Event::kProcessStderr;
+  return event == abi::Event::kData || event == abi::Event::kProcessStdout || event == abi::Event::kProcessStderr ||
+         event == abi::Event::kRoomMembersLost;
 }
 }  // namespace
 
 void InstanceSlot::dispatch(Connection& connection, abi::Event event, const uint8_t* bytes, size_t size, uint32_t a,
                             uint32_t b) noexcept {
   std::vector<std::shared_ptr<Connection>> wakes;
+  std::vector<std::shared_ptr<Room>> losses;
+  std::vector<std::shared_ptr<Connection>> evicted;
   try {
     std::lock_guard<std::mutex> lock(mutex_);
     // A connection of an instance that trapped was already ended; its events go nowhere.
@@ -243,11 +311,13 @@ void InstanceSlot::dispatch(Connection& connection, abi::Event event, const uint
       pool_.connections_--;
     }
     wakes.swap(wakes_);
+    losses.swap(losses_);
+    evicted.swap(evicted_);
   } catch (const std::exception& error) {
     if (event == abi::Event::kClosed) return;  // nothing left to close
     fail_connection(connection, "an event", error.what(), event != abi::Event::kWritable);
   }
-  deliver_wakes(wakes);
+  settle(wakes, losses, evicted);
 }
 
 void InstanceSlot::forget_endpoint(const EndpointVersion& endpoint) noexcept {
@@ -387,6 +457,98 @@ abi::Status InstanceSlot::process_stop(uint32_t id) {
   return abi::Status::kOk;
 }
 
+namespace {
+
+// Reads host_room_join's request (docs/ABI.md): seven u32, then five length-prefixed fields.
+class RequestReader {
+ public:
+  explicit RequestReader(std::string_view bytes) : bytes_(bytes) {}
+  bool number(uint32_t& out) {
+    if (bytes_.size() - at_ < 4) return false;
+    std::memcpy(&out, bytes_.data() + at_, 4);
+    at_ += 4;
+    return true;
+  }
+  bool field(std::string_view& out) {
+    uint32_t length = 0;
+    if (!number(length) || bytes_.size() - at_ < length) return false;
+    out = bytes_.substr(at_, length);
+    at_ += length;
+    return true;
+  }
+  bool done() const { return at_ == bytes_.size(); }
+
+ private:
+  std::string_view bytes_;
+  size_t at_ = 0;
+};
+
+SharedBytes shared(std::string_view text) {
+  return text.empty() ? SharedBytes() : SharedBytes::copy(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+}
+
+}  // namespace
+
+abi::Status InstanceSlot::room_snapshot(uint32_t id, std::string_view room, std::string& out) {
+  Connection* connection = find_locked(id);
+  if (!connection) return abi::Status::kNotFound;
+  uint32_t version = 0, count = 0;
+  std::string records;
+  pool_.rooms().snapshot(connection->endpoint_path(), std::string(room), version, count, &records);
+  out.resize(8);
+  std::memcpy(&out[0], &version, 4);
+  std::memcpy(&out[4], &count, 4);
+  out += records;
+  return abi::Status::kOk;
+}
+
+abi::Status InstanceSlot::room_join(uint32_t id, std::string_view bytes) {
+  Connection* connection = find_locked(id);
+  if (!connection) return abi::Status::kNotFound;
+  RequestReader reader(bytes);
+  JoinRequest request;
+  uint32_t flags = 0;
+  std::string_view room, presence, welcome, announce, eviction;
+  if (!reader.number(request.version) || !reader.number(request.settings.max_members) ||
+      !reader.number(request.settings.max_backlog) || !reader.number(flags) ||
+      !reader.number(request.settings.history_count) || !reader.number(request.settings.history_bytes) ||
+      !reader.number(request.settings.max_rooms) || !reader.field(room) || !reader.field(presence) ||
+      !reader.field(welcome) || !reader.field(announce) || !reader.field(eviction) || !reader.done()) {
+    return abi::Status::kBadArgument;
+  }
+  request.settings.drop_on_backlog = (flags & static_cast<uint32_t>(abi::JoinFlag::kDropOnBacklog)) != 0;
+  request.room.assign(room.data(), room.size());
+  request.presence.assign(presence.data(), presence.size());
+  request.welcome = shared(welcome);
+  request.announce = shared(announce);
+  request.eviction = shared(eviction);
+  RoomEffects effects;
+  abi::Status status = pool_.rooms().join(*connection, connection->endpoint_path(), request, effects);
+  take_room_effects_locked(effects);
+  return status;
+}
+
+abi::Status InstanceSlot::room_publish(uint32_t id, const uint8_t* frame, size_t size, uint32_t flags) {
+  Connection* connection = find_locked(id);
+  if (!connection) return abi::Status::kNotFound;
+  RoomEffects effects;
+  abi::Status status = pool_.rooms().publish(*connection, SharedBytes::copy(frame, size),
+                                             (flags & static_cast<uint32_t>(abi::PublishFlag::kIncludeSelf)) != 0,
+                                             (flags & static_cast<uint32_t>(abi::PublishFlag::kKeep)) != 0, effects);
+  take_room_effects_locked(effects);
+  return status;
+}
+
+abi::Status InstanceSlot::room_leave(uint32_t id, const uint8_t* announce, size_t size, uint32_t version) {
+  Connection* connection = find_locked(id);
+  if (!connection) return abi::Status::kNotFound;
+  RoomEffects effects;
+  abi::Status status =
+      pool_.rooms().leave(*connection, size > 0 ? SharedBytes::copy(announce, size) : SharedBytes(), version, effects);
+  take_room_effects_locked(effects);
+  return status;
+}
+
 void InstanceSlot::import_failed(uint32_t id, const char* import, const char* what) noexcept {
   pool_.native_failures_++;
   Connection* connection = id ? find_locked(id) : nullptr;
@@ -395,6 +557,13 @@ void InstanceSlot::import_failed(uint32_t id, const char* import, const char* wh
     return;
   }
   log(LogLevel::kError, "connection %u: %s failed (%s); closing it with 1011", id, import, what);
+  try {
+    RoomEffects effects;
+    pool_.rooms().remove(*connection, effects);
+    take_room_effects_locked(effects);
+  } catch (const std::exception&) {
+    // out of memory for the effects: the room was left all the same
+  }
   if (connection->mark_failed()) fail_locked(*connection, true);
   try {
     wakes_.push_back(connection->shared_from_this());

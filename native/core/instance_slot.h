@@ -20,6 +20,7 @@
 #include "connection.h"
 #include "endpoint_cache.h"
 #include "process_host.h"
+#include "room_hub.h"
 #include "request_values.h"
 #include "wasm_instance.h"
 
@@ -57,6 +58,7 @@ struct PoolStats {
   uint64_t endpoint_versions = 0;
   uint64_t native_failures = 0;
   uint64_t processes = 0;
+  HubStats rooms;
 };
 
 class InstancePool;
@@ -81,6 +83,9 @@ class InstanceSlot final : private ImportHandler {
   void forget_endpoint(const EndpointVersion& endpoint) noexcept;
   // Closes `connection` with 1011 after a native failure (see Connection::fail).
   void fail_connection(Connection& connection, const char* where, const char* what, bool stream_intact) noexcept;
+  // The connection is gone: out of its chat room if its handler did not take it out (the others are told by
+  // one of them). Called with no lock held.
+  void leave_room_quietly(Connection& connection) noexcept;
 
  private:
   // ImportHandler: called by the instance during a call, with mutex_ held.
@@ -96,6 +101,10 @@ class InstanceSlot final : private ImportHandler {
   abi::Status process_write(uint32_t id, const uint8_t* data, size_t size) override;
   abi::Status process_pause_output(uint32_t id, bool paused) override;
   abi::Status process_stop(uint32_t id) override;
+  abi::Status room_snapshot(uint32_t id, std::string_view room, std::string& out) override;
+  abi::Status room_join(uint32_t id, std::string_view request) override;
+  abi::Status room_publish(uint32_t id, const uint8_t* frame, size_t size, uint32_t flags) override;
+  abi::Status room_leave(uint32_t id, const uint8_t* announce, size_t size, uint32_t version) override;
   void import_failed(uint32_t id, const char* import, const char* what) noexcept override;
 
   // Builds the instance if there is none. Fails when rebuilds are over their rate (rate_limited set) or
@@ -110,6 +119,11 @@ class InstanceSlot final : private ImportHandler {
   void probe_while_paused(const std::shared_ptr<Connection>& connection);
   Connection* find_locked(uint32_t id);
   void deliver_wakes(std::vector<std::shared_ptr<Connection>>& wakes) noexcept;
+  // What a room's work left to do once no lock is held: wake its members, have a member announce the others
+  // who left without a word.
+  void settle(std::vector<std::shared_ptr<Connection>>& wakes, std::vector<std::shared_ptr<Room>>& losses,
+              std::vector<std::shared_ptr<Connection>>& evicted) noexcept;
+  void take_room_effects_locked(RoomEffects& effects);
 
   // What cs_open is building; imports about the opening id read and write it.
   struct Opening {
@@ -125,8 +139,10 @@ class InstanceSlot final : private ImportHandler {
   std::unique_ptr<WasmInstance> instance_;
   uint64_t generation_ = 0;
   std::unordered_map<uint32_t, std::shared_ptr<Connection>> connections_;
-  std::unordered_set<uint32_t> endpoints_;          // endpoint ids the instance has parsed
-  std::vector<std::shared_ptr<Connection>> wakes_;  // connections to wake once the lock is released
+  std::unordered_set<uint32_t> endpoints_;            // endpoint ids the instance has parsed
+  std::vector<std::shared_ptr<Connection>> wakes_;    // connections to wake once the lock is released
+  std::vector<std::shared_ptr<Room>> losses_;         // rooms whose losses to announce once it is released
+  std::vector<std::shared_ptr<Connection>> evicted_;  // members a room cut off, to drop if they stay stuck
   Opening opening_{0, nullptr, nullptr, nullptr};
   uint32_t endpoint_error_line_ = 0;  // what host_endpoint_error reported during cs_endpoint_create
   std::string endpoint_error_text_;

@@ -108,17 +108,17 @@ class ProcessHost::Events final : public ProcessEvents {
 
   void on_output(OutputStream stream, const uint8_t* data, size_t size) override {
     if (auto connection = connection_.lock()) {
-      connection->process_event(
+      connection->deliver_event(
           stream == OutputStream::kStdout ? abi::Event::kProcessStdout : abi::Event::kProcessStderr, data, size);
     }
   }
   void on_stdin_drained() override {
-    if (auto connection = connection_.lock()) connection->process_event(abi::Event::kProcessStdinWritable);
+    if (auto connection = connection_.lock()) connection->deliver_event(abi::Event::kProcessStdinWritable);
   }
   void on_exit(int code, int signal) override {
     host_.release(endpoint_path_);
     if (auto connection = connection_.lock()) {
-      connection->process_event(abi::Event::kProcessExited, nullptr, 0, static_cast<uint32_t>(code),
+      connection->deliver_event(abi::Event::kProcessExited, nullptr, 0, static_cast<uint32_t>(code),
                                 static_cast<uint32_t>(signal));
     }
   }

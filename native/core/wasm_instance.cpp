@@ -1,5 +1,6 @@
 #include "wasm_instance.h"
 
+#include <chrono>
 #include <cstring>
 #include <exception>
 #include <mutex>
@@ -162,6 +163,51 @@ u32 Z_envZ_host_process_pause_output(struct Z_env_instance_t* env, u32 id, u32 p
 
 u32 Z_envZ_host_process_stop(struct Z_env_instance_t* env, u32 id) {
   return cs::guarded(env, id, "host_process_stop", [&] { return env->handler->process_stop(id); });
+}
+
+u32 Z_envZ_host_room_snapshot(struct Z_env_instance_t* env, u32 id, u32 room, u32 room_length, u32 out, u32 capacity,
+                              u32 out_length) {
+  std::string_view room_name = cs::guest_text(env, room, room_length);
+  uint8_t* out_bytes = cs::guest_bytes(env, out, capacity);
+  uint8_t* length_bytes = cs::guest_bytes(env, out_length, 4);
+  return cs::guarded(env, id, "host_room_snapshot", [&] {
+    std::string snapshot;
+    cs::abi::Status status = env->handler->room_snapshot(id, room_name, snapshot);
+    if (status != cs::abi::Status::kOk) return status;
+    uint32_t size = static_cast<uint32_t>(snapshot.size());
+    std::memcpy(length_bytes, &size, 4);
+    if (snapshot.size() > capacity) return cs::abi::Status::kBufferTooSmall;
+    std::memcpy(out_bytes, snapshot.data(), snapshot.size());
+    return cs::abi::Status::kOk;
+  });
+}
+
+u32 Z_envZ_host_room_join(struct Z_env_instance_t* env, u32 id, u32 pointer, u32 length) {
+  std::string_view request = cs::guest_text(env, pointer, length);
+  return cs::guarded(env, id, "host_room_join", [&] { return env->handler->room_join(id, request); });
+}
+
+u32 Z_envZ_host_room_publish(struct Z_env_instance_t* env, u32 id, u32 pointer, u32 length, u32 flags) {
+  const uint8_t* frame = cs::guest_bytes(env, pointer, length);
+  return cs::guarded(env, id, "host_room_publish",
+                     [&] { return env->handler->room_publish(id, frame, length, flags); });
+}
+
+u32 Z_envZ_host_room_leave(struct Z_env_instance_t* env, u32 id, u32 pointer, u32 length, u32 version) {
+  const uint8_t* announce = cs::guest_bytes(env, pointer, length);
+  return cs::guarded(env, id, "host_room_leave",
+                     [&] { return env->handler->room_leave(id, announce, length, version); });
+}
+
+u32 Z_envZ_host_now(struct Z_env_instance_t* env, u32 out) {
+  uint8_t* out_bytes = cs::guest_bytes(env, out, 8);
+  return cs::guarded(env, 0, "host_now", [&] {
+    auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
+    uint64_t milliseconds =
+        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch).count());
+    std::memcpy(out_bytes, &milliseconds, 8);
+    return cs::abi::Status::kOk;
+  });
 }
 
 u32 Z_envZ_host_endpoint_error(struct Z_env_instance_t* env, u32 endpoint, u32 line, u32 pointer, u32 length) {

@@ -31,6 +31,11 @@ class ImportHandler {
   virtual abi::Status process_write(uint32_t id, const uint8_t* data, size_t size) = 0;
   virtual abi::Status process_pause_output(uint32_t id, bool paused) = 0;
   virtual abi::Status process_stop(uint32_t id) = 0;
+  // Writes [u32 version][u32 count][records] to `out`; kBufferTooSmall (and `needed`) when it does not fit.
+  virtual abi::Status room_snapshot(uint32_t id, std::string_view room, std::string& out) = 0;
+  virtual abi::Status room_join(uint32_t id, std::string_view request) = 0;
+  virtual abi::Status room_publish(uint32_t id, const uint8_t* frame, size_t size, uint32_t flags) = 0;
+  virtual abi::Status room_leave(uint32_t id, const uint8_t* announce, size_t size, uint32_t version) = 0;
   // An import for `id` (0: not about a connection) failed with a C++ exception; must not throw.
   virtual void import_failed(uint32_t id, const char* import, const char* what) noexcept = 0;
 

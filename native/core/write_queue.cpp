@@ -5,10 +5,17 @@
 namespace cs {
 
 WriteQueue::PushResult WriteQueue::push(const uint8_t* a, size_t a_size, const uint8_t* b, size_t b_size) {
-  std::vector<uint8_t> segment(a_size + b_size);
-  if (a_size) std::memcpy(segment.data(), a, a_size);
-  if (b_size) std::memcpy(segment.data() + a_size, b, b_size);
+  SharedBytes segment = a_size + b_size > 0 ? SharedBytes::copy(a, a_size, b, b_size) : SharedBytes();
   std::lock_guard<std::mutex> lock(mutex_);
+  return push_locked(std::move(segment));
+}
+
+WriteQueue::PushResult WriteQueue::push(SharedBytes bytes) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return push_locked(std::move(bytes));
+}
+
+WriteQueue::PushResult WriteQueue::push_locked(SharedBytes segment) {
   if (!segment.empty()) {
     bytes_ += segment.size();
     segments_.push_back(std::move(segment));

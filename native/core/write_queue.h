@@ -10,6 +10,8 @@
 #include <mutex>
 #include <vector>
 
+#include "shared_bytes.h"
+
 namespace cs {
 
 struct WriteLimits {
@@ -29,6 +31,8 @@ class WriteQueue {
   enum class PushResult { kQueued, kBackpressure };
   // Copies the bytes. Returns backpressure when the queue is above the high-water mark afterwards.
   PushResult push(const uint8_t* a, size_t a_size, const uint8_t* b = nullptr, size_t b_size = 0);
+  // Queues a reference to bytes others may queue too (a room's frame): no copy.
+  PushResult push(SharedBytes bytes);
 
   // Fills `out` with up to `max_segments` segments from the front, for one write; returns how many. Does not
   // remove them, and allocates nothing (it runs on the completion path).
@@ -45,7 +49,9 @@ class WriteQueue {
  private:
   WriteLimits limits_;
   mutable std::mutex mutex_;
-  std::deque<std::vector<uint8_t>> segments_;
+  PushResult push_locked(SharedBytes bytes);
+
+  std::deque<SharedBytes> segments_;
   size_t front_offset_ = 0;  // bytes of segments_.front() already written
   size_t bytes_ = 0;
   bool backpressure_signalled_ = false;

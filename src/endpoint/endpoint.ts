@@ -39,11 +39,7 @@ export function parseEndpoint(id: u32, ptr: usize, len: usize, testHooks: bool):
   const kindName = kindSetting.value.toLowerCase();
   const kind = kindNamed(kindName, testHooks);
   if (kind == null) {
-    if (kindName == "chat") {
-      settings.fail(kindSetting.line, "kind `" + kindName + "`: kind not supported yet.");
-    } else {
-      settings.fail(kindSetting.line, "unknown kind `" + kindSetting.value + "` (expected " + kindNames(testHooks) + ").");
-    }
+    settings.fail(kindSetting.line, "unknown kind `" + kindSetting.value + "` (expected " + kindNames(testHooks) + ").");
     return failed(settings);
   }
   const config = EndpointConfig.from(settings);

@@ -50,6 +50,12 @@ export abstract class Handler {
   /** The program ended (`code`, or the `signal` that ended it), after the last of its output. */
   onProcessExit(code: u32, signal: u32): void {}
 
+  /**
+   * Members of the connection's chat room left without a word (failed, trapped, cut off): their presence
+   * records at `ptr` (each a u32 length, then the bytes), for this member to announce.
+   */
+  onRoomMembersLost(ptr: usize, len: u32): void {}
+
   /** The closing handshake has begun (either side's close frame): nothing more will be sent. */
   onClosing(): void {}
 

@@ -6,6 +6,8 @@ import { Connection } from "../connection";
 import { Settings } from "../endpoint/settings";
 import { EchoHandler } from "./echo";
 import { Handler } from "./handler";
+import { ChatHandler } from "./chat/chat_handler";
+import { ChatSettings, configureChat } from "./chat/chat_settings";
 import { configureProcess, ProcessSettings } from "./process/process_settings";
 import { ProcessHandler } from "./process/process_handler";
 import { configureTest, TestHandler, TestSettings } from "./test_kind";
@@ -32,6 +34,10 @@ function createEcho(conn: Connection, settings: KindSettings): Handler {
   return new EchoHandler(conn);
 }
 
+function createChat(conn: Connection, settings: KindSettings): Handler {
+  return new ChatHandler(conn, changetype<ChatSettings>(settings));
+}
+
 function createProcess(conn: Connection, settings: KindSettings): Handler {
   return new ProcessHandler(conn, changetype<ProcessSettings>(settings));
 }
@@ -42,6 +48,7 @@ function createTest(conn: Connection, settings: KindSettings): Handler {
 
 const KINDS: Kind[] = [
   new Kind("echo", false, noKeys, createEcho),
+  new Kind("chat", false, configureChat, createChat),
   new Kind("process", false, configureProcess, createProcess),
   new Kind("test", true, configureTest, createTest),
 ];

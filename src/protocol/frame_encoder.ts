@@ -53,3 +53,19 @@ export function writeCloseFrame(out: usize, code: u32, reason: usize = 0, reason
   if (reasonLen > 0) memory.copy(out + 4, reason, reasonLen);
   return 4 + reasonLen;
 }
+
+/** A whole server frame (header and payload) in a buffer of its own, for the native side to keep and share. */
+export function encodeFrame(opcode: u32, payload: usize, len: usize): ArrayBuffer {
+  const header = frameHeaderLength(len);
+  const frame = new ArrayBuffer(<i32>(header + len));
+  const at = changetype<usize>(frame);
+  writeFrameHeader(at, opcode, len);
+  memory.copy(at + header, payload, len);
+  return frame;
+}
+
+/** A whole text frame carrying `text`. */
+export function encodeTextFrame(text: string): ArrayBuffer {
+  const bytes = String.UTF8.encode(text);
+  return encodeFrame(Opcode.TEXT, changetype<usize>(bytes), bytes.byteLength);
+}

@@ -14,6 +14,7 @@ export const Status = {
   INTERNAL_FAILURE: 7,
   FORBIDDEN: 8,
   LIMIT_REACHED: 9,
+  RETRY: 10,
 } as const;
 
 /** What cs_event tells a connection; a and b are the event's two arguments. */
@@ -26,6 +27,7 @@ export const Event = {
   PROCESS_STDERR: 6,
   PROCESS_STDIN_WRITABLE: 7,
   PROCESS_EXITED: 8,
+  ROOM_MEMBERS_LOST: 9,
 } as const;
 
 /** Why the transport of a connection is gone (the CLOSED event). */
@@ -49,6 +51,17 @@ export const RequestSource = {
 /** Bits of the flags field of host_process_start's description. */
 export const ProcessFlag = {
   SHELL: 1,
+} as const;
+
+/** Bits of the flags field of host_room_join's request. */
+export const JoinFlag = {
+  DROP_ON_BACKLOG: 1,
+} as const;
+
+/** Bits of host_room_publish's flags. */
+export const PublishFlag = {
+  INCLUDE_SELF: 1,
+  KEEP: 2,
 } as const;
 
 /** host_log's level. */

@@ -32,10 +32,10 @@ describe("endpoint file", () => {
     assert.match(r.body, /kind/);
   });
 
-  it("refuses kind chat with 500 kind not supported yet", () => {
-    const r = openWith("kind = chat\n");
+  it("refuses an unknown kind with 500 naming the kinds there are", () => {
+    const r = openWith("kind = mirror\n");
     assert.equal(r.status, 500);
-    assert.match(r.body, /kind not supported yet/);
+    assert.match(r.body, /unknown kind `mirror` \(expected echo or chat or process\)/);
   });
 
   it("refuses kind test unless cs_init enabled test hooks", () => {

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
-import { ClosedReason, Event, InitFlag, Limit, RequestSource, Status } from "../support/abi_constants";
+import { ClosedReason, Event, InitFlag, Limit, PublishFlag, RequestSource, Status } from "../support/abi_constants";
 
 export const WASM_PATH = path.resolve(__dirname, "../../../chatsocket.wasm");
 export const SEND_OK = Status.OK;
@@ -86,6 +86,10 @@ export class Harness {
   processWriteStatus: number = Status.OK;
   /** host_process_pause_output and host_process_stop calls, in order, per id. */
   readonly processCalls = new Map<number, string[]>();
+  /** Chat rooms, as the native hub keeps them: by name, one instance's members only. */
+  readonly rooms = new Map<string, { version: number; members: Map<number, string>; history: Buffer[]; keep: number }>();
+  /** What host_now answers. */
+  clock = 1_700_000_000_000;
   private headers = new Map<string, string>();
   private body = "";
   /** The request being opened: its head's headers (lowercased names), for host_request_value. */
@@ -153,6 +157,68 @@ export class Harness {
       },
       host_process_pause_output: (id: number, paused: number) => this.processCall(id, paused ? "pause" : "resume"),
       host_process_stop: (id: number) => this.processCall(id, "stop"),
+      host_room_snapshot: (id: number, n: number, nl: number, out: number, cap: number, outLen: number) => {
+        const room = this.rooms.get(this.text(n, nl));
+        const records = [...(room?.members.values() ?? [])].map((r) => Buffer.from(r));
+        const bytes = Buffer.alloc(8 + records.reduce((sum, r) => sum + 4 + r.length, 0));
+        bytes.writeUInt32LE(room?.version ?? 0, 0);
+        bytes.writeUInt32LE(records.length, 4);
+        let at = 8;
+        for (const r of records) {
+          bytes.writeUInt32LE(r.length, at);
+          r.copy(bytes, at + 4);
+          at += 4 + r.length;
+        }
+        new DataView(this.exports.memory.buffer).setUint32(outLen, bytes.length, true);
+        if (bytes.length > cap) return Status.BUFFER_TOO_SMALL;
+        new Uint8Array(this.exports.memory.buffer, out, bytes.length).set(bytes);
+        return Status.OK;
+      },
+      host_room_join: (id: number, p: number, l: number) => {
+        const r = Buffer.from(this.bytes(p, l));
+        const [version, maxMembers, keep] = [r.readUInt32LE(0), r.readUInt32LE(4), r.readUInt32LE(16)];
+        let at = 28;
+        const field = () => {
+          const n = r.readUInt32LE(at);
+          const value = r.subarray(at + 4, at + 4 + n);
+          at += 4 + n;
+          return value;
+        };
+        const [name, presence, welcome, announce] = [field().toString(), field().toString(), field(), field()];
+        field(); // the eviction frame: this model never cuts anyone off
+        const room = this.rooms.get(name) ?? { version: 0, members: new Map(), history: [], keep };
+        if (version !== room.version) return Status.RETRY;
+        if (room.members.size >= maxMembers) return Status.LIMIT_REACHED;
+        room.members.set(id, presence);
+        room.version++;
+        this.rooms.set(name, room);
+        this.queue(id, welcome, ...room.history);
+        for (const member of room.members.keys()) if (member !== id) this.queue(member, announce);
+        return Status.OK;
+      },
+      host_room_publish: (id: number, p: number, l: number, flags: number) => {
+        const room = [...this.rooms.values()].find((candidate) => candidate.members.has(id));
+        if (!room) return Status.NOT_FOUND;
+        const frame = Buffer.from(this.bytes(p, l));
+        if (flags & PublishFlag.KEEP) room.history = [...room.history, frame].slice(-room.keep);
+        for (const member of room.members.keys()) {
+          if (member !== id || flags & PublishFlag.INCLUDE_SELF) this.queue(member, frame);
+        }
+        return Status.OK;
+      },
+      host_room_leave: (id: number, p: number, l: number, version: number) => {
+        const room = [...this.rooms.values()].find((candidate) => candidate.members.has(id));
+        if (!room) return Status.NOT_FOUND;
+        if (version !== room.version) return Status.RETRY;
+        room.members.delete(id);
+        room.version++;
+        for (const member of room.members.keys()) this.queue(member, Buffer.from(this.bytes(p, l)));
+        return Status.OK;
+      },
+      host_now: (out: number) => {
+        new DataView(this.exports.memory.buffer).setBigUint64(out, BigInt(this.clock), true);
+        return Status.OK;
+      },
       host_endpoint_error: (endpoint: number, line: number, p: number, l: number) => {
         this.endpointErrors.push({ endpoint, line, text: this.text(p, l) });
         return Status.OK;
@@ -168,6 +234,12 @@ export class Harness {
     const instance = new WebAssembly.Instance(wasmModule(), { env });
     this.exports = instance.exports as unknown as Exports;
     this.exports.cs_init(flags);
+  }
+
+  private queue(id: number, ...frames: Buffer[]): void {
+    const list = this.sent.get(id) ?? [];
+    for (const frame of frames) if (frame.length > 0) list.push(Buffer.from(frame));
+    this.sent.set(id, list);
   }
 
   private processCall(id: number, call: string): number {

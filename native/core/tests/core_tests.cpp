@@ -234,7 +234,7 @@ TEST_CASE("the test-only kind is refused unless test hooks are on") {
   EndpointVersion test_kind(2001, "test.chatsocket", {}, "kind = test\n");  // its own: it ends up failed
   OpenResult refused = open(pool, test_kind);
   CHECK(refused.status == 500);
-  CHECK(refused.body == "Endpoint file, line 1: unknown kind `test` (expected echo or process).\n");
+  CHECK(refused.body == "Endpoint file, line 1: unknown kind `test` (expected echo or chat or process).\n");
   set_log_sink(nullptr);
 }
 

@@ -1,0 +1,30 @@
+#include "shared_bytes.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace cs {
+
+SharedBytes SharedBytes::copy(const uint8_t* a, size_t a_size, const uint8_t* b, size_t b_size) {
+  SharedBytes bytes;
+  size_t size = a_size + b_size;
+  void* memory = std::malloc(offsetof(Block, data) + (size > 0 ? size : 1));
+  if (!memory) throw std::bad_alloc();
+  bytes.block_ = new (memory) Block;
+  bytes.block_->references.store(1, std::memory_order_relaxed);
+  bytes.block_->size = size;
+  if (a_size) std::memcpy(bytes.block_->data, a, a_size);
+  if (b_size) std::memcpy(bytes.block_->data + a_size, b, b_size);
+  return bytes;
+}
+
+void SharedBytes::release() noexcept {
+  if (block_ && block_->references.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    block_->~Block();
+    std::free(block_);
+  }
+  block_ = nullptr;
+}
+
+}  // namespace cs
