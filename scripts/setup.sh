@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 
 # wabt: wasm2c 1.0.32; libasio/pugixml/doctest: the host and the C++ tests; mingw + wine64: the Windows DLL,
 # cross-built and tested under Wine; clang-format: the one C++ dialect of native/, checked by a test;
-# websocketd: the process bridge's peer in bench/process.ts.
+# websocketd: the process bridge's peer in bench/process.ts; chromium: the browser the demo page is tested in
+# (test/browser, driven by playwright-core).
 packages=(wabt cmake ninja-build g++ make python3 libasio-dev libpugixml-dev doctest-dev g++-mingw-w64-x86-64 wine64
-  clang-format websocketd)
+  clang-format websocketd chromium)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
