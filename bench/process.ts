@@ -4,43 +4,18 @@
 //   connects/s: C clients in a loop, each connecting (a program is started), sending one line, getting it
 //   back and closing, for BENCH_SECONDS.
 import { ChildProcess, fork, spawn } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import WebSocket from "ws";
+
+import { treeCpuSeconds } from "./tree_cpu";
 
 interface Peer {
   name: string;
   url: string;
   pid: number;
   stop(): Promise<void>;
-}
-
-const TICKS_PER_SECOND = 100; // Linux's USER_HZ, the unit of /proc/*/stat times
-
-/** CPU seconds used so far by `pid` and every process below it (the programs they run included). */
-function treeCpuSeconds(pid: number): number {
-  const parents = new Map<number, number>();
-  const ticks = new Map<number, number>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      parents.set(Number(entry), Number(fields[1]));
-      // utime, stime, and cutime, cstime: what its reaped children used
-      ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const inTree = (p: number): boolean => {
-    for (let at = p, hops = 0; at > 1 && hops < 64; at = parents.get(at) ?? 0, hops++) if (at === pid) return true;
-    return false;
-  };
-  let total = 0;
-  for (const [p, t] of ticks) if (inTree(p)) total += t;
-  return total / TICKS_PER_SECOND;
 }
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
