@@ -29,6 +29,9 @@ class InstancePool {
   PoolStats stats() const;
 
   const PoolOptions& options() const { return options_; }
+  std::chrono::steady_clock::time_point now() const {
+    return options_.clock ? options_.clock() : std::chrono::steady_clock::now();
+  }
   Timers& timers() { return timers_; }
   uint32_t next_id();
   // The 1011 close frame, encoded by the first instance when the pool started (empty if that failed).

@@ -39,15 +39,19 @@ bool InstanceSlot::encode_close_frame(uint32_t code, std::vector<uint8_t>& frame
 bool InstanceSlot::ensure_instance_locked(bool* rate_limited) {
   if (rate_limited) *rate_limited = false;
   if (instance_) return true;
-  auto now = std::chrono::steady_clock::now();
-  while (!recent_rebuilds_.empty() && now - recent_rebuilds_.front() > std::chrono::minutes(1)) {
-    recent_rebuilds_.pop_front();
+  const bool rebuild = built_before_;
+  if (rebuild) {
+    auto now = pool_.now();
+    while (!recent_rebuilds_.empty() && now - recent_rebuilds_.front() >= std::chrono::minutes(1)) {
+      recent_rebuilds_.pop_front();
+    }
+    if (recent_rebuilds_.size() >= pool_.options_.max_rebuilds_per_minute) {
+      if (rate_limited) *rate_limited = true;
+      return false;
+    }
+    recent_rebuilds_.push_back(now);
   }
-  if (recent_rebuilds_.size() >= pool_.options_.max_rebuilds_per_minute) {
-    if (rate_limited) *rate_limited = true;
-    return false;
-  }
-  recent_rebuilds_.push_back(now);
+  built_before_ = true;
   std::string error;
   instance_ = WasmInstance::create(*this, pool_.options_.init_flags, error);
   if (!instance_) {
@@ -56,7 +60,15 @@ bool InstanceSlot::ensure_instance_locked(bool* rate_limited) {
   }
   ++generation_;
   pool_.instances_alive_++;
+  if (rebuild) pool_.rebuilds_++;
   return true;
+}
+
+uint32_t InstanceSlot::seconds_until_rebuild_locked() const {
+  if (recent_rebuilds_.empty()) return 1;
+  auto left = recent_rebuilds_.front() + std::chrono::minutes(1) - pool_.now();
+  auto seconds = std::chrono::ceil<std::chrono::seconds>(left).count();
+  return static_cast<uint32_t>(std::max<int64_t>(seconds, 1));
 }
 
 bool InstanceSlot::ensure_endpoint_locked(EndpointVersion& endpoint, bool& trapped) {
@@ -167,7 +179,7 @@ void InstanceSlot::after_trap_locked(const char* where) noexcept {
   connections_.clear();
   try {
     take_room_effects_locked(effects);
-    if (ensure_instance_locked()) pool_.rebuilds_++;
+    ensure_instance_locked();
   } catch (const std::exception& error) {
     log(LogLevel::kError, "instance %u could not be rebuilt: %s", index_, error.what());
   }
@@ -208,6 +220,7 @@ void InstanceSlot::open_locked(EndpointVersion& endpoint, std::string_view head,
   if (!ensure_instance_locked(&rate_limited)) {
     if (rate_limited) {
       result.refuse(503, "The WebSocket handler is restarting too often; try again later.\n");
+      result.headers.emplace_back("Retry-After", std::to_string(seconds_until_rebuild_locked()));
     } else {
       result.refuse(500, "The WebSocket handler could not start; the server log says why.\n");
     }

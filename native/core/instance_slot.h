@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -30,8 +31,10 @@ struct PoolOptions {
   unsigned instances = 2;
   uint32_t init_flags = 0;  // abi::InitFlag::kTestHooks for test-only endpoint kinds
   WriteLimits write_limits;
-  unsigned max_rebuilds_per_minute = 10;
+  unsigned max_rebuilds_per_minute = 10;  // the first build of an instance is not a rebuild
   ProcessSettings processes;
+  // The clock the rebuild window is measured on; tests move it. Empty: the steady clock.
+  std::function<std::chrono::steady_clock::time_point()> clock;
 };
 
 struct OpenResult {
@@ -110,6 +113,8 @@ class InstanceSlot final : private ImportHandler {
   // Builds the instance if there is none. Fails when rebuilds are over their rate (rate_limited set) or
   // the instance cannot start (logged).
   bool ensure_instance_locked(bool* rate_limited = nullptr);
+  // Whole seconds until the oldest rebuild of the last minute leaves the window (at least 1).
+  uint32_t seconds_until_rebuild_locked() const;
   // Makes sure the instance knows `endpoint`; false (and the version marked failed) when it does not parse.
   bool ensure_endpoint_locked(EndpointVersion& endpoint, bool& trapped);
   void after_trap_locked(const char* where) noexcept;
@@ -146,6 +151,7 @@ class InstanceSlot final : private ImportHandler {
   Opening opening_{0, nullptr, nullptr, nullptr};
   uint32_t endpoint_error_line_ = 0;  // what host_endpoint_error reported during cs_endpoint_create
   std::string endpoint_error_text_;
+  bool built_before_ = false;  // a build was tried: every later one is a rebuild
   std::deque<std::chrono::steady_clock::time_point> recent_rebuilds_;
 };
 

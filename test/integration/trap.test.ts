@@ -2,7 +2,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { RunningHost, startHost } from "../support/host";
+import { FIXTURE_SITE, RunningHost, startHost } from "../support/host";
+import { startHostProcess } from "../support/host_process";
+import { httpExchange, upgradeRequest } from "../support/raw_client";
 import { closeOf, messageOf, openWs } from "../support/ws_client";
 
 let host: RunningHost;
@@ -40,4 +42,25 @@ test("a trapping handler closes its connection with 1011 and the server keeps se
   }
   await host.waitFor((stats) => stats.activeRequests === 0, "every request to end");
   assert.equal(host.stats().violations, 0, host.stats().lastViolation);
+});
+
+test("past ten rebuilds in a minute the last victim still gets 1011, then handshakes get 503 with Retry-After", async () => {
+  // A server of its own with one instance, so every trap hits the same one.
+  const server = await startHostProcess(FIXTURE_SITE, { CHATSOCKET_TEST_HOOKS: "1", CHATSOCKET_INSTANCES: "1" });
+  try {
+    for (let trap = 1; trap <= 11; trap++) {
+      const victim = await openWs(server.url("/trap.chatsocket"));
+      const closed = closeOf(victim);
+      victim.send("trap");
+      assert.equal((await closed).code, 1011, `victim ${trap}`);
+    }
+    await server.waitForLog(/instance 0 trapped/, 11);
+    const refused = await httpExchange(server.port, upgradeRequest("/echo.chatsocket"));
+    assert.equal(refused.status, 503);
+    const retryAfter = Number(refused.headers.get("retry-after"));
+    assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After: ${refused.headers.get("retry-after")}`);
+    assert.equal(refused.body, "The WebSocket handler is restarting too often; try again later.\n");
+  } finally {
+    await server.stop();
+  }
 });

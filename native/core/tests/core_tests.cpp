@@ -273,26 +273,65 @@ TEST_CASE("many connections echo correctly from several threads at once") {
   CHECK(pool.stats().connections == 0);
 }
 
-TEST_CASE("past the rebuild rate an instance stays down and new connections get 503, not a crash loop") {
+// A clock the rebuild window is read from, moved by the test.
+struct FakeClock {
+  std::shared_ptr<std::chrono::steady_clock::time_point> at =
+      std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
+  std::function<std::chrono::steady_clock::time_point()> function() const {
+    return [at = at] { return *at; };
+  }
+  void advance(std::chrono::seconds by) { *at += by; }
+};
+
+// Opens a connection to the trapping test kind and makes it trap; returns what the victim was sent.
+std::string trap_once(InstancePool& pool) {
+  OpenResult victim = open(pool, test_endpoint);
+  REQUIRE(victim.status == 101);
+  auto frame = client_frame(0x1, "trap");
+  victim.connection->received(frame.data(), frame.size());
+  std::string sent = drain(*victim.connection);
+  CHECK(victim.connection->end_requested());
+  CHECK_FALSE(victim.connection->abort_requested());
+  victim.connection->closed(abi::ClosedReason::kByModule);
+  return sent;
+}
+
+TEST_CASE("at the default rate ten rebuilds fit in a minute; then 503 with Retry-After until the window moves on") {
   quiet_log();
+  FakeClock clock;
   PoolOptions options;
   options.instances = 1;
   options.init_flags = static_cast<uint32_t>(abi::InitFlag::kTestHooks);
-  options.max_rebuilds_per_minute = 3;  // the first build counts too
+  options.clock = clock.function();
+  REQUIRE(options.max_rebuilds_per_minute == 10);
   InstancePool pool(options);
-  auto frame = client_frame(0x1, "trap");
-  for (int trap = 0; trap < 3; ++trap) {
-    OpenResult victim = open(pool, test_endpoint);
-    REQUIRE(victim.status == 101);
-    victim.connection->received(frame.data(), frame.size());
-    victim.connection->closed(abi::ClosedReason::kByModule);
+  for (int trap = 0; trap < 10; ++trap) {
+    trap_once(pool);
+    clock.advance(std::chrono::seconds(1));
   }
-  CHECK(pool.stats().traps == 3);
-  CHECK(pool.stats().rebuilds == 2);
+  CHECK(pool.stats().rebuilds == 10);
+  CHECK(pool.stats().instances_alive == 1);
+
+  trap_once(pool);  // the eleventh within the minute: no rebuild
+  CHECK(pool.stats().traps == 11);
+  CHECK(pool.stats().rebuilds == 10);
   CHECK(pool.stats().instances_alive == 0);
   OpenResult refused = open(pool, echo_endpoint);
   CHECK(refused.status == 503);
   CHECK_FALSE(refused.connection);
+  CHECK(refused.body == "The WebSocket handler is restarting too often; try again later.\n");
+  // The first rebuild was at 0 s and the clock is at 10 s: it leaves the window in 50 s.
+  REQUIRE(refused.headers.size() == 1);
+  CHECK(refused.headers[0] == std::make_pair(std::string("Retry-After"), std::string("50")));
+
+  clock.advance(std::chrono::seconds(49));
+  CHECK(open(pool, echo_endpoint).status == 503);
+  clock.advance(std::chrono::seconds(1));
+  OpenResult back = open(pool, echo_endpoint);
+  CHECK(back.status == 101);
+  CHECK(pool.stats().instances_alive == 1);
+  CHECK(pool.stats().rebuilds == 11);
+  back.connection->closed(abi::ClosedReason::kByPeer);
   set_log_sink(nullptr);
 }
 
@@ -303,17 +342,9 @@ TEST_CASE("past the rebuild rate the last trapped instance's connections still g
   options.init_flags = static_cast<uint32_t>(abi::InitFlag::kTestHooks);
   options.max_rebuilds_per_minute = 2;
   InstancePool pool(options);
-  auto frame = client_frame(0x1, "trap");
-  for (int trap = 0; trap < 2; ++trap) {
-    OpenResult victim = open(pool, test_endpoint);
-    REQUIRE(victim.status == 101);
-    victim.connection->received(frame.data(), frame.size());
-    CHECK(drain(*victim.connection) == std::string("\x88\x02\x03\xf3", 4));
-    CHECK(victim.connection->end_requested());
-    CHECK_FALSE(victim.connection->abort_requested());
-    victim.connection->closed(abi::ClosedReason::kByModule);
-  }
-  CHECK(pool.stats().instances_alive == 0);
+  for (int trap = 0; trap < 3; ++trap) CHECK(trap_once(pool) == std::string("\x88\x02\x03\xf3", 4));
+  CHECK(pool.stats().rebuilds == 2);
+  CHECK(pool.stats().instances_alive == 0);  // the third victim met an instance that was not rebuilt
   set_log_sink(nullptr);
 }
 
