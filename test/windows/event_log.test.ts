@@ -3,9 +3,9 @@
 // cs_event_log_probe writes info, warning, error (with non-ASCII text), debug, then 100 warnings.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { before, describe, test } from "node:test";
+import { before, describe } from "node:test";
 
-import { EVENT_LOG_PROBE, SKIP_WINDOWS, buildMingw, wineBinary, wineEnvironment } from "./mingw";
+import { EVENT_LOG_PROBE, SKIP_WINDOWS, buildMingw, wineBinary, wineEnvironment, windowsTest } from "./mingw";
 
 const EVENTLOG_ERROR_TYPE = 1;
 const EVENTLOG_WARNING_TYPE = 2;
@@ -53,9 +53,10 @@ function parseEvents(trace: string): Event[] {
   return events;
 }
 
-describe("the Event Log sink", { skip: SKIP_WINDOWS }, () => {
+describe("the Event Log sink", () => {
   let events: Event[];
   before(() => {
+    if (SKIP_WINDOWS) return;
     buildMingw();
     const probe = spawnSync(wineBinary(), [EVENT_LOG_PROBE], {
       encoding: "utf8",
@@ -66,7 +67,7 @@ describe("the Event Log sink", { skip: SKIP_WINDOWS }, () => {
     events = parseEvents(probe.stderr);
   });
 
-  test("writes error, warning and info lines as events 1000, 1001 and 1002 of the matching type", () => {
+  windowsTest("writes error, warning and info lines as events 1000, 1001 and 1002 of the matching type", () => {
     assert.deepEqual(events.slice(0, 3), [
       { type: EVENTLOG_INFORMATION_TYPE, id: 1002, text: "probe info" },
       { type: EVENTLOG_WARNING_TYPE, id: 1001, text: "probe warning" },
@@ -74,11 +75,11 @@ describe("the Event Log sink", { skip: SKIP_WINDOWS }, () => {
     ]);
   });
 
-  test("leaves debug lines out", () => {
+  windowsTest("leaves debug lines out", () => {
     assert.ok(!events.some((event) => event.text.includes("probe debug")));
   });
 
-  test("writes at most 60 events a minute, then one warning saying the rest go to the debugger only", () => {
+  windowsTest("writes at most 60 events a minute, then one warning saying the rest go to the debugger only", () => {
     const floods = events.filter((event) => event.text.startsWith("probe flood"));
     assert.equal(floods.length, 57);
     assert.equal(floods.at(-1)?.text, "probe flood 56");

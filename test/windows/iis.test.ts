@@ -12,6 +12,10 @@ import { closeOf, messageOf, openWs } from "../support/ws_client";
 
 const SITE = process.env.CHATSOCKET_IIS_URL;
 const skip = SITE ? false : "CHATSOCKET_IIS_URL is not set (the site on IIS to test)";
+const trapSkip = skip || (process.env.CHATSOCKET_IIS_TEST_HOOKS === "1" ? false : "CHATSOCKET_IIS_TEST_HOOKS is not 1");
+// Each test is skipped on its own (a skipped describe hides its tests from the summary's count), with the
+// reason in the report.
+const onIis = (name: string, fn: () => Promise<void>) => test(name, { skip }, fn);
 const site = new URL(SITE ?? "http://localhost:80");
 const port = Number(site.port || 80);
 const wsUrl = (path: string) => `ws://${site.host}${path}`;
@@ -24,8 +28,8 @@ async function upgradedRawClient(path = "/echo.chatsocket"): Promise<RawClient> 
   return client;
 }
 
-describe("the handshake on IIS", { skip }, () => {
-  test("answers RFC 6455's example key with 101, its Sec-WebSocket-Accept, and one Connection: Upgrade", async () => {
+describe("the handshake on IIS", () => {
+  onIis("answers RFC 6455's example key with 101, its Sec-WebSocket-Accept, and one Connection: Upgrade", async () => {
     const answer = await httpExchange(port, upgradeRequest("/echo.chatsocket", { Host: site.host }));
     assert.equal(answer.status, 101);
     assert.equal(answer.headers.get("sec-websocket-accept"), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
@@ -34,42 +38,42 @@ describe("the handshake on IIS", { skip }, () => {
     assert.equal(answer.headers.get("connection")?.toLowerCase(), "upgrade");
   });
 
-  test("accepts Firefox's Connection: keep-alive, Upgrade", async () => {
+  onIis("accepts Firefox's Connection: keep-alive, Upgrade", async () => {
     const request = upgradeRequest("/echo.chatsocket", { Host: site.host, Connection: "keep-alive, Upgrade" });
     assert.equal((await httpExchange(port, request)).status, 101);
   });
 
-  test("refuses a request without Sec-WebSocket-Key with 400, and IIS keeps the module's text", async () => {
+  onIis("refuses a request without Sec-WebSocket-Key with 400, and IIS keeps the module's text", async () => {
     const answer = await httpExchange(port, upgradeRequest("/echo.chatsocket", { Host: site.host, "Sec-WebSocket-Key": undefined }));
     assert.equal(answer.status, 400);
     assert.match(answer.body, /Sec-WebSocket-Key/i);
   });
 
-  test("refuses version 8 with 426 and Sec-WebSocket-Version: 13", async () => {
+  onIis("refuses version 8 with 426 and Sec-WebSocket-Version: 13", async () => {
     const answer = await httpExchange(port, upgradeRequest("/echo.chatsocket", { Host: site.host, "Sec-WebSocket-Version": "8" }));
     assert.equal(answer.status, 426);
     assert.equal(answer.headers.get("sec-websocket-version"), "13");
   });
 
-  test("answers 404 when no endpoint file exists at the URL", async () => {
+  onIis("answers 404 when no endpoint file exists at the URL", async () => {
     assert.equal((await httpExchange(port, upgradeRequest("/nowhere.chatsocket", { Host: site.host }))).status, 404);
   });
 
-  test("answers 500 naming the line of an endpoint file it cannot parse", async () => {
+  onIis("answers 500 naming the line of an endpoint file it cannot parse", async () => {
     const answer = await httpExchange(port, upgradeRequest("/broken.chatsocket", { Host: site.host }));
     assert.equal(answer.status, 500);
     assert.match(answer.body, /line 2/);
   });
 
-  test("leaves other URLs to IIS (a static file is still served)", async () => {
+  onIis("leaves other URLs to IIS (a static file is still served)", async () => {
     const answer = await httpExchange(port, `GET /hello.txt HTTP/1.1\r\nHost: ${site.host}\r\nConnection: close\r\n\r\n`);
     assert.equal(answer.status, 200);
   });
 });
 
-describe("echo on IIS", { skip }, () => {
+describe("echo on IIS", () => {
   for (const size of SIZES) {
-    test(`echoes a ${size}-byte text message and a ${size}-byte binary message`, async () => {
+    onIis(`echoes a ${size}-byte text message and a ${size}-byte binary message`, async () => {
       const ws = await openWs(wsUrl("/echo.chatsocket"));
       const text = "x".repeat(size);
       ws.send(text);
@@ -86,7 +90,7 @@ describe("echo on IIS", { skip }, () => {
     });
   }
 
-  test("echoes a message whose frame arrives one byte per write", async () => {
+  onIis("echoes a message whose frame arrives one byte per write", async () => {
     const client = await upgradedRawClient();
     const payload = Buffer.from("split into single bytes by the client");
     await client.writeByteByByte(clientFrame(TEXT, payload));
@@ -98,7 +102,7 @@ describe("echo on IIS", { skip }, () => {
     client.destroy();
   });
 
-  test("answers a ping with a pong carrying the same payload", async () => {
+  onIis("answers a ping with a pong carrying the same payload", async () => {
     const client = await upgradedRawClient();
     await client.write(clientFrame(0x9, "are you there?"));
     const pong = await client.readFrame();
@@ -107,19 +111,19 @@ describe("echo on IIS", { skip }, () => {
     client.destroy();
   });
 
-  test("echoes the client's close code in a clean closing handshake", async () => {
+  onIis("echoes the client's close code in a clean closing handshake", async () => {
     const ws = await openWs(wsUrl("/echo.chatsocket"));
     ws.close(4001, "bye");
     assert.equal((await closeOf(ws)).code, 4001);
   });
 
-  test("closes with 1009 past an endpoint's own max_message_size", async () => {
+  onIis("closes with 1009 past an endpoint's own max_message_size", async () => {
     const ws = await openWs(wsUrl("/small.chatsocket"));
     ws.send(Buffer.alloc(1025, 1), { binary: true });
     assert.equal((await closeOf(ws)).code, 1009);
   });
 
-  test("keeps 50 connections apart, each getting its own messages back", async () => {
+  onIis("keeps 50 connections apart, each getting its own messages back", async () => {
     const clients = await Promise.all(Array.from({ length: 50 }, () => openWs(wsUrl("/echo.chatsocket"))));
     const replies = clients.map((ws, i) => {
       const reply = messageOf(ws);
@@ -137,7 +141,7 @@ describe("echo on IIS", { skip }, () => {
     );
   });
 
-  test("a client that vanishes mid-message costs nobody else anything", async () => {
+  onIis("a client that vanishes mid-message costs nobody else anything", async () => {
     const vanishing = await upgradedRawClient();
     await vanishing.write(clientFrame(BINARY, randomBytes(4096)).subarray(0, 1000));
     vanishing.destroy();
@@ -149,8 +153,8 @@ describe("echo on IIS", { skip }, () => {
   });
 });
 
-describe("a trapping handler on IIS", { skip: skip || (process.env.CHATSOCKET_IIS_TEST_HOOKS === "1" ? false : "CHATSOCKET_IIS_TEST_HOOKS is not 1") }, () => {
-  test("closes its connection with 1011, and w3wp keeps serving", async () => {
+describe("a trapping handler on IIS", () => {
+  test("closes its connection with 1011, and w3wp keeps serving", { skip: trapSkip }, async () => {
     const trapping = await openWs(wsUrl("/trap.chatsocket"));
     trapping.send("harmless");
     assert.equal((await messageOf(trapping)).data.toString(), "harmless");

@@ -2,6 +2,7 @@
 import { spawnSync, SpawnSyncReturns } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { test } from "node:test";
 
 import { BUILD_DIR, REPO_ROOT } from "../support/paths";
 
@@ -12,6 +13,10 @@ export const WINE_PREFIX = path.join(MINGW_BUILD, "wineprefix");
 
 /** `CHATSOCKET_SKIP_WINDOWS=1` skips these suites on purpose; otherwise a missing tool is a failure. */
 export const SKIP_WINDOWS = process.env.CHATSOCKET_SKIP_WINDOWS === "1" ? "CHATSOCKET_SKIP_WINDOWS=1" : false;
+
+/** A test of the Windows build. Skipped one by one, not by suite: a skipped describe hides its tests from the
+ * summary's count, and a skip must show there with its reason. */
+export const windowsTest = (name: string, fn: () => void) => test(name, { skip: SKIP_WINDOWS }, fn);
 
 function onPath(command: string): string | undefined {
   const found = spawnSync("sh", ["-c", `command -v ${command}`], { encoding: "utf8" });

@@ -2,9 +2,9 @@
 // that exports RegisterModule by name and nothing else, and imports only DLLs every Windows has.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { before, describe, test } from "node:test";
+import { before, describe } from "node:test";
 
-import { MINGW_DLL, SKIP_WINDOWS, buildMingw, objdumpBinary } from "./mingw";
+import { MINGW_DLL, SKIP_WINDOWS, buildMingw, objdumpBinary, windowsTest } from "./mingw";
 
 // Lower case. ADVAPI32 for the Event Log; msvcrt is the C runtime mingw-w64 links against (a system DLL).
 const SYSTEM_DLLS = new Set(["kernel32.dll", "advapi32.dll", "msvcrt.dll", "ws2_32.dll", "ntdll.dll", "bcrypt.dll"]);
@@ -32,33 +32,34 @@ function readPe(dll: string): PeFacts {
   };
 }
 
-describe("the mingw-w64 chatsocket.dll", { skip: SKIP_WINDOWS }, () => {
+describe("the mingw-w64 chatsocket.dll", () => {
   let pe: PeFacts;
   before(() => {
+    if (SKIP_WINDOWS) return;
     buildMingw();
     pe = readPe(MINGW_DLL);
   });
 
-  test("is a 64-bit PE DLL", () => {
+  windowsTest("is a 64-bit PE DLL", () => {
     assert.equal(pe.format, "pei-x86-64");
     assert.match(pe.magic, /PE32\+/);
   });
 
-  test("exports RegisterModule undecorated and nothing else", () => {
+  windowsTest("exports RegisterModule undecorated and nothing else", () => {
     assert.deepEqual(pe.exports, ["RegisterModule"]);
   });
 
-  test("imports only system DLLs, so nothing else has to be installed beside it", () => {
+  windowsTest("imports only system DLLs, so nothing else has to be installed beside it", () => {
     assert.ok(pe.imports.length > 0, "no import table found");
     const foreign = pe.imports.filter((name) => !isSystemDll(name));
     assert.deepEqual(foreign, [], `imports DLLs a server does not have (link the mingw runtime statically): ${foreign}`);
   });
 
-  test("imports ReportEventW's DLL, so it can write the Event Log", () => {
+  windowsTest("imports ReportEventW's DLL, so it can write the Event Log", () => {
     assert.ok(pe.imports.some((name) => name.toLowerCase() === "advapi32.dll"), `imports: ${pe.imports}`);
   });
 
-  test("can be loaded at a random base with a non-executable heap (ASLR, DEP)", () => {
+  windowsTest("can be loaded at a random base with a non-executable heap (ASLR, DEP)", () => {
     const DYNAMIC_BASE = 0x40;
     const NX_COMPAT = 0x100;
     assert.equal(pe.dllCharacteristics & DYNAMIC_BASE, DYNAMIC_BASE);
