@@ -222,7 +222,7 @@ function Install-HandlerMapping {
     if ($Site) { $arguments += $Site }
     # @start: at the end it would come after StaticFile (path *), which would then take every request.
     $arguments += @('-section:system.webServer/handlers',
-        "/+[@start,name='$HandlerName',path='$HandlerPath',verb='GET',modules='$ModuleName',resourceType='Unspecified',requireAccess='Script']",
+        "/+[@start,name='$HandlerName',path='$HandlerPath',verb='*',modules='$ModuleName',resourceType='Unspecified',requireAccess='Script']",
         '/commit:apphost')
     Invoke-AppCmdOrStop $arguments | Out-Null
     Write-Step "mapped $HandlerPath to $ModuleName $scope"

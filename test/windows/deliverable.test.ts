@@ -30,7 +30,7 @@ describe("the names the Windows pieces share", () => {
       assert.equal(adds.length, 1, `one *.chatsocket handler in ${config}`);
       assert.match(adds[0], /\sname="ChatSocket"/);
       assert.match(adds[0], /\smodules="ChatSocketModule"/);
-      assert.match(adds[0], /\sverb="GET"/);
+      assert.match(adds[0], /\sverb="\*"/); // the module, not IIS, refuses other verbs: with Allow and a reason
       assert.match(adds[0], /\sresourceType="Unspecified"/);
     });
   }

@@ -55,6 +55,14 @@ describe("the handshake on IIS", () => {
     assert.equal(answer.headers.get("sec-websocket-version"), "13");
   });
 
+  onIis("refuses POST with the module's 405, Allow: GET and a reason (web.config maps every verb)", async () => {
+    const request = upgradeRequest("/echo.chatsocket", { Host: site.host, "Content-Length": "0" }, "POST");
+    const answer = await httpExchange(port, request);
+    assert.equal(answer.status, 405);
+    assert.equal(answer.headers.get("allow"), "GET");
+    assert.equal(answer.body, "A WebSocket handshake must use the GET method.");
+  });
+
   onIis("answers 404 when no endpoint file exists at the URL", async () => {
     assert.equal((await httpExchange(port, upgradeRequest("/nowhere.chatsocket", { Host: site.host }))).status, 404);
   });
