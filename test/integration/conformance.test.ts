@@ -67,6 +67,17 @@ describe("protocol violations through the host", () => {
     test(`closes with ${code} on ${what}`, () => expectClose(bytes, code));
   }
 
+  test("keeps TCP open after its close frame until the client's close frame comes, however late", async () => {
+    const client = await upgraded("/patient-close.chatsocket");
+    await client.write(clientFrame(TEXT, "x", { rsv: 2 }));
+    assert.equal(closeCodeOf(await client.readFrame()), 1002);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // a slow client
+    assert.equal(client.ended, false, "the server closed TCP without waiting for the client's close frame");
+    await client.write(clientFrame(CLOSE, closePayload(1002)));
+    await closedWithin(client, 30000);
+    assert.equal(client.unreadBytes, 0, "nothing may follow the server's close frame");
+  });
+
   test("closes with 1002 and ends at once on a 64-bit length with the top bit set (frame boundaries are lost)", async () => {
     const client = await upgraded("/patient-close.chatsocket");
     await client.write(clientFrame(BINARY, "", { lengthBytes: 8, declaredLength: 1n << 63n }));

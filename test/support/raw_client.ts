@@ -128,6 +128,11 @@ export class RawClient {
     }, "a frame", timeoutMs);
   }
 
+  /** Bytes received and not yet read as an answer or a frame. */
+  get unreadBytes(): number {
+    return this.buffered.length;
+  }
+
   destroy(): void {
     this.socket.destroy();
   }
