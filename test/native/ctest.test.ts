@@ -1,16 +1,39 @@
-// The C++ unit tests (runtime, core, compat, host) run by ctest, reported here so one runner sums up.
+// The C++ unit tests run by ctest, reported here so one runner sums up. Each suite is named: one that CMake
+// dropped (a lost add_test, a test directory no longer added) fails the run instead of going unnoticed.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { test } from "node:test";
+import { before, describe, test } from "node:test";
 
 import { BUILD_DIR } from "../support/paths";
 
-test("the C++ unit tests pass under ctest", () => {
-  const result = spawnSync("ctest", ["--test-dir", path.join(BUILD_DIR, "native"), "--output-on-failure"], {
-    encoding: "utf8",
+const SUITES: Array<[string, string]> = [
+  ["cs_runtime_tests", "the Wasm runtime (traps, memory, threads, exceptions, recursion)"],
+  ["cs_compat_tests", "the IIS interfaces' vtable slots against the SDK's order"],
+  ["cs_core_tests", "the core against the real generated Wasm C (instances, rooms, limits)"],
+  ["cs_process_tests", "the POSIX launcher and the program policy"],
+  ["cs_host_tests", "the host's IIS semantics"],
+  ["cs_module_on_host_tests", "the module on the host, end to end"],
+];
+
+describe("the C++ unit tests under ctest", () => {
+  let report: string;
+  before(() => {
+    const result = spawnSync("ctest", ["--test-dir", path.join(BUILD_DIR, "native"), "--output-on-failure"], {
+      encoding: "utf8",
+    });
+    report = result.stdout;
+    process.stdout.write(report.split("\n").map((line) => `  ${line}`).join("\n"));
+    assert.equal(result.status, 0, result.stderr || "ctest failed");
   });
-  process.stdout.write(result.stdout.split("\n").map((line) => `  ${line}`).join("\n"));
-  assert.equal(result.status, 0, result.stderr || "ctest failed");
-  assert.match(result.stdout, /100% tests passed/);
+
+  for (const [suite, what] of SUITES) {
+    test(`${suite}: ${what}`, () => {
+      assert.match(report, new RegExp(`Test +#\\d+: ${suite} \\.+ +Passed`), report);
+    });
+  }
+
+  test("nothing else ran and nothing failed", () => {
+    assert.match(report, new RegExp(`100% tests passed, 0 tests failed out of ${SUITES.length}\\b`));
+  });
 });
