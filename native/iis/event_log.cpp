@@ -1,11 +1,11 @@
 #include "event_log.h"
 
+#include "event_budget.h"
 #include "log.h"
 
 #ifdef _WIN32
 #include <windows.h>
 
-#include <mutex>
 #include <string>
 
 namespace cs {
@@ -15,51 +15,10 @@ namespace {
 // the line itself, once install.ps1 has registered the DLL as the source's EventMessageFile.
 enum : DWORD { kEventError = 1000, kEventWarning = 1001, kEventInfo = 1002 };
 
-// A client hammering a broken endpoint must not flood the Application log: past this many events in a
-// minute, one event says so and the rest of that minute's lines go to the debugger only; the next event
-// written after the minute says how many were left out.
 constexpr unsigned kEventsPerMinute = 60;
-constexpr ULONGLONG kMinuteMs = 60 * 1000;
 
 HANDLE g_event_source = nullptr;
-
-struct Admission {
-  bool write = false;
-  bool limit_reached = false;    // this line is the first one left out in its minute
-  unsigned left_out_before = 0;  // lines left out in the minute that just ended
-};
-
-class Budget {
- public:
-  Admission admit() {
-    std::lock_guard<std::mutex> hold(lock_);
-    Admission admission;
-    ULONGLONG now = GetTickCount64();
-    if (!started_ || now - window_start_ >= kMinuteMs) {
-      started_ = true;
-      window_start_ = now;
-      written_ = 0;
-      admission.left_out_before = left_out_;
-      left_out_ = 0;
-    }
-    if (written_ < kEventsPerMinute) {
-      ++written_;
-      admission.write = true;
-    } else {
-      admission.limit_reached = left_out_ == 0;
-      ++left_out_;
-    }
-    return admission;
-  }
-
- private:
-  std::mutex lock_;
-  bool started_ = false;
-  ULONGLONG window_start_ = 0;
-  unsigned written_ = 0;
-  unsigned left_out_ = 0;
-};
-Budget g_budget;
+EventBudget g_budget(kEventsPerMinute);
 
 // Lines are UTF-8 (paths, text from the Wasm handler); the Event Log stores UTF-16.
 std::wstring utf8_to_utf16(const char* text) {
@@ -80,7 +39,7 @@ void write_event(LogLevel level, const char* line) {
   std::wstring text = utf8_to_utf16(line);
   OutputDebugStringW((L"chatsocket: " + text + L"\n").c_str());
   if (!g_event_source || level == LogLevel::kDebug) return;
-  Admission admission = g_budget.admit();
+  EventAdmission admission = g_budget.admit(GetTickCount64());
   if (admission.left_out_before > 0) {
     report(EVENTLOG_WARNING_TYPE, kEventWarning,
            std::to_wstring(admission.left_out_before) +

@@ -5,16 +5,9 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { before, describe, test } from "node:test";
 
+import { CPP_SUITES } from "../support/cpp_suites";
 import { BUILD_DIR } from "../support/paths";
 
-const SUITES: Array<[string, string]> = [
-  ["cs_runtime_tests", "the Wasm runtime (traps, memory, threads, exceptions, recursion)"],
-  ["cs_compat_tests", "the IIS interfaces' vtable slots against the SDK's order"],
-  ["cs_core_tests", "the core against the real generated Wasm C (instances, rooms, limits)"],
-  ["cs_process_tests", "the POSIX launcher and the program policy"],
-  ["cs_host_tests", "the host's IIS semantics"],
-  ["cs_module_on_host_tests", "the module on the host, end to end"],
-];
 
 describe("the C++ unit tests under ctest", () => {
   let report: string;
@@ -27,13 +20,13 @@ describe("the C++ unit tests under ctest", () => {
     assert.equal(result.status, 0, result.stderr || "ctest failed");
   });
 
-  for (const [suite, what] of SUITES) {
+  for (const [suite, what] of CPP_SUITES) {
     test(`${suite}: ${what}`, () => {
       assert.match(report, new RegExp(`Test +#\\d+: ${suite} \\.+ +Passed`), report);
     });
   }
 
   test("nothing else ran and nothing failed", () => {
-    assert.match(report, new RegExp(`100% tests passed, 0 tests failed out of ${SUITES.length}\\b`));
+    assert.match(report, new RegExp(`100% tests passed, 0 tests failed out of ${CPP_SUITES.length}\\b`));
   });
 });
