@@ -124,6 +124,20 @@ describe("frame parser", () => {
       assert.equal(frames[0].payload.toString(), "abc");
     });
 
+    it("by default takes a message of 1048576 fragments and closes with 1009 at one more", () => {
+      const DEFAULT_MAX_FRAGMENTS = 1048576; // the README's default
+      const empty = clientFrame(CONTINUATION, "", { fin: false });
+      const middle = (count: number) => Buffer.concat(Array.from({ length: count }, () => empty));
+      const first = clientFrame(TEXT, "a", { fin: false });
+      const accepted = exchange(
+        Buffer.concat([first, middle(DEFAULT_MAX_FRAGMENTS - 2), clientFrame(CONTINUATION, "b")]),
+        whole,
+      );
+      assert.deepEqual(accepted.frames.map((f) => [f.opcode, f.payload.toString()]), [[TEXT, "ab"]]);
+      const refused = exchange(Buffer.concat([first, middle(DEFAULT_MAX_FRAGMENTS - 1), clientFrame(CONTINUATION, "b")]), whole);
+      assertFailedWith(refused.h, 1, 1009, refused.frames);
+    });
+
     it("answers a close that arrives between fragments", () => {
       const bytes = Buffer.concat([clientFrame(TEXT, "a", { fin: false }), clientFrame(CLOSE, Buffer.from([0x03, 0xe8]))]);
       const { h, frames } = exchange(bytes, byteByByte);
