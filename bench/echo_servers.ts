@@ -7,6 +7,7 @@ import type { CompletionMode } from "../scripts/host_binding";
 export interface Peer {
   name: string;
   url: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -40,6 +41,7 @@ function spawnPeer(name: string, role: string, pathname: string): Promise<Peer> 
       resolve({
         name,
         url: `ws://127.0.0.1:${message.port}${pathname}`,
+        pid: child.pid!,
         stop: () =>
           new Promise((done) => {
             child.once("exit", () => done());
