@@ -6,15 +6,15 @@
 //   reach everyone; a larger W, the rate a room sustains.
 //   Receivers are raw TCP sockets with a minimal frame reader, so the one Node process that plays 1000
 //   clients is not the bottleneck: each checks that it gets every message once and in order.
-import { ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { connect, Socket } from "node:net";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import WebSocket from "ws";
+import WebSocket, { WebSocketServer } from "ws";
 
-import type { CompletionMode } from "../scripts/host_binding";
+import { scratchSite } from "../test/support/host_process";
+import { forkServer, reportPort, serveHost, serverRole } from "./server_process";
 import { treeCpuSeconds } from "./tree_cpu";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -31,28 +31,17 @@ interface Peer {
   stop(): Promise<void>;
 }
 
-const role = process.argv[2];
-if (role) process.on("disconnect", () => process.exit(0));
-
+const role = serverRole();
 if (role === "chatsocket") {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { startHost } = require("../test/support/host") as typeof import("../test/support/host");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { scratchSite } = require("../test/support/host_process") as typeof import("../test/support/host_process");
   const site = scratchSite();
   const room = `kind = chat\necho_self = false\nmax_rate = 0\nmax_members = ${RECEIVERS + 10}\n`;
   writeFileSync(path.join(site, "json.chatsocket"), room);
   writeFileSync(path.join(site, "raw.chatsocket"), `${room}format = raw\n`);
-  // after-return, as IIS mostly delivers completions; BENCH_COMPLETION=sync shows the module's own cost.
-  const completionMode = (process.env.BENCH_COMPLETION ?? "after-return") as CompletionMode;
-  startHost({ site, completionMode }).then((host) => process.send?.({ port: host.port }));
-  setInterval(() => {}, 1 << 30);
+  serveHost({ site });
 } else if (role === "ws") {
   // The room as a ws user writes it: the envelope built once per message (the same fields and order as
   // chatsocket's), then send() to every other client. No presence, history or backlog bound: less work
   // than chatsocket does.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { WebSocketServer } = require("ws") as typeof import("ws");
   const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
   const rooms = new Map<string, Set<WebSocket>>();
   let nextId = 1;
@@ -71,23 +60,12 @@ if (role === "chatsocket") {
       for (const client of room) if (client !== ws && client.readyState === WebSocket.OPEN) client.send(frame, { binary: isBinary });
     });
   });
-  server.on("listening", () => process.send?.({ port: (server.address() as { port: number }).port }));
+  server.on("listening", () => reportPort((server.address() as { port: number }).port));
 }
 
-function startPeer(name: string, paths: Record<Format, string>): Promise<Peer> {
-  return new Promise((resolve, reject) => {
-    const child: ChildProcess = fork(__filename, [name], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    child.once("error", reject);
-    child.once("message", (message: { port: number }) =>
-      resolve({
-        name,
-        port: message.port,
-        pid: child.pid!,
-        path: (format) => paths[format],
-        stop: () => new Promise((done) => (child.once("exit", () => done()), child.kill("SIGTERM"))),
-      }),
-    );
-  });
+async function startPeer(name: string, paths: Record<Format, string>): Promise<Peer> {
+  const server = await forkServer(__filename, name);
+  return { name, port: server.port, pid: server.pid, path: (format) => paths[format], stop: server.stop };
 }
 
 /** Delivery latencies in 1 µs buckets up to 1 s (the last bucket: everything slower). */

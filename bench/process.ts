@@ -3,12 +3,14 @@
 //   lines/s: C connections, each keeping W lines of S bytes in flight through cat, for BENCH_SECONDS.
 //   connects/s: C clients in a loop, each connecting (a program is started), sending one line, getting it
 //   back and closing, for BENCH_SECONDS.
-import { ChildProcess, fork, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import WebSocket from "ws";
 
+import { scratchSite } from "../test/support/host_process";
+import { forkServer, serveHost, serverRole } from "./server_process";
 import { treeCpuSeconds } from "./tree_cpu";
 
 interface Peer {
@@ -21,22 +23,15 @@ interface Peer {
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const CAT = "/bin/cat";
 
-const role = process.argv[2];
-if (role) process.on("disconnect", () => process.exit(0));
-
+const role = serverRole();
 if (role === "chatsocket") {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { startHost } = require("../test/support/host") as typeof import("../test/support/host");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { scratchSite } = require("../test/support/host_process") as typeof import("../test/support/host_process");
   const site = scratchSite();
   writeFileSync(path.join(site, "cat.chatsocket"), `kind = process\ncommand = ["${CAT}"]\nmax_processes = 65535\n`);
-  startHost({
+  serveHost({
     site,
     completionMode: "after-return",
     env: { CHATSOCKET_ALLOWED_PROGRAMS: CAT, CHATSOCKET_MAX_PROCESSES: "65535" },
-  }).then((host) => process.send?.({ port: host.port }));
-  setInterval(() => {}, 1 << 30);
+  });
 }
 
 function freePort(): Promise<number> {
@@ -50,19 +45,9 @@ function freePort(): Promise<number> {
   });
 }
 
-function startChatsocket(): Promise<Peer> {
-  return new Promise((resolve, reject) => {
-    const child: ChildProcess = fork(__filename, ["chatsocket"], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    child.once("error", reject);
-    child.once("message", (message: { port: number }) =>
-      resolve({
-        name: "chatsocket",
-        pid: child.pid!,
-        url: `ws://127.0.0.1:${message.port}/cat.chatsocket`,
-        stop: () => new Promise((done) => (child.once("exit", () => done()), child.kill("SIGTERM"))),
-      }),
-    );
-  });
+async function startChatsocket(): Promise<Peer> {
+  const server = await forkServer(__filename, "chatsocket");
+  return { name: "chatsocket", pid: server.pid, url: `ws://127.0.0.1:${server.port}/cat.chatsocket`, stop: server.stop };
 }
 
 async function startWebsocketd(): Promise<Peer> {

@@ -1,0 +1,57 @@
+// The servers a benchmark compares each run in a child process of their own, so the client's event loop is
+// not theirs. A benchmark file forks itself with a role; the child starts its server and sends {port}.
+import { ChildProcess, fork } from "node:child_process";
+
+import type { CompletionMode } from "../scripts/host_binding";
+import type { HostOptions } from "../test/support/host";
+
+export interface ServerProcess {
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Forks `file` with `role` as its argument and waits for the port its server listens on. */
+export function forkServer(file: string, role: string): Promise<ServerProcess> {
+  return new Promise((resolve, reject) => {
+    const child: ChildProcess = fork(file, [role], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    child.once("error", reject);
+    child.once("message", (message: { port: number }) =>
+      resolve({
+        port: message.port,
+        pid: child.pid!,
+        stop: () =>
+          new Promise((done) => {
+            if (child.exitCode !== null) return done();
+            child.once("exit", () => done());
+            child.kill("SIGTERM");
+          }),
+      }),
+    );
+  });
+}
+
+/** The role this process was forked with, if any. A server child ends with its parent, even when the parent
+ * dies without stopping it. */
+export function serverRole(): string | undefined {
+  const role = process.argv[2];
+  if (role) process.on("disconnect", () => process.exit(0));
+  return role;
+}
+
+/** In a server child: tells the parent where the server listens. */
+export function reportPort(port: number): void {
+  process.send?.({ port });
+}
+
+/** In a server child: our host with the module on `options.site`. Completions come after-return by default,
+ * on a pool thread after the issuing call returned, as IIS mostly delivers them; BENCH_COMPLETION=sync shows
+ * the module's own cost without those thread hops. */
+export function serveHost(options: HostOptions): void {
+  // Loaded here, not at the top: the benchmark's own process never loads the host.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { startHost } = require("../test/support/host") as typeof import("../test/support/host");
+  const completionMode = (process.env.BENCH_COMPLETION ?? "after-return") as CompletionMode;
+  startHost({ completionMode, ...options }).then((host) => reportPort(host.port));
+  setInterval(() => {}, 1 << 30); // the host runs on native threads; nothing else keeps this process alive
+}
