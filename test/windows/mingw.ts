@@ -63,3 +63,30 @@ export function buildAndTestUnderWine(): string {
 export function wineEnvironment(debug = "-all"): NodeJS.ProcessEnv {
   return { ...process.env, WINEPREFIX: WINE_PREFIX, WINEDEBUG: debug, WINEDLLOVERRIDES: "mscoree=;mshtml=" };
 }
+
+// Lower case. ADVAPI32 for the Event Log; msvcrt is the C runtime mingw-w64 links against (a system DLL).
+const SYSTEM_DLLS = new Set(["kernel32.dll", "advapi32.dll", "msvcrt.dll", "ws2_32.dll", "ntdll.dll", "bcrypt.dll"]);
+/** A DLL every Windows has, so nothing needs installing beside the file that imports it. */
+export const isSystemDll = (name: string) =>
+  SYSTEM_DLLS.has(name.toLowerCase()) || /^api-ms-win-[a-z0-9-]+\.dll$/i.test(name);
+
+export interface PeFacts {
+  format: string; // objdump's: pei-x86-64 or pei-i386
+  magic: string;
+  imports: string[];
+  exports: string[];
+}
+
+/** A PE file's headers as objdump -p reads them (the x86_64 objdump reads pei-i386 too). */
+export function readPe(file: string): PeFacts {
+  const dump = spawnSync(objdumpBinary(), ["-p", file], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  if (dump.status !== 0) throw new Error(`objdump -p ${file} failed: ${dump.stderr}`);
+  const text = dump.stdout;
+  const exportTable = text.split("[Ordinal/Name Pointer] Table")[1]?.split(/\n\s*\n/)[0] ?? "";
+  return {
+    format: /file format (\S+)/.exec(text)?.[1] ?? "",
+    magic: /^Magic\s+(.+)$/m.exec(text)?.[1].trim() ?? "",
+    imports: [...text.matchAll(/^\s*DLL Name: (\S+)/gm)].map((match) => match[1]),
+    exports: [...exportTable.matchAll(/^\s*\[\s*\d+\]\s+(\S+)/gm)].map((match) => match[1]),
+  };
+}
