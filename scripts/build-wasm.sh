@@ -2,6 +2,7 @@
 # AssemblyScript -> build/chatsocket.wasm -> wasm2c -> build/wasm2c/chatsocket.{c,h}, plus
 # build/test/protocol.wasm (the protocol primitives alone, for unit tests only).
 # Skips each step whose inputs are older than its output, so a rebuild with nothing changed is instant.
+# --module-only: not the unit tests' protocol.wasm (what `npm start` needs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p build/wasm2c build/test
@@ -21,6 +22,6 @@ fi
 if [ "$wasm" -nt "$csrc" ] || [ ! -e "$csrc" ]; then
   wasm2c "$wasm" -n chatsocket -o "$csrc"
 fi
-if newer_than src "$testwasm" || [ scripts/build-wasm.sh -nt "$testwasm" ]; then
+if [ "${1:-}" != --module-only ] && { newer_than src "$testwasm" || [ scripts/build-wasm.sh -nt "$testwasm" ]; }; then
   npx asc src/testing/protocol_exports.ts -O3 --runtime stub --disable simd -o "$testwasm"
 fi
