@@ -20,6 +20,10 @@ bool log_enabled(LogLevel level) { return static_cast<int>(level) <= g_max_level
 const char* log_level_name(LogLevel level) { return kLevelNames[static_cast<int>(level)]; }
 
 bool parse_log_level(const std::string& text, LogLevel& out) {
+  if (text == "off") {
+    out = LogLevel::kOff;
+    return true;
+  }
   for (int i = 0; i < 4; ++i) {
     if (text == kLevelNames[i]) {
       out = static_cast<LogLevel>(i);

@@ -8,7 +8,8 @@
 
 namespace cs {
 
-enum class LogLevel { kError = 0, kWarning = 1, kInfo = 2, kDebug = 3 };
+// kOff only as a maximum: nothing is logged at or below it.
+enum class LogLevel { kOff = -1, kError = 0, kWarning = 1, kInfo = 2, kDebug = 3 };
 
 using LogSink = void (*)(LogLevel level, const char* line);
 
@@ -19,7 +20,7 @@ bool log_enabled(LogLevel level);
 // The name in front of each stderr line ("chatsocket" unless set).
 void set_log_prefix(const char* prefix);
 const char* log_level_name(LogLevel level);
-// "error", "warning", "info", "debug" -> the level; false for anything else.
+// "off", "error", "warning", "info", "debug" -> the level; false for anything else.
 bool parse_log_level(const std::string& text, LogLevel& out);
 
 void log(LogLevel level, const char* format, ...)

@@ -37,7 +37,7 @@ bool Host::start(const HostOptions& options, std::string& error) {
   }
   LogLevel level;
   if (!parse_log_level(options.log_level, level)) {
-    error = "unknown log level '" + options.log_level + "' (error, warning, info, debug)";
+    error = "unknown log level '" + options.log_level + "' (off, error, warning, info, debug)";
     return false;
   }
   set_log_level(level);

@@ -27,6 +27,7 @@ CS_EXPORT HRESULT WINAPI RegisterModule(DWORD server_version, IHttpModuleRegistr
     globals->server = server;
     globals->module_id = info->GetId();
     cs::ModuleSettings settings = cs::read_module_settings();
+    cs::set_log_level(settings.log_level);
     const cs::PoolOptions& options = settings.pool;
     g_test_hooks.store(settings.test_hooks);
     globals->pool = std::make_unique<cs::InstancePool>(options);

@@ -43,6 +43,12 @@ std::vector<std::string> name_list(const char* text) {
 
 ModuleSettings read_module_settings() {
   ModuleSettings settings;
+  if (const char* level = std::getenv("CHATSOCKET_LOG_LEVEL")) {
+    if (!parse_log_level(level, settings.log_level)) {
+      log(LogLevel::kWarning, "CHATSOCKET_LOG_LEVEL=%s is not one of off, error, warning, info, debug; using info",
+          level);
+    }
+  }
   unsigned cores = std::thread::hardware_concurrency();
   settings.pool.instances = count_setting("CHATSOCKET_INSTANCES", 1, 256, cores < 2 ? 2 : cores);
   const char* hooks = std::getenv("CHATSOCKET_TEST_HOOKS");

@@ -12,7 +12,7 @@ import { closeOf, messageOf, openWs } from "../support/ws_client";
 describe("with test hooks", () => {
   let host: RunningHost;
   before(async () => {
-    host = await startHost({ env: { CHATSOCKET_TEST_HOOKS: "1" } });
+    host = await startHost({ env: { CHATSOCKET_TEST_HOOKS: "1" }, provokesErrors: "allocation failures injected" });
   });
   after(() => host.stop());
 

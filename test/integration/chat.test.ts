@@ -78,7 +78,7 @@ before(async () => {
   writeFileSync(path.join(site, "rooms.chatsocket"), "kind = chat\nrooms = query\n");
   writeFileSync(path.join(site, "slow.chatsocket"), "kind = chat\nformat = raw\nmax_backlog = 1048576\nmax_rate = 0\n");
   writeFileSync(path.join(site, "tiny.chatsocket"), "kind = chat\nmax_members = 2\n");
-  host = await startHost({ site, env: { CHATSOCKET_TEST_HOOKS: "1", CHATSOCKET_INSTANCES: "2" } });
+  host = await startHost({ site, env: { CHATSOCKET_TEST_HOOKS: "1", CHATSOCKET_INSTANCES: "2" }, provokesErrors: "a member's instance traps" });
 });
 after(() => host.stop());
 

@@ -8,7 +8,7 @@ import { httpExchange, upgradeRequest } from "../support/raw_client";
 
 let host: RunningHost;
 before(async () => {
-  host = await startHost();
+  host = await startHost({ provokesErrors: "broken.chatsocket cannot be parsed" });
 });
 after(() => host.stop());
 

@@ -145,6 +145,7 @@ before(async () => {
       CHATSOCKET_INSTANCES: "1",
       CHATSOCKET_ALLOWED_PROGRAMS: [CAT, PYTHON, "/bin/sh"].join(":"),
     },
+    provokesErrors: "a handler traps; programs are refused",
   });
 });
 after(() => host.stop());

@@ -11,7 +11,7 @@ let host: RunningHost;
 before(async () => {
   // Two instances: the least busy one takes each new connection, so the echo client and the trapping
   // client land on different instances.
-  host = await startHost({ env: { CHATSOCKET_TEST_HOOKS: "1", CHATSOCKET_INSTANCES: "2" } });
+  host = await startHost({ env: { CHATSOCKET_TEST_HOOKS: "1", CHATSOCKET_INSTANCES: "2" }, provokesErrors: "handlers trap" });
 });
 after(() => host.stop());
 

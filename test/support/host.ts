@@ -13,6 +13,9 @@ export interface HostOptions {
   threads?: number;
   /** Environment the module reads at RegisterModule (CHATSOCKET_TEST_HOOKS, CHATSOCKET_INSTANCES). */
   env?: Record<string, string>;
+  /** Why this suite makes the module fail on purpose (traps, injected faults, broken files): its log is
+   * turned off, so the errors it provokes are not printed as if something broke; the tests assert them. */
+  provokesErrors?: string;
 }
 
 export interface RunningHost {
@@ -26,6 +29,8 @@ export interface RunningHost {
 }
 
 export async function startHost(options: HostOptions = {}): Promise<RunningHost> {
+  // The module's log goes to this process's stderr, among the test report: warnings and errors only.
+  process.env.CHATSOCKET_LOG_LEVEL = options.provokesErrors ? "off" : "warning";
   for (const [name, value] of Object.entries(options.env ?? {})) process.env[name] = value;
   const binding = loadHostBinding(addonPath());
   const { port } = binding.start({

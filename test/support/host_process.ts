@@ -29,6 +29,8 @@ export interface HostProcess {
 /** Starts `npm start`'s server on `site`; `env` adds variables, or removes them when undefined. */
 export async function startHostProcess(site: string, env: Record<string, string | undefined> = {}): Promise<HostProcess> {
   const environment: NodeJS.ProcessEnv = { ...process.env, PORT: "0", SITE: site };
+  // The log as npm start writes it, whatever an in-process host of the same suite set for itself.
+  delete environment.CHATSOCKET_LOG_LEVEL;
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) delete environment[name];
     else environment[name] = value;
