@@ -7,19 +7,21 @@ mapping *.chatsocket to it (server level, one site, or none).
 Run from an elevated 64-bit Windows PowerShell 5.1 (or PowerShell 7). Running it again is safe: each step
 checks what is already there, and a changed DLL replaces the old one.
 
-What it does:
-  1. Checks IIS (8 or later) and tells you how to add its WebSocket Protocol feature if it is missing
-     (chatsocket works without it; see README.md).
-  2. Copies x64\chatsocket.dll to "%ProgramFiles%\ChatSocket" and x86\chatsocket.dll (if built) to
-     "%ProgramFiles(x86)%\ChatSocket".
+What it does (the same steps, explained, are in the package's README.md, windows\ADMIN.md in the repository):
+  1. Checks IIS (8 or later) and its WebSocket Protocol feature, and prints the command that adds the feature
+     when it is missing (Server: Install-WindowsFeature; Windows 10/11: Enable-WindowsOptionalFeature -All).
+  2. Copies x64\chatsocket.dll to "%ProgramFiles%\ChatSocket" and x86\chatsocket.dll to
+     "%ProgramFiles(x86)%\ChatSocket", each with chatsocket-cat.exe beside it; refuses a DLL whose header does
+     not match its folder's bitness.
   3. Registers the Application event log source "chatsocket" with the DLL's message table.
   4. appcmd install module ChatSocketModule. With both DLLs: image %ProgramFiles%\ChatSocket\chatsocket.dll
      and no bitness preCondition (a 32-bit worker process expands %ProgramFiles% to Program Files (x86));
      with the x64 DLL only: preCondition bitness64; with the x86 DLL only: bitness32.
-  5. Maps *.chatsocket (handler ChatSocket, GET, resourceType Unspecified) at server level, or for -Site.
-  6. Sets which programs `kind = process` endpoints may run (chatsocket-cat.exe, installed beside the DLL,
-     and every -AllowProgram) as the application pools' environment variable CHATSOCKET_ALLOWED_PROGRAMS
-     (IIS 10 or later). A site's own files cannot change it, as with IIS's ISAPI and CGI Restrictions.
+  5. Maps *.chatsocket (handler ChatSocket, every verb, resourceType Unspecified) at server level, or for
+     -Site; with -NoHandler, nothing.
+  6. Sets CHATSOCKET_ALLOWED_PROGRAMS, the programs `kind = process` endpoints may run (chatsocket-cat.exe and
+     every -AllowProgram), as an environment variable of the application pools (IIS 10 or later). A site's
+     own files cannot change it, as with IIS's ISAPI and CGI Restrictions.
   7. Reads back each affected site's configuration and reports what would stop *.chatsocket from working.
 
 .PARAMETER BinDir
@@ -60,12 +62,19 @@ param(
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 2.0
-. (Join-Path $PSScriptRoot 'iis-common.ps1')
+try {
+    . (Join-Path $PSScriptRoot 'iis-common.ps1')
+} catch {
+    # Typically a file still marked as downloaded, under an execution policy that refuses those.
+    Write-Host "chatsocket: cannot load iis-common.ps1 beside this script: $($_.Exception.Message)" -ForegroundColor Red
+    Write-Host "chatsocket: unblock the unzipped files (Get-ChildItem -Recurse '$PSScriptRoot' | Unblock-File) and run: powershell -ExecutionPolicy Bypass -File '$PSCommandPath'"
+    exit 1
+}
 
 function Assert-Iis {
     if (-not (Test-IisInstalled)) {
         Stop-WithError ("IIS is not installed ($AppCmd is missing). Windows Server: Install-WindowsFeature Web-Server,Web-WebSockets -IncludeManagementTools. " +
-            'Windows 10/11: Enable-WindowsOptionalFeature -Online -FeatureName IIS-WebServerRole,IIS-WebServer,IIS-WebSockets')
+            'Windows 10/11: Enable-WindowsOptionalFeature -Online -FeatureName IIS-WebSockets -All (-All adds the IIS features it sits under)')
     }
     $major = Get-IisMajorVersion
     if ($major -gt 0 -and $major -lt 8) {
@@ -78,7 +87,7 @@ function Test-WebSocketFeature {
         Write-Step "IIS's WebSocket Protocol feature is installed."
         return
     }
-    $command = 'Enable-WindowsOptionalFeature -Online -FeatureName IIS-WebSockets'
+    $command = 'Enable-WindowsOptionalFeature -Online -FeatureName IIS-WebSockets -All'
     if (Test-ServerEdition) { $command = 'Install-WindowsFeature Web-WebSockets' }
     Write-Note ("IIS's WebSocket Protocol feature is not installed. chatsocket works without it (it marks upgraded " +
         "connections opaque itself), but IIS's own WebSocket support, which other applications use, is missing. To add it: $command")

@@ -25,7 +25,14 @@ param(
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 2.0
-. (Join-Path $PSScriptRoot 'iis-common.ps1')
+try {
+    . (Join-Path $PSScriptRoot 'iis-common.ps1')
+} catch {
+    # Typically a file still marked as downloaded, under an execution policy that refuses those.
+    Write-Host "chatsocket: cannot load iis-common.ps1 beside this script: $($_.Exception.Message)" -ForegroundColor Red
+    Write-Host "chatsocket: unblock the unzipped files (Get-ChildItem -Recurse '$PSScriptRoot' | Unblock-File) and run: powershell -ExecutionPolicy Bypass -File '$PSCommandPath'"
+    exit 1
+}
 
 function Remove-HandlerMappings {
     $paths = @(Get-ApphostHandlerLocations)

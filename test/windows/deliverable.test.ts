@@ -39,8 +39,8 @@ describe("the names the Windows pieces share", () => {
     const eventLog = read("native/iis/event_log.cpp");
     assert.match(eventLog, /RegisterEventSourceW\(nullptr, L"chatsocket"\)/);
     assert.match(eventLog, /kEventError = 1000, kEventWarning = 1001, kEventInfo = 1002/);
-    const readme = read("README.md");
-    for (const id of ["1000", "1001", "1002"]) assert.match(readme, new RegExp(`\\*\\*${id}\\*\\*`));
+    const guide = read("windows/ADMIN.md");
+    for (const id of ["1000", "1001", "1002"]) assert.match(guide, new RegExp(`\\*\\*${id}\\*\\*`));
     assert.match(read(".github/workflows/windows.yml"), /ProviderName = 'chatsocket'/);
   });
 
@@ -54,6 +54,36 @@ describe("the names the Windows pieces share", () => {
     assert.match(read("windows/install.ps1"), /'build\\windows'/);
   });
 
+  test("every script the administrator's guide names is one the package ships (windows/)", () => {
+    const named = new Set([...read("windows/ADMIN.md").matchAll(/\b([\w-]+\.ps1)\b/g)].map((m) => m[1]));
+    assert.deepEqual([...named].sort(), ["iis-common.ps1", "install.ps1", "uninstall.ps1", "verify.ps1"]);
+    for (const file of named) assert.ok(existsSync(path.join(WINDOWS, file)), `ADMIN.md names ${file}`);
+  });
+
+  test("the administrator's guide and install.ps1 list the same steps, naming the same things", () => {
+    const scriptSteps = numberedSteps(read("windows/install.ps1").split(".PARAMETER")[0]);
+    const guide = read("windows/ADMIN.md");
+    const guideSteps = numberedSteps(guide.slice(guide.indexOf("## What install.ps1 does"), guide.indexOf("## 32-bit")));
+    assert.equal(scriptSteps.length, 7);
+    assert.equal(guideSteps.length, scriptSteps.length);
+    scriptSteps.forEach((step, index) => {
+      const names = [...step.matchAll(NAMED_THING)].map((match) => match[0].replace(/\\/g, "\\"));
+      assert.ok(names.length > 0, `step ${index + 1} of install.ps1 names something checkable`);
+      for (const name of names) assert.ok(guideSteps[index].includes(name), `step ${index + 1} of ADMIN.md lacks ${name}`);
+    });
+  });
+
+  test("README.md sends administrators to the guide, and the guide to the scripts' parameters", () => {
+    assert.match(read("README.md"), /\(windows\/ADMIN\.md\)/);
+    const guide = read("windows/ADMIN.md");
+    for (const script of ["install", "uninstall", "verify"]) {
+      const parameters = [...read(`windows/${script}.ps1`).matchAll(/^\.PARAMETER (\w+)/gm)].map((m) => m[1]);
+      for (const parameter of parameters.filter((name) => !["Message", "TimeoutSeconds"].includes(name))) {
+        assert.ok(guide.includes(`-${parameter}`), `ADMIN.md does not mention ${script}.ps1 -${parameter}`);
+      }
+    }
+  });
+
   for (const document of [".github/workflows/windows.yml", "README.md"]) {
     test(`every script ${document} names exists`, () => {
       const named = new Set(
@@ -64,6 +94,15 @@ describe("the names the Windows pieces share", () => {
     });
   }
 });
+
+/** The items of the first numbered list in `text` ("1. ..." up to the next item), whitespace folded. */
+function numberedSteps(text: string): string[] {
+  const items = text.split(/^\s*\d\.\s+/m).slice(1);
+  return items.map((item) => item.split(/\n\s*\n/)[0].replace(/\s+/g, " "));
+}
+
+// What a step names that the guide must name too: files, settings, the module's names, parameters, cmdlets.
+const NAMED_THING = /[\w\\%.-]+\.(?:dll|exe)\b|CHATSOCKET_\w+|ChatSocket\w*|\*\.chatsocket|bitness(?:32|64)|(?<![\w-])-[A-Z]\w+|\b[A-Z][a-z]+-Windows\w+|event log source|message table/g;
 
 // Code with strings and comments blanked out (a string becomes ''), enough to check syntax by eye of regex.
 function codeOnly(source: string): string {

@@ -73,6 +73,7 @@ export const isSystemDll = (name: string) =>
 export interface PeFacts {
   format: string; // objdump's: pei-x86-64 or pei-i386
   magic: string;
+  dllCharacteristics: number;
   imports: string[];
   exports: string[];
 }
@@ -86,6 +87,7 @@ export function readPe(file: string): PeFacts {
   return {
     format: /file format (\S+)/.exec(text)?.[1] ?? "",
     magic: /^Magic\s+(.+)$/m.exec(text)?.[1].trim() ?? "",
+    dllCharacteristics: parseInt(/^DllCharacteristics\s+([0-9a-f]+)/m.exec(text)?.[1] ?? "0", 16),
     imports: [...text.matchAll(/^\s*DLL Name: (\S+)/gm)].map((match) => match[1]),
     exports: [...exportTable.matchAll(/^\s*\[\s*\d+\]\s+(\S+)/gm)].map((match) => match[1]),
   };
