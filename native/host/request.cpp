@@ -255,7 +255,8 @@ std::string Request::take_head_locked(bool final_response) {
   }
   std::string reason = r.reason.empty() ? reason_phrase(r.status) : r.reason;
   std::string out = format_head(r.status, reason, headers);
-  if (!r.omit_body && !is_101) out += r.body;
+  // A HEAD answer keeps its Content-Length but never carries the body: http.sys drops it, whatever the module wrote.
+  if (!r.omit_body && !is_101 && !drops_entity()) out += r.body;
   r.body.clear();
   r.head_sent = true;
   return out;
@@ -448,9 +449,9 @@ HRESULT Request::write_entity(OpType type, HTTP_DATA_CHUNK* chunks, DWORD count,
         lock.lock();
       }
       if (!response.head_sent) out = take_head_locked(false);
-      out += data;
+      if (!drops_entity()) out += data;
     }
-  } else {
+  } else if (!drops_entity()) {
     out = std::move(data);
   }
   if (!async) {

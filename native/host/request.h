@@ -117,6 +117,8 @@ class Request : public std::enable_shared_from_this<Request> {
   void leave_entry(REQUEST_NOTIFICATION_STATUS status);
   void retire();
   void send_response_notification();
+  // HEAD: the head as GET would have it, never an entity (http.sys drops what the module writes).
+  bool drops_entity() const { return head_.method == "HEAD" && !upgraded_; }
   std::string take_head_locked(bool final_response);
   bool subscribed(DWORD notification) const;
 

@@ -1,6 +1,7 @@
 // The upgrade as a client sees it through the host: RFC 6455's accept key, and the right status for each
 // kind of bad handshake.
 import assert from "node:assert/strict";
+import http from "node:http";
 import { after, before, describe, test } from "node:test";
 
 import { RunningHost, startHost } from "../support/host";
@@ -50,6 +51,22 @@ describe("the WebSocket handshake", () => {
     assert.equal(answer.body, "A WebSocket handshake must use the GET method.");
   });
 
+  test("answers HEAD as it answers POST, 405 with Allow: GET, and sends no body after the head", async () => {
+    // Two requests on one kept-alive connection: a body after HEAD's head would garble the second answer.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const head = await request(agent, "HEAD", "/echo.chatsocket");
+      assert.equal(head.status, 405);
+      assert.equal(head.allow, "GET");
+      assert.equal(head.body, "");
+      const next = await request(agent, "GET", "/hello.txt");
+      assert.equal(next.status, 200);
+      assert.match(next.body, /^plain text/);
+    } finally {
+      agent.destroy();
+    }
+  });
+
   test("refuses a request without Upgrade: websocket with 400", async () => {
     const answer = await httpExchange(host.port, upgradeRequest("/echo.chatsocket", { Upgrade: undefined, Connection: undefined }));
     assert.equal(answer.status, 400);
@@ -66,3 +83,15 @@ describe("the WebSocket handshake", () => {
     assert.match(answer.body, /line 2/);
   });
 });
+
+function request(agent: http.Agent, method: string, pathname: string): Promise<{ status: number; allow?: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = http.request({ host: "127.0.0.1", port: host.port, method, path: pathname, agent }, (response) => {
+      let body = "";
+      response.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, allow: response.headers.allow, body }));
+    });
+    outgoing.on("error", reject);
+    outgoing.end();
+  });
+}
