@@ -103,9 +103,11 @@ try {
     if ($connected) {
         Write-Failure $text -1
     } else {
-        # "The server returned status code '404' when status code '101' was expected."
+        # .NET Framework: "The remote server returned an error: (404) Not Found."; .NET: "The server returned
+        # status code '404' when status code '101' was expected."
         $status = 0
-        if ($text -match "status code '(\d{3})'") { $status = [int]$Matches[1] }
+        if ($text -match "\((\d{3})\)") { $status = [int]$Matches[1] }
+        elseif ($text -match "status code '(\d{3})'") { $status = [int]$Matches[1] }
         Write-Failure $text $status
     }
     exit 1
