@@ -88,6 +88,11 @@ export function cs_open(id: u32, endpointId: u32, head: usize, headLen: u32): u3
     setResponseBody(id, result.reason);
     return result.status;
   }
+  const origin = changetype<RequestHead>(requestHead).origin;
+  if (!endpoint.config.origins.allows(origin)) {
+    setResponseBody(id, "Origin " + (<string>origin) + " may not open this endpoint (allowed_origins).");
+    return 403;
+  }
   const conn = new Connection(id, endpoint);
   const handler = conn.attachHandler();
   const refusal = handler.admit(new Request(id, changetype<RequestHead>(requestHead)));
@@ -103,6 +108,7 @@ export function cs_open(id: u32, endpointId: u32, head: usize, headLen: u32): u3
   if (result.protocol.length > 0) addResponseHeader(id, "Sec-WebSocket-Protocol", result.protocol);
   connections.set(id, conn);
   handler.onOpen();
+  conn.opened();
   return 101;
 }
 

@@ -15,8 +15,14 @@
 // "End gracefully" is host_end(id, 0) with the close timer armed as a guard: a peer that never reads
 // would otherwise keep the connection open forever; when the timer fires, host_end(id, 1).
 //
-// The close timer is slot 0; handlers have the other slots. Reading paused by a handler (for backpressure)
-// resumes when we close first: nothing is sent after our close frame, so the queue no longer limits reading.
+// The close timer is slot 0, keepalive and idle the last two; handlers have the slots between. Reading paused
+// by a handler (for backpressure) resumes when we close first: nothing is sent after our close frame, so the
+// queue no longer limits reading.
+//
+// Keepalive (ping_interval, pong_timeout): every ping_interval a ping; if nothing at all comes from the client
+// within pong_timeout (a pong, or any frame: a pong may queue behind a long message), it is gone or stuck,
+// and we close with 1001. Idle (idle_timeout): a message either way marks the connection active; the idle
+// timer, when it fires, closes an inactive connection or starts again, so no timer is re-armed per message.
 
 import { CloseCode, Limit, Status } from "./abi_constants";
 import { isValidReceivedCloseCode } from "./protocol/close_codes";
@@ -44,8 +50,10 @@ import { endConnection, pauseReading, sendBytes, setTimer } from "./host";
 
 const SCRATCH_FRAME: usize = memory.data(16, 8);
 const CLOSE_FRAME: usize = memory.data(4 + <i32>MAX_CLOSE_REASON, 8);
-/** The timer slot of the closing handshake; handlers have the others. */
+/** The timer slot of the closing handshake; handlers have 1 to KEEPALIVE_TIMER - 1. */
 const CLOSE_TIMER: u32 = 0;
+const KEEPALIVE_TIMER: u32 = <u32>Limit.TIMER_SLOTS - 2;
+const IDLE_TIMER: u32 = <u32>Limit.TIMER_SLOTS - 1;
 
 export const enum CloseState {
   OPEN = 0,
@@ -61,6 +69,9 @@ export class Connection {
   private _handler: Handler | null = null;
   private closeSent: bool = false;
   private readingPaused: bool = false;
+  private awaitingPong: bool = false;
+  private heardSincePing: bool = false;
+  private active: bool = false;
 
   constructor(id: u32, endpoint: Endpoint) {
     this.id = id;
@@ -83,8 +94,21 @@ export class Connection {
     return this.state == CloseState.OPEN;
   }
 
+  /** After the handler's onOpen: the keepalive and idle timers start. */
+  opened(): void {
+    const config = this.endpoint.config;
+    if (config.pingInterval > 0) setTimer(this.id, KEEPALIVE_TIMER, config.pingInterval);
+    if (config.idleTimeout > 0) setTimer(this.id, IDLE_TIMER, config.idleTimeout);
+  }
+
+  /** For idle_timeout: something happened that the handler counts as a message (its program wrote). */
+  markActive(): void {
+    this.active = true;
+  }
+
   /** Bytes from the client, any split. */
   receive(ptr: usize, len: usize): void {
+    this.heardSincePing = true;
     let pos: usize = 0;
     while (this.state != CloseState.ENDED) {
       pos += parseFrames(this.parser, ptr + pos, len - pos);
@@ -97,10 +121,13 @@ export class Connection {
   private dispatch(event: u32): void {
     const p = this.parser;
     if (event == FrameEvent.MESSAGE) {
+      this.active = true;
       if (this.state == CloseState.OPEN) this.handler.onMessage(p.eventOpcode, p.eventPtr, p.eventLength);
       releaseMessage(p);
     } else if (event == FrameEvent.PING) {
       if (this.state == CloseState.OPEN) this.sendMessageInPlace(Opcode.PONG, p.eventPtr, p.eventLength);
+    } else if (event == FrameEvent.PONG) {
+      if (this.awaitingPong && this.state == CloseState.OPEN) this.pingAgainLater();
     } else if (event == FrameEvent.CLOSE) {
       this.receivedClose(p.eventPtr, p.eventLength);
     } else if (event == FrameEvent.ERROR) {
@@ -108,7 +135,7 @@ export class Connection {
     } else if (event == FrameEvent.LOST) {
       this.sendClose(p.errorCode); // unless ours is out already
       this.endGracefully();
-    } // unsolicited PONGs are ignored
+    }
   }
 
   private receivedClose(ptr: usize, len: u32): void {
@@ -121,6 +148,7 @@ export class Connection {
   /** Sends a whole message whose payload has FRAME_HEADROOM writable bytes before it (no copy). */
   sendMessageInPlace(opcode: u32, ptr: usize, len: usize): Status {
     if (this.closeSent) return Status.DROPPED;
+    if (opcode < Opcode.CLOSE) this.active = true;
     const start = writeFrameHeaderBefore(ptr, opcode, len);
     return sendBytes(this.id, start, ptr + len - start);
   }
@@ -128,6 +156,7 @@ export class Connection {
   /** Sends a whole message from anywhere in memory (header and payload as two sends). */
   sendMessage(opcode: u32, ptr: usize, len: usize): Status {
     if (this.closeSent) return Status.DROPPED;
+    if (opcode < Opcode.CLOSE) this.active = true;
     const headerLength = writeFrameHeader(SCRATCH_FRAME, opcode, len);
     const status = sendBytes(this.id, SCRATCH_FRAME, headerLength);
     if (status == Status.DROPPED) return status;
@@ -146,9 +175,9 @@ export class Connection {
     pauseReading(this.id, paused);
   }
 
-  /** (Re)arms a handler's timer: slots 1 to TIMER_SLOTS - 1; 0 ms cancels. BAD_ARGUMENT for another slot. */
+  /** (Re)arms a handler's timer: slots 1 to KEEPALIVE_TIMER - 1; 0 ms cancels. BAD_ARGUMENT for another slot. */
   setTimer(slot: u32, ms: u32): Status {
-    if (slot == CLOSE_TIMER || slot >= <u32>Limit.TIMER_SLOTS) return Status.BAD_ARGUMENT;
+    if (slot == CLOSE_TIMER || slot >= KEEPALIVE_TIMER) return Status.BAD_ARGUMENT;
     if (this.state == CloseState.ENDED) return Status.DROPPED;
     return setTimer(this.id, slot, ms);
   }
@@ -193,13 +222,44 @@ export class Connection {
 
   timerFired(slot: u32): void {
     if (slot != CLOSE_TIMER) {
-      if (this.state == CloseState.OPEN) this.handler.onTimer(slot);
+      if (this.state != CloseState.OPEN) return;
+      if (slot == KEEPALIVE_TIMER) this.keepalive();
+      else if (slot == IDLE_TIMER) this.idleCheck();
+      else this.handler.onTimer(slot);
       return;
     }
     if (this.state != CloseState.OPEN) {
       this.state = CloseState.ENDED;
       endConnection(this.id, true);
     }
+  }
+
+  private keepalive(): void {
+    const config = this.endpoint.config;
+    if (!this.awaitingPong) {
+      this.awaitingPong = true;
+      this.heardSincePing = false;
+      sendBytes(this.id, SCRATCH_FRAME, writeFrameHeader(SCRATCH_FRAME, Opcode.PING, 0));
+      setTimer(this.id, KEEPALIVE_TIMER, config.pongTimeout);
+    } else if (this.heardSincePing) {
+      this.pingAgainLater();
+    } else {
+      this.closeWith(CloseCode.GOING_AWAY, "no answer to a ping within " + config.pongTimeout.toString() + " ms");
+    }
+  }
+
+  private pingAgainLater(): void {
+    this.awaitingPong = false;
+    setTimer(this.id, KEEPALIVE_TIMER, this.endpoint.config.pingInterval);
+  }
+
+  private idleCheck(): void {
+    if (!this.active) {
+      this.closeWith(CloseCode.GOING_AWAY, "idle for " + this.endpoint.config.idleTimeout.toString() + " ms");
+      return;
+    }
+    this.active = false;
+    setTimer(this.id, IDLE_TIMER, this.endpoint.config.idleTimeout);
   }
 
   /** The handshake was refused after the handler was made: frees the parser; no event follows. */

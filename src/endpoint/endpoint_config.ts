@@ -10,15 +10,30 @@
 //                     is listed here, or with none. Default: none.
 //   close_timeout     how long to wait for the client to finish the closing handshake, in milliseconds,
 //                     1 to 3600000; default 5000. After it the connection is dropped.
+//   ping_interval     milliseconds between the server's pings, which keep proxies and NATs from dropping a
+//                     quiet connection and find clients that are gone; 0 sends none. Default 30000.
+//   pong_timeout      milliseconds a client has to answer a ping (any frame counts) before the connection is
+//                     closed with 1001; default 10000.
+//   idle_timeout      milliseconds without a message either way before the connection is closed with 1001;
+//                     pings and pongs do not count, nor a chat room's messages from others. 0 (the default)
+//                     never closes a connection for silence. Checked lazily: it closes after idle_timeout to
+//                     twice that of silence.
+//   allowed_origins   the web pages that may open the endpoint, by their Origin (endpoint/origin_policy.ts);
+//                     others get 403. Default: every origin.
 
 import {
   DEFAULT_CLOSE_TIMEOUT,
+  DEFAULT_IDLE_TIMEOUT,
+  DEFAULT_PING_INTERVAL,
+  DEFAULT_PONG_TIMEOUT,
   DEFAULT_MAX_FRAGMENTS,
   DEFAULT_MAX_MESSAGE_SIZE,
   MAX_CLOSE_TIMEOUT,
   MAX_MAX_FRAGMENTS,
   MAX_MAX_MESSAGE_SIZE,
+  MAX_TIMEOUT,
 } from "../protocol/limits";
+import { OriginPolicy } from "./origin_policy";
 import { Settings } from "./settings";
 
 export class EndpointConfig {
@@ -26,6 +41,10 @@ export class EndpointConfig {
   maxFragments: u32 = DEFAULT_MAX_FRAGMENTS;
   closeTimeout: u32 = DEFAULT_CLOSE_TIMEOUT;
   protocols: string[] = [];
+  pingInterval: u32 = DEFAULT_PING_INTERVAL;
+  pongTimeout: u32 = DEFAULT_PONG_TIMEOUT;
+  idleTimeout: u32 = DEFAULT_IDLE_TIMEOUT;
+  origins: OriginPolicy = OriginPolicy.parse([]);
 
   /** Takes the common keys from `settings`; problems are recorded there. */
   static from(settings: Settings): EndpointConfig {
@@ -33,6 +52,14 @@ export class EndpointConfig {
     config.maxMessageSize = settings.count("max_message_size", 0, MAX_MAX_MESSAGE_SIZE, DEFAULT_MAX_MESSAGE_SIZE, "bytes");
     config.maxFragments = settings.count("max_fragments", 1, MAX_MAX_FRAGMENTS, DEFAULT_MAX_FRAGMENTS, "");
     config.closeTimeout = settings.count("close_timeout", 1, MAX_CLOSE_TIMEOUT, DEFAULT_CLOSE_TIMEOUT, "milliseconds");
+    config.pingInterval = settings.count("ping_interval", 0, MAX_TIMEOUT, DEFAULT_PING_INTERVAL, "milliseconds");
+    config.pongTimeout = settings.count("pong_timeout", 1, MAX_TIMEOUT, DEFAULT_PONG_TIMEOUT, "milliseconds");
+    config.idleTimeout = settings.count("idle_timeout", 0, MAX_TIMEOUT, DEFAULT_IDLE_TIMEOUT, "milliseconds");
+    const origins = settings.take("allowed_origins");
+    if (origins != null) {
+      config.origins = OriginPolicy.parse(settings.list("allowed_origins"));
+      if (config.origins.error.length > 0) settings.fail(origins.line, "allowed_origins: " + config.origins.error);
+    }
     const protocols = settings.take("protocols");
     if (protocols != null) {
       const names = settings.list("protocols");

@@ -13,6 +13,12 @@ export const MAX_MAX_FRAGMENTS: u32 = 0x7fffffff;
 export const DEFAULT_CLOSE_TIMEOUT: u32 = 5000;
 export const MAX_CLOSE_TIMEOUT: u32 = 3600 * 1000;
 
+/** Keepalive (`ping_interval`, `pong_timeout`) and silence (`idle_timeout`), in ms; 0 turns one off. */
+export const DEFAULT_PING_INTERVAL: u32 = 30 * 1000;
+export const DEFAULT_PONG_TIMEOUT: u32 = 10 * 1000;
+export const DEFAULT_IDLE_TIMEOUT: u32 = 0;
+export const MAX_TIMEOUT: u32 = 24 * 3600 * 1000;
+
 /** RFC 6455 §5.5: control frame payloads are at most 125 bytes. */
 export const MAX_CONTROL_PAYLOAD: u32 = 125;
 

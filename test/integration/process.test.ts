@@ -318,7 +318,7 @@ test("a program that stops reading its stdin stops the server reading from the c
   assert.ok(received < 12 * 1024 * 1024, `the server took ${received} bytes of 32 MiB for a program that reads none`);
   // The endpoint's idle_timeout (2 s) ends it: nothing moved either way meanwhile.
   const { code, reason } = await client.closed;
-  assert.deepEqual([code, reason], [1001, "idle timeout"]);
+  assert.deepEqual([code, reason], [1001, "idle for 2000 ms"]);
   await until(() => host.stats().module!.processes === 0, "the program to end");
 });
 

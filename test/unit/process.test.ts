@@ -226,11 +226,16 @@ describe("kind = process: the end", () => {
     assert.deepEqual(closeOf(h), { code: 1000, reason: "" });
   });
 
-  it("idle_timeout: no message either way for that long closes with 1001", () => {
+  it("idle_timeout: the program's output keeps the connection from being idle; silence closes it with 1001", () => {
     const h = opened(`${CAT}idle_timeout = 3000\n`);
-    assert.equal(h.timerSlots.get("1/1"), 3000);
-    h.timer(1, 1);
-    assert.deepEqual(closeOf(h), { code: 1001, reason: "idle timeout" });
+    const IDLE_SLOT = 7; // every kind's idle timer: the last slot (src/connection.ts)
+    assert.equal(h.timerSlots.get(`1/${IDLE_SLOT}`), 3000);
+    h.processOutput(1, "still working\n");
+    h.takeSent(1);
+    h.timer(1, IDLE_SLOT); // active since armed: armed again, not closed
+    assert.ok(!parseServerFrames(h.takeSent(1)).some((f) => f.opcode === 8), "no close while the program talks");
+    h.timer(1, IDLE_SLOT);
+    assert.deepEqual(closeOf(h), { code: 1001, reason: "idle for 3000 ms" });
   });
 });
 

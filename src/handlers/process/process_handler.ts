@@ -23,7 +23,6 @@ import { cgiEnvironment } from "./cgi_environment";
 import { LineSplitter } from "./line_splitter";
 import { ProcessMode, ProcessSettings, StderrPolicy } from "./process_settings";
 
-const IDLE_TIMER: u32 = 1;
 const NEWLINE: usize = memory.data<u8>([0x0a]);
 /** Room to move a raw-mode tail (at most 3 bytes) in and out of its u32 field; used only within a call. */
 const TAIL_SCRATCH: usize = memory.data(4, 4);
@@ -83,13 +82,9 @@ export class ProcessHandler extends Handler {
     return String.UTF8.encode(text);
   }
 
-  onOpen(): void {
-    this.touch();
-  }
-
-  /** Something went either way: the idle timer starts again. */
+  /** The program said something, on either stream: for idle_timeout, the connection is not idle. */
   private touch(): void {
-    if (this.settings.idleTimeout > 0) this.conn.setTimer(IDLE_TIMER, this.settings.idleTimeout);
+    this.conn.markActive();
   }
 
   onMessage(opcode: u32, ptr: usize, len: u32): void {
@@ -98,7 +93,6 @@ export class ProcessHandler extends Handler {
       this.conn.closeWith(CloseCode.UNSUPPORTED_DATA, "this endpoint takes text messages");
       return;
     }
-    this.touch();
     let status = writeProcessInput(this.conn.id, ptr, len);
     if (mode == ProcessMode.TEXT && status != Status.DROPPED) status = writeProcessInput(this.conn.id, NEWLINE, 1);
     if (status == Status.BACKPRESSURE) this.conn.pauseReading(true);
@@ -212,10 +206,6 @@ export class ProcessHandler extends Handler {
     if (signal != 0) this.conn.closeWith(CloseCode.INTERNAL_ERROR, "killed by signal " + signal.toString());
     else if (code != 0) this.conn.closeWith(CloseCode.INTERNAL_ERROR, "exit code " + code.toString());
     else this.conn.closeWith(CloseCode.NORMAL, "exit code 0");
-  }
-
-  onTimer(slot: u32): void {
-    if (slot == IDLE_TIMER) this.conn.closeWith(CloseCode.GOING_AWAY, "idle timeout");
   }
 
   /** The connection is closing, whoever began: the program ends now rather than when TCP does. */

@@ -16,8 +16,7 @@
 //   max_line_length  the longest line sent as one message, in bytes (1 to 16777216, default 65536); a longer
 //                    line is sent in pieces of at most that many bytes, cut between characters.
 //   max_processes    programs of this endpoint running at once (1 to 65535, default 100); past it, 503.
-//   idle_timeout     milliseconds without a message either way before the connection is closed with 1001
-//                    (0 to 86400000, default 0: never).
+// (idle_timeout is every kind's: endpoint/endpoint_config.ts. Output the program writes counts as activity.)
 
 import { readStringArray, readStringObject, jsonError } from "../../text/json_read";
 import { Settings } from "../../endpoint/settings";
@@ -45,7 +44,6 @@ export class ProcessSettings extends KindSettings {
   stderr: StderrPolicy = StderrPolicy.LOG;
   maxLineLength: u32 = 65536;
   maxProcesses: u32 = 100;
-  idleTimeout: u32 = 0;
 }
 
 export function configureProcess(settings: Settings): KindSettings {
@@ -103,6 +101,5 @@ export function configureProcess(settings: Settings): KindSettings {
   }
   p.maxLineLength = settings.count("max_line_length", 1, 16 * 1024 * 1024, 65536, "bytes");
   p.maxProcesses = settings.count("max_processes", 1, 65535, 100, "");
-  p.idleTimeout = settings.count("idle_timeout", 0, 86400000, 0, "milliseconds");
   return p;
 }
