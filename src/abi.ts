@@ -16,7 +16,10 @@ import { writeCloseFrame } from "./protocol/frame_encoder";
 import { FRAME_HEADROOM } from "./protocol/limits";
 import { checkHandshake, parseRequestHead, RequestHead } from "./protocol/handshake";
 import { Request } from "./request";
-import { addResponseHeader, log, reportEndpointError, setResponseBody } from "./host";
+import { addResponseHeader, admitConnection, log, reportEndpointError, setResponseBody } from "./host";
+
+/** A client refused by max_connections tries again after this many seconds (Retry-After). */
+const FULL_ENDPOINT_RETRY_SECONDS: u32 = 5;
 
 /** An input region above this size is given back once a smaller one is asked for. */
 const KEEP_INPUT_BYTES: u32 = 1024 * 1024;
@@ -92,6 +95,11 @@ export function cs_open(id: u32, endpointId: u32, head: usize, headLen: u32): u3
   if (!endpoint.config.origins.allows(origin)) {
     setResponseBody(id, "Origin " + (<string>origin) + " may not open this endpoint (allowed_origins).");
     return 403;
+  }
+  if (endpoint.config.maxConnections > 0 && admitConnection(id, endpoint.config.maxConnections) == Status.LIMIT_REACHED) {
+    addResponseHeader(id, "Retry-After", FULL_ENDPOINT_RETRY_SECONDS.toString());
+    setResponseBody(id, "This endpoint has reached its limit of " + endpoint.config.maxConnections.toString() + " connections (max_connections); try again later.");
+    return 503;
   }
   const conn = new Connection(id, endpoint);
   const handler = conn.attachHandler();

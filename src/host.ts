@@ -18,6 +18,8 @@ declare function host_end(id: u32, abort: u32): u32;
 declare function host_pause(id: u32, paused: u32): u32;
 @external("env", "host_timer")
 declare function host_timer(id: u32, slot: u32, ms: u32): u32;
+@external("env", "host_admit")
+declare function host_admit(id: u32, cap: u32): u32;
 @external("env", "host_process_start")
 declare function host_process_start(id: u32, ptr: usize, len: u32): u32;
 @external("env", "host_process_write")
@@ -83,6 +85,11 @@ export function endConnection(id: u32, abort: bool): Status {
 
 export function pauseReading(id: u32, paused: bool): Status {
   return <Status>host_pause(id, paused ? 1 : 0);
+}
+
+/** During cs_open: a place among the `cap` connections its endpoint file may have open; LIMIT_REACHED if none. */
+export function admitConnection(id: u32, cap: u32): Status {
+  return <Status>host_admit(id, cap);
 }
 
 /** (Re)arms the one-shot timer in `slot`; 0 ms cancels it. */

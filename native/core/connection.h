@@ -15,6 +15,7 @@
 
 #include "abi_constants.h"
 #include "child_process.h"
+#include "endpoint_seats.h"
 #include "transport.h"
 #include "write_queue.h"
 
@@ -77,6 +78,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     room_ = std::move(room);
   }
   const std::string& endpoint_path() const { return endpoint_path_; }
+  // Its place among its endpoint file's max_connections (host_admit), if it took one. Under the slot's lock.
+  bool has_seat() const { return seat_ != nullptr; }
+  void hold_seat(std::unique_ptr<EndpointSeats::Seat> seat) { seat_ = std::move(seat); }
+  void release_seat() { seat_.reset(); }
   void set_endpoint_path(std::string path) { endpoint_path_ = std::move(path); }
   uint64_t next_timer_sequence(uint32_t slot) { return ++timer_sequences_[slot]; }
   bool timer_current(uint32_t slot, uint64_t sequence) const { return timer_sequences_[slot].load() == sequence; }
@@ -102,6 +107,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   mutable std::mutex room_mutex_;
   std::weak_ptr<Room> room_;  // weak: the room holds its members, not the other way round
   std::string endpoint_path_;
+  std::unique_ptr<EndpointSeats::Seat> seat_;
 };
 
 }  // namespace cs

@@ -1,10 +1,14 @@
 #include "instance_pool.h"
 
 #include <exception>
+#include <string>
 
 #include "log.h"
 
 namespace cs {
+namespace {
+constexpr unsigned kFullServerRetrySeconds = 5;
+}  // namespace
 
 InstancePool::InstancePool(PoolOptions options)
     : options_(options),
@@ -37,6 +41,17 @@ OpenResult InstancePool::open(EndpointVersion& endpoint, std::string_view head, 
     }
     return refused;
   }
+  if (!enter_handshake()) {
+    OpenResult refused;
+    try {
+      refused.refuse(503, "This server has reached its limit of " + std::to_string(options_.max_connections) +
+                              " WebSocket connections (CHATSOCKET_MAX_CONNECTIONS); try again later.\n");
+      refused.headers.emplace_back("Retry-After", std::to_string(kFullServerRetrySeconds));
+    } catch (const std::exception&) {
+      refused.status = 503;
+    }
+    return refused;
+  }
   // The least busy instance takes the connection.
   InstanceSlot* best = slots_.front().get();
   size_t best_count = best->connection_count();
@@ -47,7 +62,16 @@ OpenResult InstancePool::open(EndpointVersion& endpoint, std::string_view head, 
       best_count = count;
     }
   }
-  return best->open(endpoint, head, request);
+  OpenResult result = best->open(endpoint, head, request);
+  handshakes_--;
+  return result;
+}
+
+bool InstancePool::enter_handshake() noexcept {
+  uint64_t under_way = ++handshakes_;
+  if (options_.max_connections == 0 || connections_.load() + under_way <= options_.max_connections) return true;
+  handshakes_--;
+  return false;
 }
 
 void InstancePool::forget_endpoint(EndpointVersion& endpoint) noexcept {

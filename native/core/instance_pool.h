@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "endpoint_cache.h"
+#include "endpoint_seats.h"
 #include "instance_slot.h"
 #include "process_host.h"
 #include "request_values.h"
@@ -40,6 +41,9 @@ class InstancePool {
  private:
   friend class InstanceSlot;
   void forget_endpoint(EndpointVersion& endpoint) noexcept;
+  // Takes a place for one more handshake under max_connections; false when the server is full. Concurrent
+  // handshakes count against each other, so the cap is never exceeded (near it, one may be refused early).
+  bool enter_handshake() noexcept;
 
   PoolOptions options_;
   RoomHub rooms_;  // before the slots: a room may hold connections until their slot's last event
@@ -49,7 +53,9 @@ class InstancePool {
   Timers timers_;          // declared after slots_: its thread stops before any slot goes away
   ProcessHost processes_;  // likewise: its threads deliver events into the slots
   std::atomic<uint32_t> next_id_{0};
+  EndpointSeats seats_;  // its counts live on while a connection holds a seat
   std::atomic<uint64_t> connections_{0};
+  std::atomic<uint64_t> handshakes_{0};  // under way; counted against max_connections with connections_
   std::atomic<uint64_t> traps_{0};
   std::atomic<uint64_t> rebuilds_{0};
   std::atomic<uint64_t> instances_alive_{0};

@@ -169,6 +169,7 @@ void InstanceSlot::after_trap_locked(const char* where) noexcept {
     // Out of its room first: nothing the room sends may follow the 1011.
     pool_.rooms().remove(*entry.second, effects);
     fail_locked(*entry.second, true);
+    entry.second->release_seat();
     try {
       wakes_.push_back(entry.second);
     } catch (const std::bad_alloc&) {
@@ -320,6 +321,7 @@ void InstanceSlot::dispatch(Connection& connection, abi::Event event, const uint
     if (!ok) {
       after_trap_locked(event == abi::Event::kData ? "the DATA event" : "an event");
     } else if (event == abi::Event::kClosed) {
+      connection.release_seat();  // now, not when the last reference goes: the next client may take it
       connections_.erase(connection.id());
       pool_.connections_--;
     }
@@ -412,6 +414,16 @@ abi::Status InstanceSlot::timer(uint32_t id, uint32_t slot, uint32_t millisecond
   Connection* connection = find_locked(id);
   if (!connection) return abi::Status::kNotFound;
   arm_timer(*connection, slot, milliseconds);
+  return abi::Status::kOk;
+}
+
+abi::Status InstanceSlot::admit(uint32_t id, uint32_t cap) {
+  Connection* connection = find_locked(id);
+  if (!connection || opening_.id != id) return abi::Status::kNotFound;  // only while its handshake is answered
+  if (connection->has_seat()) return abi::Status::kOk;
+  auto seat = pool_.seats_.take(connection->endpoint_path(), cap);
+  if (!seat) return abi::Status::kLimitReached;
+  connection->hold_seat(std::move(seat));
   return abi::Status::kOk;
 }
 

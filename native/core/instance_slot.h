@@ -32,6 +32,8 @@ struct PoolOptions {
   uint32_t init_flags = 0;  // abi::InitFlag::kTestHooks for test-only endpoint kinds
   WriteLimits write_limits;
   unsigned max_rebuilds_per_minute = 10;  // the first build of an instance is not a rebuild
+  // CHATSOCKET_MAX_CONNECTIONS: WebSocket connections open at once in this server process; 0: no cap.
+  uint32_t max_connections = 50000;
   ProcessSettings processes;
   // The clock the rebuild window is measured on; tests move it. Empty: the steady clock.
   std::function<std::chrono::steady_clock::time_point()> clock;
@@ -99,6 +101,7 @@ class InstanceSlot final : private ImportHandler {
   abi::Status end(uint32_t id, bool abort) override;
   abi::Status pause(uint32_t id, bool paused) override;
   abi::Status timer(uint32_t id, uint32_t slot, uint32_t milliseconds) override;
+  abi::Status admit(uint32_t id, uint32_t cap) override;
   abi::Status endpoint_error(uint32_t endpoint, uint32_t line, std::string_view text) override;
   abi::Status process_start(uint32_t id, std::string_view description) override;
   abi::Status process_write(uint32_t id, const uint8_t* data, size_t size) override;

@@ -146,6 +146,10 @@ u32 Z_envZ_host_timer(struct Z_env_instance_t* env, u32 id, u32 slot, u32 millis
   return cs::guarded(env, id, "host_timer", [&] { return env->handler->timer(id, slot, milliseconds); });
 }
 
+u32 Z_envZ_host_admit(struct Z_env_instance_t* env, u32 id, u32 cap) {
+  return cs::guarded(env, id, "host_admit", [&] { return env->handler->admit(id, cap); });
+}
+
 u32 Z_envZ_host_process_start(struct Z_env_instance_t* env, u32 id, u32 pointer, u32 length) {
   std::string_view description = cs::guest_text(env, pointer, length);
   return cs::guarded(env, id, "host_process_start", [&] { return env->handler->process_start(id, description); });

@@ -26,6 +26,7 @@ class ImportHandler {
   virtual abi::Status end(uint32_t id, bool abort) = 0;
   virtual abi::Status pause(uint32_t id, bool paused) = 0;
   virtual abi::Status timer(uint32_t id, uint32_t slot, uint32_t milliseconds) = 0;
+  virtual abi::Status admit(uint32_t id, uint32_t cap) = 0;
   virtual abi::Status endpoint_error(uint32_t endpoint, uint32_t line, std::string_view text) = 0;
   virtual abi::Status process_start(uint32_t id, std::string_view description) = 0;
   virtual abi::Status process_write(uint32_t id, const uint8_t* data, size_t size) = 0;

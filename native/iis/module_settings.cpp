@@ -51,6 +51,8 @@ ModuleSettings read_module_settings() {
   }
   unsigned cores = std::thread::hardware_concurrency();
   settings.pool.instances = count_setting("CHATSOCKET_INSTANCES", 1, 256, cores < 2 ? 2 : cores);
+  settings.pool.max_connections =
+      count_setting("CHATSOCKET_MAX_CONNECTIONS", 0, 10000000, settings.pool.max_connections);
   const char* hooks = std::getenv("CHATSOCKET_TEST_HOOKS");
   settings.test_hooks = hooks && hooks[0] == '1';
   settings.pool.init_flags = settings.test_hooks ? static_cast<uint32_t>(abi::InitFlag::kTestHooks) : 0u;

@@ -18,6 +18,8 @@
 //                     pings and pongs do not count, nor a chat room's messages from others. 0 (the default)
 //                     never closes a connection for silence. Checked lazily: it closes after idle_timeout to
 //                     twice that of silence.
+//   max_connections   connections of this endpoint file open at once (over all its versions), 1 to 10000000;
+//                     past it, 503 with Retry-After. Default: no cap of its own (the server's applies).
 //   allowed_origins   the web pages that may open the endpoint, by their Origin (endpoint/origin_policy.ts);
 //                     others get 403. Default: every origin.
 
@@ -44,6 +46,7 @@ export class EndpointConfig {
   pingInterval: u32 = DEFAULT_PING_INTERVAL;
   pongTimeout: u32 = DEFAULT_PONG_TIMEOUT;
   idleTimeout: u32 = DEFAULT_IDLE_TIMEOUT;
+  maxConnections: u32 = 0; // 0: no cap of the endpoint's own
   origins: OriginPolicy = OriginPolicy.parse([]);
 
   /** Takes the common keys from `settings`; problems are recorded there. */
@@ -54,6 +57,7 @@ export class EndpointConfig {
     config.closeTimeout = settings.count("close_timeout", 1, MAX_CLOSE_TIMEOUT, DEFAULT_CLOSE_TIMEOUT, "milliseconds");
     config.pingInterval = settings.count("ping_interval", 0, MAX_TIMEOUT, DEFAULT_PING_INTERVAL, "milliseconds");
     config.pongTimeout = settings.count("pong_timeout", 1, MAX_TIMEOUT, DEFAULT_PONG_TIMEOUT, "milliseconds");
+    config.maxConnections = settings.count("max_connections", 1, 10000000, 0, "");
     config.idleTimeout = settings.count("idle_timeout", 0, MAX_TIMEOUT, DEFAULT_IDLE_TIMEOUT, "milliseconds");
     const origins = settings.take("allowed_origins");
     if (origins != null) {

@@ -63,6 +63,8 @@ export class Harness {
   readonly timers = new Map<number, number>();
   /** The last value of every timer, keyed `${id}/${slot}`. */
   readonly timerSlots = new Map<string, number>();
+  /** Connections host_admit gave a seat (max_connections). */
+  readonly admitted = new Set<number>();
   readonly logs: { level: number; text: string }[] = [];
   /** host_endpoint_error reports: endpoint id, line, text. */
   readonly endpointErrors: { endpoint: number; line: number; text: string }[] = [];
@@ -140,6 +142,12 @@ export class Harness {
         if (slot >= Limit.TIMER_SLOTS) return Status.BAD_ARGUMENT;
         if (slot === 0) this.timers.set(id, ms);
         this.timerSlots.set(`${id}/${slot}`, ms);
+        return Status.OK;
+      },
+      // One endpoint's seats, as the core keeps them per endpoint file; released when a test says so.
+      host_admit: (id: number, cap: number) => {
+        if (!this.admitted.has(id) && this.admitted.size >= cap) return Status.LIMIT_REACHED;
+        this.admitted.add(id);
         return Status.OK;
       },
       host_process_start: (id: number, p: number, l: number) => {
