@@ -231,8 +231,8 @@ void Connection::process_buffer() {
   }
   size_t head_length = 0;
   HeadStatus status = find_head_end(view, head_length);
-  if (status == HeadStatus::kTooLarge) {
-    fail_and_close(431);
+  if (status == HeadStatus::kTooLarge || status == HeadStatus::kNotHttp) {
+    fail_and_close(status == HeadStatus::kTooLarge ? 431 : 400);
     return;
   }
   if (status == HeadStatus::kIncomplete) {

@@ -94,7 +94,12 @@ HeadStatus find_head_end(std::string_view data, size_t& head_length) {
     head_length = pos + 4;
     return HeadStatus::kComplete;
   }
-  return data.size() >= kMaxHeadBytes ? HeadStatus::kTooLarge : HeadStatus::kIncomplete;
+  if (data.size() >= kMaxHeadBytes) return HeadStatus::kTooLarge;
+  for (unsigned char c : data) {
+    if (c == ' ') break;  // the method is complete; the rest is checked when the head is
+    if (!is_tchar(c)) return HeadStatus::kNotHttp;
+  }
+  return HeadStatus::kIncomplete;
 }
 
 int parse_request_head(std::string_view head, RequestHead& out) {

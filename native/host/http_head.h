@@ -27,10 +27,12 @@ struct RequestHead {
   std::vector<std::pair<std::string, std::string>> joined;  // filled by parse: one entry per distinct name
 };
 
-enum class HeadStatus { kIncomplete, kComplete, kTooLarge };
+enum class HeadStatus { kIncomplete, kComplete, kTooLarge, kNotHttp };
 
 // Looks for the CRLF CRLF ending a head within the first kMaxHeadBytes of data.
-// On complete, head_length is the length including the terminator.
+// On complete, head_length is the length including the terminator. kNotHttp as soon as the bytes so far
+// cannot begin a request line (a method is a token): a TLS ClientHello on the plain port is refused at
+// once, as http.sys does, instead of waiting for a CRLF that never comes.
 HeadStatus find_head_end(std::string_view data, size_t& head_length);
 
 // Parses a complete head. Returns 0 on success, else the HTTP status to answer with (400, 501, 505).

@@ -18,6 +18,13 @@ TEST_SUITE("http_head") {
     CHECK(find_head_end(big, len) == HeadStatus::kTooLarge);
   }
 
+  TEST_CASE("bytes that cannot begin a request line are not HTTP, before any CRLF arrives") {
+    size_t len = 0;
+    CHECK(find_head_end(std::string("\x16\x03\x01\x00\xc4", 5), len) == HeadStatus::kNotHttp);  // TLS
+    CHECK(find_head_end("GE", len) == HeadStatus::kIncomplete);
+    CHECK(find_head_end("GET /\x01", len) == HeadStatus::kIncomplete);  // past the method: judged whole
+  }
+
   TEST_CASE("request line, query and headers are parsed; duplicates are joined with a comma") {
     RequestHead h;
     REQUIRE(parse_request_head("GET /a/b.x?q=1 HTTP/1.1\r\nHost: h\r\nX-A: 1\r\nx-a: 2\r\n\r\n", h) == 0);
