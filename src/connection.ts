@@ -46,7 +46,7 @@ import { UTF8_BOUNDARY, utf8Validate } from "./protocol/utf8";
 import { utf8Boundary } from "./text/utf8_repair";
 import { Endpoint } from "./endpoint/endpoint";
 import { Handler } from "./handlers/handler";
-import { endConnection, pauseReading, sendBytes, setTimer } from "./host";
+import { endConnection, now, pauseReading, sendBytes, setTimer } from "./host";
 
 const SCRATCH_FRAME: usize = memory.data(16, 8);
 const CLOSE_FRAME: usize = memory.data(4 + <i32>MAX_CLOSE_REASON, 8);
@@ -72,6 +72,9 @@ export class Connection {
   private awaitingPong: bool = false;
   private heardSincePing: bool = false;
   private active: bool = false;
+  /** max_rate's token bucket: messages the client may still send, and when it was last filled (0: never). */
+  private tokens: f64 = 0;
+  private filledAt: u64 = 0;
 
   constructor(id: u32, endpoint: Endpoint) {
     this.id = id;
@@ -122,7 +125,11 @@ export class Connection {
     const p = this.parser;
     if (event == FrameEvent.MESSAGE) {
       this.active = true;
-      if (this.state == CloseState.OPEN) this.handler.onMessage(p.eventOpcode, p.eventPtr, p.eventLength);
+      if (this.state == CloseState.OPEN && !this.withinRate()) {
+        this.closeWith(CloseCode.POLICY_VIOLATION, "too many messages: over max_rate");
+      } else if (this.state == CloseState.OPEN) {
+        this.handler.onMessage(p.eventOpcode, p.eventPtr, p.eventLength);
+      }
       releaseMessage(p);
     } else if (event == FrameEvent.PING) {
       if (this.state == CloseState.OPEN) this.sendMessageInPlace(Opcode.PONG, p.eventPtr, p.eventLength);
@@ -232,6 +239,20 @@ export class Connection {
       this.state = CloseState.ENDED;
       endConnection(this.id, true);
     }
+  }
+
+  /** One more message within max_rate? A bucket of max_rate tokens, refilled at max_rate a second. */
+  private withinRate(): bool {
+    const rate = this.endpoint.config.maxRate;
+    if (rate == 0) return true;
+    const time = now();
+    if (this.filledAt == 0) this.tokens = <f64>rate; // the first message: a full bucket
+    const elapsed = this.filledAt > 0 && time > this.filledAt ? time - this.filledAt : 0;
+    this.filledAt = time;
+    this.tokens = min<f64>(<f64>rate, this.tokens + (<f64>elapsed * <f64>rate) / 1000.0);
+    if (this.tokens < 1.0) return false;
+    this.tokens -= 1.0;
+    return true;
   }
 
   private keepalive(): void {

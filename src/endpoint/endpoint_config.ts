@@ -20,6 +20,8 @@
 //                     twice that of silence.
 //   max_connections   connections of this endpoint file open at once (over all its versions), 1 to 10000000;
 //                     past it, 503 with Retry-After. Default: no cap of its own (the server's applies).
+//   max_rate          messages a client may send per second, 0 to 100000 (0: no limit); past it, 1008. Default
+//                     100 for chat, where every message goes to the whole room; 0 for the other kinds.
 //   allowed_origins   the web pages that may open the endpoint, by their Origin (endpoint/origin_policy.ts);
 //                     others get 403. Default: every origin.
 
@@ -47,16 +49,18 @@ export class EndpointConfig {
   pongTimeout: u32 = DEFAULT_PONG_TIMEOUT;
   idleTimeout: u32 = DEFAULT_IDLE_TIMEOUT;
   maxConnections: u32 = 0; // 0: no cap of the endpoint's own
+  maxRate: u32 = 0; // messages per second from the client; 0: no limit
   origins: OriginPolicy = OriginPolicy.parse([]);
 
   /** Takes the common keys from `settings`; problems are recorded there. */
-  static from(settings: Settings): EndpointConfig {
+  static from(settings: Settings, defaultMaxRate: u32): EndpointConfig {
     const config = new EndpointConfig();
     config.maxMessageSize = settings.count("max_message_size", 0, MAX_MAX_MESSAGE_SIZE, DEFAULT_MAX_MESSAGE_SIZE, "bytes");
     config.maxFragments = settings.count("max_fragments", 1, MAX_MAX_FRAGMENTS, DEFAULT_MAX_FRAGMENTS, "");
     config.closeTimeout = settings.count("close_timeout", 1, MAX_CLOSE_TIMEOUT, DEFAULT_CLOSE_TIMEOUT, "milliseconds");
     config.pingInterval = settings.count("ping_interval", 0, MAX_TIMEOUT, DEFAULT_PING_INTERVAL, "milliseconds");
     config.pongTimeout = settings.count("pong_timeout", 1, MAX_TIMEOUT, DEFAULT_PONG_TIMEOUT, "milliseconds");
+    config.maxRate = settings.count("max_rate", 0, 100000, defaultMaxRate, "messages per second");
     config.maxConnections = settings.count("max_connections", 1, 10000000, 0, "");
     config.idleTimeout = settings.count("idle_timeout", 0, MAX_TIMEOUT, DEFAULT_IDLE_TIMEOUT, "milliseconds");
     const origins = settings.take("allowed_origins");

@@ -23,6 +23,8 @@ export class Kind {
     /** Takes the kind's keys from the file; problems are recorded in `settings`. */
     readonly configure: (settings: Settings) => KindSettings,
     readonly create: (conn: Connection, settings: KindSettings) => Handler,
+    /** max_rate when the file does not set it: a room member's every message goes to everyone. */
+    readonly defaultMaxRate: u32 = 0,
   ) {}
 }
 
@@ -48,7 +50,7 @@ function createTest(conn: Connection, settings: KindSettings): Handler {
 
 const KINDS: Kind[] = [
   new Kind("echo", false, noKeys, createEcho),
-  new Kind("chat", false, configureChat, createChat),
+  new Kind("chat", false, configureChat, createChat, 100),
   new Kind("process", false, configureProcess, createProcess),
   new Kind("test", true, configureTest, createTest),
 ];

@@ -1,4 +1,4 @@
-// max_connections (per endpoint file) and CHATSOCKET_MAX_CONNECTIONS (the whole server): past either, a
+// max_connections (per endpoint file), CHATSOCKET_MAX_CONNECTIONS (the whole server) and max_rate. Past a cap, a
 // handshake gets 503 with Retry-After and a reason, the connections already open carry on, and a place
 // freed by a close is taken by the next client.
 import assert from "node:assert/strict";
@@ -88,6 +88,34 @@ describe("max_connections", () => {
     assert.equal(answer.status, 503);
     assert.equal(host.stats().module!.roomMembers, 1);
     await closeAll([member]);
+  });
+});
+
+describe("max_rate on every kind", () => {
+  let host: RunningHost;
+  before(async () => {
+    const site = scratchSite();
+    writeFileSync(path.join(site, "rated.chatsocket"), "kind = echo\nmax_rate = 5\n");
+    host = await startHost({ site });
+  });
+  after(() => host.stop());
+
+  test("an echo client over max_rate is closed with 1008 after its allowance; within it, it carries on", async () => {
+    const calm = await openWs(host.url("/rated.chatsocket"));
+    const hasty = await openWs(host.url("/rated.chatsocket"));
+    const echoed: string[] = [];
+    hasty.on("message", (data: Buffer) => echoed.push(data.toString()));
+    for (let i = 0; i < 20; i++) hasty.send(`burst ${i}`);
+    const closed = await closeOf(hasty);
+    assert.deepEqual([closed.code, closed.reason], [1008, "too many messages: over max_rate"]);
+    assert.ok(echoed.length >= 5 && echoed.length < 20, `${echoed.length} of 20 echoed before the close`);
+    for (let i = 0; i < 3; i++) {
+      calm.send(`calm ${i}`);
+      assert.equal((await messageOf(calm)).data.toString(), `calm ${i}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    calm.close(1000);
+    assert.equal((await closeOf(calm)).code, 1000);
   });
 });
 

@@ -90,16 +90,12 @@ export class ChatHandler extends Handler {
   private room: string = "";
   private presence: string = "";
   private joined: bool = false;
-  /** Token bucket for max_rate: messages that may still be sent, and when it was last filled. */
-  private tokens: f64 = 0;
-  private filledAt: u64 = 0;
 
   constructor(
     conn: Connection,
     private settings: ChatSettings,
   ) {
     super(conn);
-    this.tokens = <f64>settings.maxRate;
   }
 
   admit(request: Request): Refusal | null {
@@ -122,7 +118,6 @@ export class ChatHandler extends Handler {
       const status = joinRoom(id, this.joinRequest(snapshot.version, snapshot.count, snapshot.records));
       if (status == Status.OK) {
         this.joined = true;
-        this.filledAt = now();
         return null;
       }
       if (status == Status.LIMIT_REACHED) {
@@ -169,10 +164,6 @@ export class ChatHandler extends Handler {
   }
 
   onMessage(opcode: u32, ptr: usize, len: u32): void {
-    if (!this.withinRate()) {
-      this.conn.closeWith(CloseCode.POLICY_VIOLATION, "too many messages: over max_rate");
-      return;
-    }
     const flags = (this.settings.echoSelf ? PublishFlag.INCLUDE_SELF : 0) | (this.settings.history > 0 ? PublishFlag.KEEP : 0);
     if (this.settings.raw) {
       publishToRoom(this.conn.id, encodeFrame(opcode, ptr, len), flags);
@@ -187,18 +178,6 @@ export class ChatHandler extends Handler {
       '{"type":"message","id":' + this.conn.id.toString() + ',"name":' + jsonString(this.name) + ',"text":' +
       jsonString(text) + ',"ts":' + now().toString() + "}";
     publishToRoom(this.conn.id, encodeTextFrame(envelope), flags);
-  }
-
-  private withinRate(): bool {
-    const rate = this.settings.maxRate;
-    if (rate == 0) return true;
-    const time = now();
-    const elapsed = time > this.filledAt ? time - this.filledAt : 0;
-    this.filledAt = time;
-    this.tokens = min<f64>(<f64>rate, this.tokens + (<f64>elapsed * <f64>rate) / 1000.0);
-    if (this.tokens < 1.0) return false;
-    this.tokens -= 1.0;
-    return true;
   }
 
   /** Members who left without a word: this member tells the room, with the count as it is now. */

@@ -14,8 +14,7 @@
 //   max_backlog      bytes waiting for one member before it counts as too slow (4096 to 256 MiB, default
 //                    1 MiB); then on_backlog decides.
 //   on_backlog       close (default): the member is closed with 1008; drop: it misses messages (counted).
-//   max_rate         messages a member may send per second (0 to 100000, default 100; 0: no limit); past it
-//                    the member is closed with 1008.
+// (max_rate is every kind's, endpoint/endpoint_config.ts; a room's default is 100 a second.)
 
 import { Settings } from "../../endpoint/settings";
 import { KindSettings } from "../kinds";
@@ -30,7 +29,6 @@ export class ChatSettings extends KindSettings {
   maxMembers: u32 = 10000;
   maxBacklog: u32 = 1024 * 1024;
   dropOnBacklog: bool = false;
-  maxRate: u32 = 100;
 }
 
 function choice(settings: Settings, key: string, options: string[], fallback: i32): i32 {
@@ -53,6 +51,5 @@ export function configureChat(settings: Settings): KindSettings {
   c.maxMembers = settings.count("max_members", 1, 1000000, c.maxMembers, "");
   c.maxBacklog = settings.count("max_backlog", 4096, 256 * 1024 * 1024, c.maxBacklog, "bytes");
   c.dropOnBacklog = choice(settings, "on_backlog", ["close", "drop"], 0) == 1;
-  c.maxRate = settings.count("max_rate", 0, 100000, c.maxRate, "messages per second");
   return c;
 }
