@@ -14,6 +14,7 @@ import { Connection } from "./connection";
 import { Endpoint, endpointErrorLine, endpointErrorText, parseEndpoint } from "./endpoint/endpoint";
 import { writeCloseFrame } from "./protocol/frame_encoder";
 import { FRAME_HEADROOM } from "./protocol/limits";
+import { setMessageMemoryBudget } from "./protocol/message_memory";
 import { checkHandshake, parseRequestHead, RequestHead } from "./protocol/handshake";
 import { Request } from "./request";
 import { addResponseHeader, admitConnection, log, reportEndpointError, setResponseBody } from "./host";
@@ -34,8 +35,9 @@ export function cs_abi_version(): u32 {
   return ABI_VERSION;
 }
 
-export function cs_init(flags: u32): Status {
+export function cs_init(flags: u32, messageMemoryMiB: u32): Status {
   testHooks = (flags & InitFlag.TEST_HOOKS) != 0;
+  setMessageMemoryBudget(messageMemoryMiB);
   return Status.OK;
 }
 

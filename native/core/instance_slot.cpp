@@ -53,7 +53,7 @@ bool InstanceSlot::ensure_instance_locked(bool* rate_limited) {
   }
   built_before_ = true;
   std::string error;
-  instance_ = WasmInstance::create(*this, pool_.options_.init_flags, error);
+  instance_ = WasmInstance::create(*this, pool_.options_.init_flags, error, pool_.options_.message_memory_mib);
   if (!instance_) {
     log(LogLevel::kError, "instance %u: %s", index_, error.c_str());
     return false;

@@ -34,6 +34,8 @@ struct PoolOptions {
   unsigned max_rebuilds_per_minute = 10;  // the first build of an instance is not a rebuild
   // CHATSOCKET_MAX_CONNECTIONS: WebSocket connections open at once in this server process; 0: no cap.
   uint32_t max_connections = 50000;
+  // CHATSOCKET_MESSAGE_MEMORY: MiB of message buffers per Wasm instance; past it a connection closes with 1013.
+  uint32_t message_memory_mib = 1024;
   ProcessSettings processes;
   // The clock the rebuild window is measured on; tests move it. Empty: the steady clock.
   std::function<std::chrono::steady_clock::time_point()> clock;

@@ -47,7 +47,9 @@ class ImportHandler {
 class WasmInstance {
  public:
   // Builds and initializes an instance; on failure returns null and says why in `error`.
-  static std::unique_ptr<WasmInstance> create(ImportHandler& handler, uint32_t init_flags, std::string& error);
+  // `message_memory_mib`: the instance's budget for message buffers (cs_init; 0: the module's default).
+  static std::unique_ptr<WasmInstance> create(ImportHandler& handler, uint32_t init_flags, std::string& error,
+                                              uint32_t message_memory_mib = 0);
   ~WasmInstance();
   WasmInstance(const WasmInstance&) = delete;
   WasmInstance& operator=(const WasmInstance&) = delete;

@@ -51,6 +51,8 @@ ModuleSettings read_module_settings() {
   }
   unsigned cores = std::thread::hardware_concurrency();
   settings.pool.instances = count_setting("CHATSOCKET_INSTANCES", 1, 256, cores < 2 ? 2 : cores);
+  settings.pool.message_memory_mib =
+      count_setting("CHATSOCKET_MESSAGE_MEMORY", 16, 3072, settings.pool.message_memory_mib);
   settings.pool.max_connections =
       count_setting("CHATSOCKET_MAX_CONNECTIONS", 0, 10000000, settings.pool.max_connections);
   const char* hooks = std::getenv("CHATSOCKET_TEST_HOOKS");

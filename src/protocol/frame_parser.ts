@@ -22,6 +22,7 @@
 import { CloseCode } from "../abi_constants";
 import { Opcode } from "./frame_encoder";
 import { FRAME_HEADROOM, KEEP_BUFFER_BYTES, MAX_CONTROL_PAYLOAD, MIN_BUFFER_BYTES } from "./limits";
+import { claimMessageMemory, releaseMessageMemory } from "./message_memory";
 import { unmaskCopy } from "./unmask";
 import { UTF8_BOUNDARY, UTF8_INVALID, utf8Validate } from "./utf8";
 
@@ -103,7 +104,7 @@ export function createFrameParser(maxMessageSize: u32, maxFragments: u32): Frame
 }
 
 export function freeFrameParser(p: FrameParser): void {
-  if (p.buffer != 0) heap.free(p.buffer);
+  freeMessageBuffer(p);
   heap.free(changetype<usize>(p));
 }
 
@@ -113,7 +114,10 @@ export function releaseMessage(p: FrameParser): void {
 }
 
 function freeMessageBuffer(p: FrameParser): void {
-  if (p.buffer != 0) heap.free(p.buffer);
+  if (p.buffer != 0) {
+    heap.free(p.buffer);
+    releaseMessageMemory(p.capacity);
+  }
   p.buffer = 0;
   p.capacity = 0;
 }
@@ -321,7 +325,7 @@ function readPayload(p: FrameParser, src: usize, n: usize): void {
     p.payloadRead += <u32>n;
     return;
   }
-  reserve(p, p.messageLength + <u32>n);
+  if (!reserve(p, p.messageLength + <u32>n)) return fail(p, CloseCode.TRY_AGAIN_LATER);
   const dst = p.buffer + FRAME_HEADROOM + p.messageLength;
   unmaskCopy(dst, src, n, p.mask, p.payloadRead);
   p.messageLength += <u32>n;
@@ -342,7 +346,7 @@ function finishFrame(p: FrameParser): void {
   }
   if (!p.fin) return;
   if (p.messageOpcode == Opcode.TEXT && p.utf8 != UTF8_BOUNDARY) return fail(p, CloseCode.INVALID_PAYLOAD);
-  reserve(p, p.messageLength); // an empty message still gets its headroom
+  if (!reserve(p, p.messageLength)) return fail(p, CloseCode.TRY_AGAIN_LATER); // an empty one needs headroom too
   p.event = FrameEvent.MESSAGE;
   p.eventOpcode = p.messageOpcode;
   p.eventPtr = p.buffer + FRAME_HEADROOM;
@@ -350,12 +354,17 @@ function finishFrame(p: FrameParser): void {
   p.messageOpcode = 0;
 }
 
-/** Makes the message buffer hold at least `needed` bytes (plus headroom), doubling up to the size limit. */
-function reserve(p: FrameParser, needed: u32): void {
-  if (p.buffer != 0 && needed <= p.capacity) return;
+/**
+ * Makes the message buffer hold at least `needed` bytes (plus headroom), doubling up to the size limit;
+ * false when the instance's message memory (protocol/message_memory.ts) has no room for the growth.
+ */
+function reserve(p: FrameParser, needed: u32): bool {
+  if (p.buffer != 0 && needed <= p.capacity) return true;
   let capacity = max(MIN_BUFFER_BYTES, min(p.capacity << 1, p.maxMessageSize));
   if (capacity < needed) capacity = needed;
+  if (!claimMessageMemory(<u64>(capacity - p.capacity))) return false;
   const size = FRAME_HEADROOM + <usize>capacity;
   p.buffer = p.buffer == 0 ? heap.alloc(size) : heap.realloc(p.buffer, size);
   p.capacity = capacity;
+  return true;
 }
