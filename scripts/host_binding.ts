@@ -10,6 +10,8 @@ export interface StartOptions {
   threads?: number;
   completionMode?: CompletionMode;
   moduleName?: string;
+  /** At stop(), how long requests may finish by themselves after GL_STOP_LISTENING (default 6000). */
+  drainMs?: number;
 }
 
 export interface CompletionCounts {
@@ -58,7 +60,8 @@ export interface HostStats {
 export interface HostBinding {
   start(options: StartOptions): { port: number };
   stats(): HostStats;
-  stop(): void;
+  /** Resolves once the host has stopped (it drains off the JavaScript thread, so clients here can answer). */
+  stop(): Promise<void>;
   /** The (skip + 1)-th time `point` is reached, it fails as if out of memory; false without test hooks. */
   armModuleFault(point: number, skip: number): boolean;
 }

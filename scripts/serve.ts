@@ -47,14 +47,18 @@ console.log(`chatsocket is serving ${site}`);
 console.log(`programs allowed to run (CHATSOCKET_ALLOWED_PROGRAMS): ${process.env.CHATSOCKET_ALLOWED_PROGRAMS || "none"}`);
 console.log(`open http://127.0.0.1:${bound}/`);
 
+// Stopping is IIS's recycle: every open WebSocket gets 1001 and a few seconds to answer. A second signal does
+// not wait.
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
-    if (stopping) return;
+    if (stopping) {
+      console.log("stopped without waiting for open connections");
+      process.exit(1);
+    }
     stopping = true;
-    console.log("stopping");
-    host.stop();
-    process.exit(0);
+    console.log("stopping: open connections are closing with 1001 (again to stop at once)");
+    void host.stop().then(() => process.exit(0));
   });
 }
 setInterval(() => {}, 1 << 30);  // the host runs on its own threads; keep the process alive

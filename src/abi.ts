@@ -9,7 +9,7 @@
 // holds it, so its memory goes with the last of them. A connection's state (parser, handler) is created by
 // an accepted cs_open and freed by its CLOSED event; a refused cs_open keeps nothing.
 
-import { ABI_VERSION, Event, InitFlag, LogLevel, Status } from "./abi_constants";
+import { ABI_VERSION, CloseCode, Event, InitFlag, LogLevel, Status } from "./abi_constants";
 import { Connection } from "./connection";
 import { Endpoint, endpointErrorLine, endpointErrorText, parseEndpoint } from "./endpoint/endpoint";
 import { writeCloseFrame } from "./protocol/frame_encoder";
@@ -21,6 +21,9 @@ import { addResponseHeader, admitConnection, log, reportEndpointError, setRespon
 
 /** A client refused by max_connections tries again after this many seconds (Retry-After). */
 const FULL_ENDPOINT_RETRY_SECONDS: u32 = 5;
+
+/** The close reason every connection hears when the server goes away (IIS recycles or stops). */
+const GOING_AWAY_REASON = "server going away";
 
 /** An input region above this size is given back once a smaller one is asked for. */
 const KEEP_INPUT_BYTES: u32 = 1024 * 1024;
@@ -172,6 +175,9 @@ export function cs_event(id: u32, event: u32, a: u32, b: u32): Status {
         return Status.BAD_ARGUMENT;
       }
       if (conn.isOpen) conn.handler.onRoomMembersLost(a, b);
+      return Status.OK;
+    case Event.GOING_AWAY:
+      conn.closeWith(CloseCode.GOING_AWAY, GOING_AWAY_REASON);
       return Status.OK;
   }
   log(LogLevel.ERROR, "cs_event: unknown event " + event.toString() + " for connection " + id.toString());

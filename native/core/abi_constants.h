@@ -4,7 +4,7 @@
 
 namespace cs::abi {
 
-constexpr uint32_t kAbiVersion = 2;
+constexpr uint32_t kAbiVersion = 3;
 
 // What every import and most exports return.
 enum class Status : uint32_t {
@@ -52,6 +52,8 @@ enum class Event : uint32_t {
   kProcessExited = 8,
   // members left the connection's room without a word (their connection failed, trapped or was cut off): a = pointer, b = length of their presence records (each a u32 little-endian length, then the bytes), for this member to announce
   kRoomMembersLost = 9,
+  // the server is going away (IIS stops listening: a recycle, the pool stopping, shutdown): close with 1001 and run the closing handshake; no arguments
+  kGoingAway = 10,
 };
 
 // Why the transport of a connection is gone (the CLOSED event).

@@ -74,6 +74,15 @@ bool InstancePool::enter_handshake() noexcept {
   return false;
 }
 
+void InstancePool::go_away() noexcept {
+  if (going_away_.exchange(true)) return;
+  // Set before any slot is looked at: a handshake a slot accepts after its turn here sees the flag under the
+  // slot's lock and is refused, so no connection is left out.
+  size_t told = 0;
+  for (auto& slot : slots_) told += slot->tell_going_away();
+  log(LogLevel::kInfo, "the server is going away: %zu connection(s) closing with 1001", told);
+}
+
 void InstancePool::forget_endpoint(EndpointVersion& endpoint) noexcept {
   for (auto& slot : slots_) slot->forget_endpoint(endpoint);
 }

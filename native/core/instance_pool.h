@@ -27,6 +27,11 @@ class InstancePool {
   RoomHub& rooms() { return rooms_; }
   // Validates the handshake in Wasm and, on 101, creates the connection. Never throws.
   OpenResult open(EndpointVersion& endpoint, std::string_view head, RequestValues& request) noexcept;
+  // The server is going away (IIS's GL_STOP_LISTENING, the host's stop()): every open connection hears
+  // GOING_AWAY once (Wasm closes it with 1001), and every handshake from now on is refused with 503. Returns
+  // once the close frames are queued; the closing handshakes run on. Later calls do nothing.
+  void go_away() noexcept;
+  bool going_away() const { return going_away_.load(); }
   PoolStats stats() const;
 
   const PoolOptions& options() const { return options_; }
@@ -52,6 +57,7 @@ class InstancePool {
   std::vector<uint8_t> internal_error_frame_;
   Timers timers_;          // declared after slots_: its thread stops before any slot goes away
   ProcessHost processes_;  // likewise: its threads deliver events into the slots
+  std::atomic<bool> going_away_{false};
   std::atomic<uint32_t> next_id_{0};
   EndpointSeats seats_;  // its counts live on while a connection holds a seat
   std::atomic<uint64_t> connections_{0};

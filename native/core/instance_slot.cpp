@@ -217,6 +217,12 @@ void InstanceSlot::fail_connection(Connection& connection, const char* where, co
 
 void InstanceSlot::open_locked(EndpointVersion& endpoint, std::string_view head, RequestValues& request,
                                OpenResult& result) {
+  if (pool_.going_away()) {
+    // A client that retries reaches the process IIS started in this one's place (or, on a stop, nobody).
+    result.refuse(503, "The server is going away; try again in a moment.\n");
+    result.headers.emplace_back("Retry-After", "1");
+    return;
+  }
   bool rate_limited = false;
   if (!ensure_instance_locked(&rate_limited)) {
     if (rate_limited) {
@@ -333,6 +339,21 @@ void InstanceSlot::dispatch(Connection& connection, abi::Event event, const uint
     fail_connection(connection, "an event", error.what(), event != abi::Event::kWritable);
   }
   settle(wakes, losses, evicted);
+}
+
+size_t InstanceSlot::tell_going_away() noexcept {
+  std::vector<std::shared_ptr<Connection>> open;
+  try {
+    std::lock_guard<std::mutex> lock(mutex_);
+    open.reserve(connections_.size());
+    for (auto& entry : connections_) open.push_back(entry.second);
+  } catch (const std::exception& error) {
+    log(LogLevel::kError, "instance %u could not tell its connections the server is going away (%s)", index_,
+        error.what());
+    return 0;
+  }
+  for (auto& connection : open) connection->deliver_event(abi::Event::kGoingAway);
+  return open.size();
 }
 
 void InstanceSlot::forget_endpoint(const EndpointVersion& endpoint) noexcept {
@@ -567,9 +588,12 @@ abi::Status InstanceSlot::room_publish(uint32_t id, const uint8_t* frame, size_t
 abi::Status InstanceSlot::room_leave(uint32_t id, const uint8_t* announce, size_t size, uint32_t version) {
   Connection* connection = find_locked(id);
   if (!connection) return abi::Status::kNotFound;
+  // Once the server is going away every member is being closed: telling the others who left is noise, and N
+  // members leaving one after the other would queue N²/2 announcements.
+  bool announced = size > 0 && !pool_.going_away();
   RoomEffects effects;
   abi::Status status =
-      pool_.rooms().leave(*connection, size > 0 ? SharedBytes::copy(announce, size) : SharedBytes(), version, effects);
+      pool_.rooms().leave(*connection, announced ? SharedBytes::copy(announce, size) : SharedBytes(), version, effects);
   take_room_effects_locked(effects);
   return status;
 }

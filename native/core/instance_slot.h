@@ -86,6 +86,9 @@ class InstanceSlot final : private ImportHandler {
   // pass their numbers in `a` and `b`.
   void dispatch(Connection& connection, abi::Event event, const uint8_t* bytes = nullptr, size_t size = 0,
                 uint32_t a = 0, uint32_t b = 0) noexcept;
+  // Delivers GOING_AWAY to every connection the slot holds now (one call into the instance each, the lock
+  // taken per call); returns how many were told.
+  size_t tell_going_away() noexcept;
   // No new connection will name `endpoint`: the instance may forget it.
   void forget_endpoint(const EndpointVersion& endpoint) noexcept;
   // Closes `connection` with 1011 after a native failure (see Connection::fail).

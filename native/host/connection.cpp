@@ -50,6 +50,10 @@ void Connection::start() {
     std::lock_guard<std::mutex> lock(core_.connections_mutex);
     core_.connections[this] = shared_from_this();
   }
+  if (core_.stopping.load()) {  // accepted as the host stopped listening: it would wait for nothing
+    close();
+    return;
+  }
   read_more();
 }
 
@@ -62,13 +66,31 @@ void Connection::close() {
   {
     std::lock_guard<std::mutex> lock(io_mutex_);
     if (closed_) return;
-    closed_ = true;
-    std::error_code ec;
-    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-    socket_.close(ec);
-    core_.stats.open_connections.fetch_sub(1);
-    if (upgraded_) core_.stats.upgraded_connections.fetch_sub(1);
+    close_locked();
   }
+  forget();
+}
+
+bool Connection::close_if_idle() {
+  {
+    std::lock_guard<std::mutex> lock(io_mutex_);
+    if (closed_ || in_request_) return false;
+    close_locked();
+  }
+  forget();
+  return true;
+}
+
+void Connection::close_locked() {
+  closed_ = true;
+  std::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  core_.stats.open_connections.fetch_sub(1);
+  if (upgraded_) core_.stats.upgraded_connections.fetch_sub(1);
+}
+
+void Connection::forget() {
   std::lock_guard<std::mutex> lock(core_.connections_mutex);
   core_.connections.erase(this);
 }
@@ -264,6 +286,11 @@ void Connection::fail_and_close(int status) {
 }
 
 void Connection::dispatch(RequestHead head) {
+  {
+    std::lock_guard<std::mutex> lock(io_mutex_);
+    if (closed_) return;  // closed while idle, as the host stopped listening
+    in_request_ = true;
+  }
   core_.stats.requests_total.fetch_add(1);
   SitePath path;
   int status = resolve_site_path(head.path, core_.site_root, path);
@@ -304,6 +331,10 @@ void Connection::request_finished(std::string final_bytes, bool keep_alive) {
   auto self = shared_from_this();
   current_.reset();
   auto next = [self, keep_alive] {
+    {
+      std::lock_guard<std::mutex> lock(self->io_mutex_);
+      self->in_request_ = false;
+    }
     if (keep_alive && !self->core_.stopping.load())
       self->process_buffer();
     else

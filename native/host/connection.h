@@ -23,6 +23,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   ~Connection();
   void start();
   void close();  // idempotent; outstanding operations complete with errors
+  // Closes the connection unless a request is using it (its last bytes included); true if it closed.
+  bool close_if_idle();
   bool closed() const;
 
   // For the request that owns the connection now.
@@ -49,6 +51,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void dispatch(RequestHead head);
   void fail_and_close(int status);
   void compact();
+  void close_locked();
+  void forget();
 
   HostCore& core_;
   asio::ip::tcp::socket socket_;
@@ -56,6 +60,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   mutable std::mutex io_mutex_;
   bool closed_ = false;
   bool upgraded_ = false;
+  bool in_request_ = false;  // from the head's dispatch until the request's last bytes are sent
   std::string buffer_;
   size_t buffer_start_ = 0;
   std::shared_ptr<Request> current_;

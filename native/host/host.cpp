@@ -11,6 +11,21 @@
 
 namespace cs::host {
 
+namespace {
+
+// True once `done` holds; false when `milliseconds` passed first.
+template <class Condition>
+bool wait_until(unsigned milliseconds, Condition done) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(milliseconds);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+}  // namespace
+
 Host::Host() = default;
 
 Host::~Host() { stop(); }
@@ -100,24 +115,20 @@ void Host::accept_next() {
 void Host::stop() {
   if (!core_) return;
   HostCore& core = *core_;
-  core.stopping.store(true);
-  asio::post(core.io, [&core] {
-    std::error_code ec;
-    core.acceptor.close(ec);
+  // The module hears it while its requests are still whole: it can close its WebSockets properly (1001).
+  core.module.notify_stop_listening();
+  stop_listening();
+  // Every connection closes by itself once its request is over (after its last bytes are sent).
+  bool drained = wait_until(core.options.drain_ms, [&core] {
+    return core.stats.active_requests.load() == 0 && core.stats.open_connections.load() == 0;
   });
-
-  std::vector<std::shared_ptr<Connection>> open;
-  {
-    std::lock_guard<std::mutex> lock(core.connections_mutex);
-    for (auto& entry : core.connections)
-      if (auto c = entry.second.lock()) open.push_back(std::move(c));
-  }
-  for (auto& c : open) c->close();  // outstanding reads complete with ERROR_HANDLE_EOF
-  open.clear();
-
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(core.options.shutdown_timeout_ms);
-  while (core.stats.active_requests.load() > 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  if (!drained)
+    log(LogLevel::kInfo, "%zu request(s) on %zu connection(s) still open after %u ms; closing them",
+        static_cast<size_t>(core.stats.active_requests.load()), static_cast<size_t>(core.stats.open_connections.load()),
+        core.options.drain_ms);
+  for (auto& c : open_connections()) c->close();  // outstanding reads complete with ERROR_HANDLE_EOF
+  if (!drained)
+    wait_until(core.options.shutdown_timeout_ms, [&core] { return core.stats.active_requests.load() == 0; });
   uint64_t left = core.stats.active_requests.load();
 
   core.work.reset();
@@ -136,6 +147,26 @@ void Host::stop() {
     core_.reset();
   }
   port_ = 0;
+}
+
+// No new connection from now on, and none kept alive between requests: a request in flight finishes, and its
+// connection closes after it.
+void Host::stop_listening() {
+  HostCore& core = *core_;
+  core.stopping.store(true);
+  asio::post(core.io, [&core] {
+    std::error_code ec;
+    core.acceptor.close(ec);
+  });
+  for (auto& c : open_connections()) c->close_if_idle();
+}
+
+std::vector<std::shared_ptr<Connection>> Host::open_connections() {
+  std::vector<std::shared_ptr<Connection>> open;
+  std::lock_guard<std::mutex> lock(core_->connections_mutex);
+  for (auto& entry : core_->connections)
+    if (auto c = entry.second.lock()) open.push_back(std::move(c));
+  return open;
 }
 
 }  // namespace cs::host

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "completion_policy.h"
 #include "stats.h"
@@ -17,12 +18,17 @@ struct HostOptions {
   uint16_t port = 0;                             // 0: an ephemeral port, see Host::port()
   unsigned threads = 4;                          // pool threads running completions
   CompletionMode completion_mode = CompletionMode::kMixed;
-  uint32_t seed = 0;                    // mixed mode's random choices; 0: random seed
-  std::string log_level = "warning";    // error, warning, info, debug
-  unsigned shutdown_timeout_ms = 5000;  // bounded wait for requests to finish at stop()
+  uint32_t seed = 0;                  // mixed mode's random choices; 0: random seed
+  std::string log_level = "warning";  // error, warning, info, debug
+  // stop(): how long requests may go on by themselves after GL_STOP_LISTENING (IIS: the pool's shutdown time
+  // limit). The default outlasts the module's default close_timeout (5 s), so its own guard ends a client
+  // that does not answer the 1001.
+  unsigned drain_ms = 6000;
+  unsigned shutdown_timeout_ms = 5000;  // then, after their connections are closed, the wait for them to end
 };
 
 struct HostCore;
+class Connection;
 
 // The name of every pool thread (pthread_getname_np), so a test module can tell where it is called.
 constexpr const char* kPoolThreadName = "cs-host-pool";
@@ -37,8 +43,10 @@ class Host {
   // Loads the module, reads the site, listens. False with a message if any of it fails.
   bool start(const HostOptions& options, std::string& error);
   uint16_t port() const;
-  // Stops accepting, closes connections (outstanding reads complete with EOF), waits for requests
-  // to finish (bounded), terminates the module's factory and unloads it. Idempotent.
+  // As IIS stops a worker process: delivers GL_STOP_LISTENING, stops accepting and closes idle keep-alive
+  // connections, lets the requests in flight finish for up to drain_ms, then closes what is left (outstanding
+  // reads complete with EOF), waits for those requests (bounded by shutdown_timeout_ms), terminates the
+  // module's objects and unloads it. Returns at once when no request is open. Idempotent.
   void stop();
   bool running() const;
   StatsSnapshot stats() const;
@@ -47,6 +55,8 @@ class Host {
 
  private:
   void accept_next();
+  void stop_listening();
+  std::vector<std::shared_ptr<Connection>> open_connections();
   std::unique_ptr<HostCore> core_;
   uint16_t port_ = 0;
 };

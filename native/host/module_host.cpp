@@ -2,6 +2,8 @@
 
 #include <dlfcn.h>
 
+#include <chrono>
+
 #include "log.h"
 #include "module_calls.h"
 #include "request_interfaces.h"
@@ -40,9 +42,15 @@ class ModuleHost::Registration final : public CsStubIHttpModuleRegistrationInfo<
     host_.post_mask_ = post;
     return S_OK;
   }
-  HRESULT SetGlobalNotifications(CGlobalModule*, DWORD mask) override {
-    log(LogLevel::kWarning, "module subscribed to global notifications 0x%s; this host delivers none of them",
-        hex32(mask).c_str());
+  HRESULT SetGlobalNotifications(CGlobalModule* module, DWORD mask) override {
+    if (!module) return E_INVALIDARG;
+    if (host_.global_module_) return HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS);
+    host_.global_module_ = module;
+    host_.global_mask_ = mask;
+    if (mask & ~static_cast<DWORD>(GL_STOP_LISTENING))
+      log(LogLevel::kWarning,
+          "module subscribed to global notifications 0x%s; this host delivers only GL_STOP_LISTENING",
+          hex32(mask).c_str());
     return S_OK;
   }
   HRESULT SetPriorityForRequestNotification(DWORD, PCWSTR) override { return S_OK; }
@@ -53,7 +61,43 @@ class ModuleHost::Registration final : public CsStubIHttpModuleRegistrationInfo<
   std::u16string name_;
 };
 
+namespace {
+
+// What IIS hands OnGlobalStopListening. The host's stop() drains requests for a bounded time, as an app pool
+// recycle does, so DrainRequestsGracefully is TRUE.
+class StopListeningProvider final : public CsStubIGlobalStopListeningProvider<StopListeningProvider> {
+ public:
+  explicit StopListeningProvider(Stats& stats) : stats_(stats) {}
+  void not_implemented(const char* method) const { stats_.not_implemented(method); }
+
+  BOOL DrainRequestsGracefully() const override { return TRUE; }
+  VOID SetErrorStatus(HRESULT error) override {
+    log(LogLevel::kWarning, "the module set error 0x%s on GL_STOP_LISTENING", hex32(error).c_str());
+  }
+
+ private:
+  Stats& stats_;
+};
+
+// IIS gives no deadline for a global notification, but one that takes this long holds the whole shutdown up.
+constexpr auto kSlowNotification = std::chrono::seconds(1);
+
+}  // namespace
+
 ModuleHost::~ModuleHost() { terminate(); }
+
+void ModuleHost::notify_stop_listening() {
+  if (!global_module_ || !(global_mask_ & GL_STOP_LISTENING) || !handle_) return;
+  StopListeningProvider provider(stats_);
+  CGlobalModule* module = global_module_;
+  auto started = std::chrono::steady_clock::now();
+  call_module(stats_, "CGlobalModule::OnGlobalStopListening", GL_NOTIFICATION_CONTINUE,
+              [&] { return module->OnGlobalStopListening(&provider); });
+  auto took = std::chrono::steady_clock::now() - started;
+  if (took > kSlowNotification)
+    log(LogLevel::kWarning, "OnGlobalStopListening took %lld ms; IIS waits for it before draining requests",
+        static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+}
 
 bool ModuleHost::load(const std::string& path, const std::string& module_name, std::string& error) {
   handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -75,10 +119,7 @@ bool ModuleHost::load(const std::string& path, const std::string& module_name, s
   if (FAILED(hr) || !factory_) {
     error = FAILED(hr) ? "RegisterModule of '" + path + "' failed with HRESULT 0x" + hex32(hr)
                        : "RegisterModule of '" + path + "' subscribed to no request notifications";
-    if (factory_) factory_->Terminate();
-    factory_ = nullptr;
-    dlclose(handle_);
-    handle_ = nullptr;
+    terminate();
     return false;
   }
   get_stats_ = reinterpret_cast<GetStatsFn>(dlsym(handle_, kStatsExport));
@@ -101,6 +142,7 @@ bool ModuleHost::arm_module_fault(uint32_t point, uint32_t skip) const {
   return arm_fault_ && handle_ && arm_fault_(point, skip) != 0;
 }
 
+// IIS documents no order between the two Terminate calls; a module must not rely on one.
 void ModuleHost::terminate() {
   get_stats_ = nullptr;
   arm_fault_ = nullptr;
@@ -108,6 +150,12 @@ void ModuleHost::terminate() {
     IHttpModuleFactory* factory = factory_;
     call_module(stats_, "IHttpModuleFactory::Terminate", 0, [factory] { return factory->Terminate(), 0; });
     factory_ = nullptr;
+  }
+  if (global_module_) {
+    CGlobalModule* module = global_module_;
+    call_module(stats_, "CGlobalModule::Terminate", 0, [module] { return module->Terminate(), 0; });
+    global_module_ = nullptr;
+    global_mask_ = 0;
   }
   if (handle_) {
     dlclose(handle_);

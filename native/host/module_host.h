@@ -1,6 +1,7 @@
 #pragma once
 // Loading an IIS module .so the way IIS loads a DLL: dlopen, RegisterModule(version, info, server),
-// remember the factory and the notification masks; Terminate and dlclose at shutdown.
+// remember the factory, the global module and the notification masks; Terminate and dlclose at shutdown.
+// Of the global notifications only GL_STOP_LISTENING is delivered (at stop()).
 #include <array>
 #include <cstdint>
 #include <string>
@@ -32,7 +33,9 @@ class ModuleHost {
   explicit ModuleHost(Stats& stats) : server_(stats), stats_(stats) {}
   ~ModuleHost();
   bool load(const std::string& path, const std::string& module_name, std::string& error);
-  void terminate();                             // factory->Terminate(), then dlclose
+  // IIS's GL_STOP_LISTENING: calls the module's OnGlobalStopListening if it subscribed, on this thread.
+  void notify_stop_listening();
+  void terminate();                             // factory's and global module's Terminate, then dlclose
   void forget_library() { handle_ = nullptr; }  // keep it loaded: objects of it are still alive
 
   IHttpModuleFactory* factory() const { return factory_; }
@@ -52,6 +55,8 @@ class ModuleHost {
   IHttpModuleFactory* factory_ = nullptr;
   DWORD request_mask_ = 0;
   DWORD post_mask_ = 0;
+  CGlobalModule* global_module_ = nullptr;
+  DWORD global_mask_ = 0;
   char id_tag_ = 0;
   GetStatsFn get_stats_ = nullptr;
   ArmFaultFn arm_fault_ = nullptr;

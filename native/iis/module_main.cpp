@@ -6,6 +6,7 @@
 
 #include "event_log.h"
 #include "fault_injection.h"
+#include "going_away_module.h"
 #include "iis_api.h"
 #include "log.h"
 #include "module_globals.h"
@@ -23,7 +24,7 @@ std::atomic<bool> g_test_hooks{false};
 CS_EXPORT HRESULT WINAPI RegisterModule(DWORD server_version, IHttpModuleRegistrationInfo* info, IHttpServer* server) {
   cs::install_event_log();
   try {
-    auto globals = std::make_unique<cs::ModuleGlobals>();
+    auto globals = std::make_shared<cs::ModuleGlobals>();
     globals->server = server;
     globals->module_id = info->GetId();
     cs::ModuleSettings settings = cs::read_module_settings();
@@ -36,7 +37,7 @@ CS_EXPORT HRESULT WINAPI RegisterModule(DWORD server_version, IHttpModuleRegistr
       return E_FAIL;
     }
     // Ownership passes to IIS only once registration succeeded.
-    auto factory = std::make_unique<cs::RequestFactory>(std::move(globals));
+    auto factory = std::make_unique<cs::RequestFactory>(globals);
     HRESULT hr = info->SetRequestNotifications(factory.get(), RQ_EXECUTE_REQUEST_HANDLER | RQ_SEND_RESPONSE, 0);
     if (FAILED(hr)) {
       cs::log(cs::LogLevel::kError, "SetRequestNotifications failed (0x%08x)", static_cast<unsigned>(hr));
@@ -44,6 +45,7 @@ CS_EXPORT HRESULT WINAPI RegisterModule(DWORD server_version, IHttpModuleRegistr
     }
     g_pool.store(factory->pool());
     factory.release();
+    cs::subscribe_going_away(info, globals);
     cs::log(cs::LogLevel::kInfo, "chatsocket loaded (IIS %u, %u handler instances%s)",
             static_cast<unsigned>(server_version), options.instances, settings.test_hooks ? ", test hooks on" : "");
     return S_OK;

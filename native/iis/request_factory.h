@@ -7,10 +7,11 @@ namespace cs {
 // ChatSocketGetStats (module_main.cpp) reads the pool until Terminate frees it.
 void forget_pool_for_stats();
 
-// IIS asks it for one CHttpModule per request. It owns the module-wide state and frees it in Terminate.
+// IIS asks it for one CHttpModule per request. It shares the module-wide state with the GoingAwayModule and
+// lets go of it in Terminate; whichever of the two IIS terminates last frees it.
 class RequestFactory final : public IHttpModuleFactory {
  public:
-  explicit RequestFactory(std::unique_ptr<ModuleGlobals> globals) : globals_(std::move(globals)) {}
+  explicit RequestFactory(std::shared_ptr<ModuleGlobals> globals) : globals_(std::move(globals)) {}
 
   HRESULT GetHttpModule(CHttpModule** module, IModuleAllocator* allocator) override;
   VOID Terminate() override;
@@ -18,7 +19,7 @@ class RequestFactory final : public IHttpModuleFactory {
   InstancePool* pool() const { return globals_->pool.get(); }
 
  private:
-  std::unique_ptr<ModuleGlobals> globals_;
+  std::shared_ptr<ModuleGlobals> globals_;
 };
 
 }  // namespace cs

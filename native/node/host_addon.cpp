@@ -2,6 +2,7 @@
 // The JS API is documented in README.md.
 #include <napi.h>
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 
@@ -11,6 +12,10 @@ namespace {
 
 std::mutex g_mutex;
 std::unique_ptr<cs::host::Host> g_host;
+// Hosts being stopped on a worker thread. A new start() waits for them: two hosts would share the one
+// loaded module.
+unsigned g_stopping = 0;
+std::condition_variable g_stopped;
 
 Napi::Value fail(Napi::Env env, const std::string& message) {
   Napi::Error::New(env, message).ThrowAsJavaScriptException();
@@ -36,12 +41,12 @@ bool read_options(const Napi::Object& o, cs::host::HostOptions& out, std::string
     return true;
   };
   std::string mode = "mixed";
-  double port = 0, threads = out.threads, seed = 0, timeout = out.shutdown_timeout_ms;
+  double port = 0, threads = out.threads, seed = 0, timeout = out.shutdown_timeout_ms, drain = out.drain_ms;
   if (!text("module", out.module_path, true) || !text("site", out.site_path, true) ||
       !text("moduleName", out.module_name, false) || !text("completionMode", mode, false) ||
       !text("logLevel", out.log_level, false) || !number("port", 0, 65535, port) ||
       !number("threads", 1, 256, threads) || !number("seed", 0, 4294967295.0, seed) ||
-      !number("shutdownTimeoutMs", 0, 600000, timeout))
+      !number("shutdownTimeoutMs", 0, 600000, timeout) || !number("drainMs", 0, 600000, drain))
     return false;
   if (!cs::host::parse_completion_mode(mode, out.completion_mode)) {
     error = "options.completionMode must be mixed, sync, before-return or after-return";
@@ -51,6 +56,7 @@ bool read_options(const Napi::Object& o, cs::host::HostOptions& out, std::string
   out.threads = static_cast<unsigned>(threads);
   out.seed = static_cast<uint32_t>(seed);
   out.shutdown_timeout_ms = static_cast<unsigned>(timeout);
+  out.drain_ms = static_cast<unsigned>(drain);
   return true;
 }
 
@@ -60,8 +66,9 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
   cs::host::HostOptions options;
   std::string error;
   if (!read_options(info[0].As<Napi::Object>(), options, error)) return fail(env, error);
-  std::lock_guard<std::mutex> lock(g_mutex);
+  std::unique_lock<std::mutex> lock(g_mutex);
   if (g_host) return fail(env, "the host is already running; stop() it first");
+  g_stopped.wait(lock, [] { return g_stopping == 0; });
   auto host = std::make_unique<cs::host::Host>();
   if (!host->start(options, error)) return fail(env, error);
   Napi::Object result = Napi::Object::New(env);
@@ -70,14 +77,40 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// Stops the host off the JavaScript thread: while it drains, clients in this process must be able to answer
+// the close frames they are sent.
+class StopWorker final : public Napi::AsyncWorker {
+ public:
+  StopWorker(Napi::Env env, std::unique_ptr<cs::host::Host> host)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), host_(std::move(host)) {}
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    if (!host_) return;
+    host_->stop();
+    host_.reset();
+    std::lock_guard<std::mutex> lock(g_mutex);
+    --g_stopping;
+    g_stopped.notify_all();
+  }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::unique_ptr<cs::host::Host> host_;
+};
+
 Napi::Value Stop(const Napi::CallbackInfo& info) {
   std::unique_ptr<cs::host::Host> host;
   {
     std::lock_guard<std::mutex> lock(g_mutex);
     host = std::move(g_host);
+    if (host) ++g_stopping;
   }
-  if (host) host->stop();
-  return info.Env().Undefined();
+  auto* worker = new StopWorker(info.Env(), std::move(host));  // deletes itself once it has run
+  Napi::Promise promise = worker->promise();
+  worker->Queue();
+  return promise;
 }
 
 Napi::Object Kinds(Napi::Env env, const std::array<uint64_t, cs::host::kCompletionKinds>& k) {

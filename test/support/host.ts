@@ -11,6 +11,8 @@ export interface HostOptions {
   site?: string;
   completionMode?: CompletionMode;
   threads?: number;
+  /** At stop(), how long open requests may finish by themselves (the host's default unless given). */
+  drainMs?: number;
   /** Environment the module reads at RegisterModule (CHATSOCKET_TEST_HOOKS, CHATSOCKET_INSTANCES). */
   env?: Record<string, string>;
   /** Why this suite makes the module fail on purpose (traps, injected faults, broken files): its log is
@@ -25,7 +27,9 @@ export interface RunningHost {
   waitFor(condition: (stats: HostStats) => boolean, what: string, timeoutMs?: number): Promise<void>;
   /** Arms the module's test-only fault injection (needs CHATSOCKET_TEST_HOOKS=1). */
   armFault(point: keyof typeof FaultPoint, skip?: number): void;
-  stop(): void;
+  /** Stops as IIS stops a worker process: open WebSockets get 1001 and a bounded time to answer. Resolves at
+   * once when every client is closed already. */
+  stop(): Promise<void>;
 }
 
 export async function startHost(options: HostOptions = {}): Promise<RunningHost> {
@@ -39,6 +43,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     port: 0,
     threads: options.threads ?? 4,
     completionMode: options.completionMode ?? "mixed",
+    ...(options.drainMs === undefined ? {} : { drainMs: options.drainMs }),
   });
   return {
     port,

@@ -23,7 +23,8 @@ export interface HostProcess {
   /** Waits until `count` stderr lines match (a line is written before the answer it explains is sent, but
    * reaches this process through a pipe of its own); returns the matching lines. */
   waitForLog(pattern: RegExp, count?: number, timeoutMs?: number): Promise<string[]>;
-  stop(): Promise<void>;
+  /** SIGTERM, as a service manager stops it; resolves with its exit code once it has exited. */
+  stop(): Promise<number | null>;
 }
 
 /** Starts `npm start`'s server on `site`; `env` adds variables, or removes them when undefined. */
@@ -69,9 +70,9 @@ export async function startHostProcess(site: string, env: Record<string, string 
       }
     },
     stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
+      new Promise<number | null>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
+        child.once("exit", (code) => resolve(code));
         child.kill("SIGTERM");
       }),
   };

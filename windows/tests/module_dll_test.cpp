@@ -27,6 +27,9 @@ struct FakeRegistration : CsStubIHttpModuleRegistrationInfo<FakeRegistration>, S
   DWORD post_notifications = 0;
   int registrations = 0;
 
+  CGlobalModule* global_module = nullptr;
+  DWORD global_notifications = 0;
+
   PCWSTR GetName() const override { return L"ChatSocketModule"; }
   HTTP_MODULE_ID GetId() const override { return const_cast<int*>(&module_id_storage); }
   HRESULT SetRequestNotifications(IHttpModuleFactory* module_factory, DWORD request, DWORD post) override {
@@ -36,6 +39,20 @@ struct FakeRegistration : CsStubIHttpModuleRegistrationInfo<FakeRegistration>, S
     post_notifications = post;
     return S_OK;
   }
+  HRESULT SetGlobalNotifications(CGlobalModule* module, DWORD global) override {
+    global_module = module;
+    global_notifications = global;
+    return S_OK;
+  }
+  // What IIS does before it unloads the DLL: both objects are told, in either order.
+  void terminate() {
+    if (factory) factory->Terminate();
+    if (global_module) global_module->Terminate();
+  }
+};
+
+struct FakeStopListening : CsStubIGlobalStopListeningProvider<FakeStopListening>, Strict {
+  BOOL DrainRequestsGracefully() const override { return TRUE; }
 };
 
 struct FakeServer : CsStubIHttpServer<FakeServer>, Strict {};
@@ -78,7 +95,7 @@ TEST_CASE("chatsocket.dll loads and exports RegisterModule undecorated") {
   CHECK_FALSE(stats_exported);  // only the names in chatsocket.def leave the DLL
 }
 
-TEST_CASE("RegisterModule asks for the execute-handler and send-response notifications, and nothing else") {
+TEST_CASE("RegisterModule asks for execute-handler, send-response and stop-listening, and nothing else") {
   LoadedModule module;
   REQUIRE(module.handle != nullptr);
   FakeRegistration registration;
@@ -91,7 +108,28 @@ TEST_CASE("RegisterModule asks for the execute-handler and send-response notific
   REQUIRE(registration.factory != nullptr);
   CHECK(registration.notifications == (RQ_EXECUTE_REQUEST_HANDLER | RQ_SEND_RESPONSE));
   CHECK(registration.post_notifications == 0u);
-  registration.factory->Terminate();
+  REQUIRE(registration.global_module != nullptr);
+  CHECK(registration.global_notifications == static_cast<DWORD>(GL_STOP_LISTENING));
+  registration.terminate();
+}
+
+TEST_CASE("GL_STOP_LISTENING returns at once with CONTINUE, and the objects terminate in either order") {
+  for (bool factory_first : {true, false}) {
+    LoadedModule module;
+    REQUIRE(module.handle != nullptr);
+    FakeRegistration registration;
+    FakeServer server;
+    REQUIRE(module.register_module()(10, &registration, &server) == S_OK);
+    REQUIRE(registration.global_module != nullptr);
+    FakeStopListening provider;
+    CHECK(registration.global_module->OnGlobalStopListening(&provider) == GL_NOTIFICATION_CONTINUE);
+    if (factory_first) {
+      registration.terminate();
+    } else {
+      registration.global_module->Terminate();
+      registration.factory->Terminate();
+    }
+  }
 }
 
 TEST_CASE("the factory hands out request modules in IIS's request memory and Terminate frees the module") {
@@ -109,7 +147,7 @@ TEST_CASE("the factory hands out request modules in IIS's request memory and Ter
     CHECK(allocator.blocks.size() == 1u);
     http_module->Dispose();
   }
-  registration.factory->Terminate();
+  registration.terminate();
 }
 
 TEST_CASE("the module can be registered again after IIS unloaded and reloaded it") {
@@ -119,7 +157,7 @@ TEST_CASE("the module can be registered again after IIS unloaded and reloaded it
     FakeRegistration registration;
     FakeServer server;
     REQUIRE(module.register_module()(10, &registration, &server) == S_OK);
-    registration.factory->Terminate();
+    registration.terminate();
   }
 }
 

@@ -473,3 +473,83 @@ TEST_CASE("an allocation failure in a timer callback closes that connection with
   disarm_faults();
   set_log_sink(nullptr);
 }
+
+namespace {
+const std::string kGoingAwayFrame = std::string("\x88\x13\x03\xe9", 4) + "server going away";
+}  // namespace
+
+TEST_CASE("going away: every open connection hears 1001 once; new handshakes get 503 with Retry-After") {
+  quiet_log();
+  PoolOptions options;
+  options.instances = 2;
+  InstancePool pool(options);
+  std::vector<std::shared_ptr<Connection>> open_ones;
+  for (int i = 0; i < 4; ++i) open_ones.push_back(open(pool, echo_endpoint).connection);
+  OpenResult closing = open(pool, echo_endpoint);
+  auto close_frame = client_frame(0x8, std::string("\x03\xe8", 2));
+  closing.connection->received(close_frame.data(), close_frame.size());
+  CHECK(drain(*closing.connection) == std::string("\x88\x02\x03\xe8", 4));
+
+  pool.go_away();
+  CHECK(pool.going_away());
+  for (auto& connection : open_ones) {
+    CHECK(drain(*connection) == kGoingAwayFrame);
+    CHECK_FALSE(connection->end_requested());  // the client has close_timeout to answer
+  }
+  CHECK(drain(*closing.connection).empty());  // it was closing already
+
+  OpenResult refused = open(pool, echo_endpoint);
+  CHECK(refused.status == 503);
+  CHECK(header_value(refused, "Retry-After") == "1");
+  CHECK_FALSE(refused.connection);
+
+  pool.go_away();  // once is all a connection hears
+  for (auto& connection : open_ones) {
+    CHECK(drain(*connection).empty());
+    connection->received(close_frame.data(), close_frame.size());
+    CHECK(connection->end_requested());
+    CHECK_FALSE(connection->abort_requested());
+    connection->closed(abi::ClosedReason::kByModule);
+  }
+  closing.connection->closed(abi::ClosedReason::kByModule);
+  CHECK(pool.stats().connections == 0);
+  set_log_sink(nullptr);
+}
+
+TEST_CASE("going away while handshakes run on other threads leaves no accepted connection untold") {
+  quiet_log();
+  PoolOptions options;
+  options.instances = 3;
+  InstancePool pool(options);
+  std::mutex accepted_mutex;
+  std::vector<std::shared_ptr<Connection>> accepted;
+  std::atomic<int> unexpected{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (;;) {
+        OpenResult result = open(pool, echo_endpoint);
+        if (result.status == 503) return;
+        if (result.status != 101) {
+          ++unexpected;
+          return;
+        }
+        std::lock_guard<std::mutex> lock(accepted_mutex);
+        accepted.push_back(result.connection);
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  pool.go_away();
+  for (auto& thread : threads) thread.join();
+  CHECK(unexpected == 0);
+  CHECK_FALSE(accepted.empty());
+  size_t told = 0;
+  for (auto& connection : accepted) {
+    told += drain(*connection) == kGoingAwayFrame;
+    connection->closed(abi::ClosedReason::kByPeer);
+  }
+  CHECK(told == accepted.size());
+  CHECK(pool.stats().connections == 0);
+  set_log_sink(nullptr);
+}

@@ -213,23 +213,4 @@ TEST_SUITE("host module semantics") {
     CHECK(eventually([&] { return h.stats().active_requests == 0; }));
     CHECK(h.stats().upgrades_total == 1);
   }
-
-  TEST_CASE("stop() ends upgraded connections with EOF to the module and unloads cleanly") {
-    TempSite site;
-    auto host = std::make_unique<RunningHost>(site);
-    ModuleReference keep_loaded;  // so that its counters survive the host's dlclose
-    Client c(host->port());
-    c.send(kEchoRequest);
-    CHECK(c.receive_head().rfind("HTTP/1.1 101", 0) == 0);
-    c.send("x");
-    CHECK(c.receive_exactly(1) == "x");
-    CHECK(host->stats().active_requests == 1);
-    CHECK(module_counters().eof_reads == 0);
-    host->host.stop();
-    CHECK_FALSE(host->host.running());
-    TestModuleCounters m = module_counters();
-    CHECK(m.eof_reads == 1);
-    CHECK(m.modules_created == m.modules_disposed);
-    CHECK(c.wait_closed());
-  }
 }

@@ -8,6 +8,7 @@
 //   /cancel.testmod  upgrade like echo, then CancelIo on its first pending read, and finish
 //   /misbehave.testmod  breaks the rules on purpose: no EnableFullDuplex, a second read while one is
 //                    out, a write beside the read, then FINISH_REQUEST with the read still out
+// Its CGlobalModule subscribes to GL_STOP_LISTENING and only records what it is told.
 // What it saw is exported through cs_test_module_counters() for the tests.
 #include <pthread.h>
 
@@ -35,6 +36,15 @@ struct TestModuleCounters {
   long send_response_calls;
   long failed_calls;
   long cancelled_reads;
+  long stop_listening_calls;
+  long drained_gracefully;   // stop-listening calls whose provider said DrainRequestsGracefully
+  long eof_reads_at_notice;  // eof_reads when the last stop-listening call came
+  long global_terminations;
+};
+
+struct TestRegistration {
+  long null_global_result;    // SetGlobalNotifications(nullptr, …)
+  long second_global_result;  // SetGlobalNotifications a second time
 };
 
 namespace {
@@ -42,6 +52,7 @@ namespace {
 IHttpServer* g_server = nullptr;
 std::atomic<long> g_counters[sizeof(TestModuleCounters) / sizeof(long)];
 std::atomic<IHttpContext*> g_last_finished{nullptr};
+TestRegistration g_registration{};    // written once in RegisterModule, not reset between tests
 thread_local bool t_issuing = false;  // this thread is inside an async call of ours
 
 enum Counter {
@@ -56,7 +67,11 @@ enum Counter {
   kEchoed,
   kSendResponse,
   kFailed,
-  kCancelled
+  kCancelled,
+  kStopListening,
+  kDrainedGracefully,
+  kEofAtNotice,
+  kGlobalTerminations
 };
 void bump(Counter c, long n = 1) { g_counters[c].fetch_add(n); }
 
@@ -315,6 +330,20 @@ class TestModule : public CHttpModule {
   std::string in_flight_;  // being written
 };
 
+class TestGlobalModule : public CGlobalModule {
+ public:
+  GLOBAL_NOTIFICATION_STATUS OnGlobalStopListening(IGlobalStopListeningProvider* provider) override {
+    bump(kStopListening);
+    if (provider->DrainRequestsGracefully()) bump(kDrainedGracefully);
+    g_counters[kEofAtNotice].store(g_counters[kEof].load());
+    return GL_NOTIFICATION_CONTINUE;
+  }
+  void Terminate() override {
+    bump(kGlobalTerminations);
+    delete this;
+  }
+};
+
 class TestFactory : public IHttpModuleFactory {
  public:
   HRESULT GetHttpModule(CHttpModule** module, IModuleAllocator* allocator) override {
@@ -330,8 +359,22 @@ class TestFactory : public IHttpModuleFactory {
 
 TEST_EXPORT HRESULT WINAPI RegisterModule(DWORD, IHttpModuleRegistrationInfo* info, IHttpServer* server) {
   g_server = server;
-  return info->SetRequestNotifications(new TestFactory(), RQ_EXECUTE_REQUEST_HANDLER | RQ_SEND_RESPONSE, 0);
+  HRESULT hr = info->SetRequestNotifications(new TestFactory(), RQ_EXECUTE_REQUEST_HANDLER | RQ_SEND_RESPONSE, 0);
+  if (FAILED(hr)) return hr;
+  g_registration.null_global_result = info->SetGlobalNotifications(nullptr, GL_STOP_LISTENING);
+  auto* global = new TestGlobalModule();
+  hr = info->SetGlobalNotifications(global, GL_STOP_LISTENING);
+  if (FAILED(hr)) {
+    delete global;
+    return hr;
+  }
+  auto* second = new TestGlobalModule();
+  g_registration.second_global_result = info->SetGlobalNotifications(second, GL_STOP_LISTENING);
+  delete second;
+  return S_OK;
 }
+
+TEST_EXPORT void cs_test_module_registration(TestRegistration* out) { *out = g_registration; }
 
 TEST_EXPORT void cs_test_module_counters(TestModuleCounters* out) {
   long* fields = reinterpret_cast<long*>(out);

@@ -183,6 +183,12 @@ TestModuleCounters module_counters() {
   return c;
 }
 
+TestRegistration module_registration() {
+  TestRegistration r{};
+  reinterpret_cast<void (*)(TestRegistration*)>(module_symbol("cs_test_module_registration"))(&r);
+  return r;
+}
+
 void reset_module_counters() { reinterpret_cast<void (*)()>(module_symbol("cs_test_module_reset"))(); }
 
 bool touch_finished_context() {

@@ -21,6 +21,16 @@ struct TestModuleCounters {
   long send_response_calls;
   long failed_calls;
   long cancelled_reads;
+  long stop_listening_calls;
+  long drained_gracefully;
+  long eof_reads_at_notice;
+  long global_terminations;
+};
+
+// What the test module's RegisterModule got back from SetGlobalNotifications when it broke the rules.
+struct TestRegistration {
+  long null_global_result;
+  long second_global_result;
 };
 
 class TempSite {
@@ -74,6 +84,7 @@ class ModuleReference {
 cs::host::HostOptions test_options(const TempSite& site,
                                    cs::host::CompletionMode mode = cs::host::CompletionMode::kMixed);
 TestModuleCounters module_counters();
+TestRegistration module_registration();
 void reset_module_counters();
 bool touch_finished_context();
 // Polls until pred() holds (bounded; the tests assert the outcome, never the time it took).

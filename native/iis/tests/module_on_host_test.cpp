@@ -1,11 +1,16 @@
 // chatsocket.so on the Linux host, many clients on many threads, under each completion policy: echo,
-// closing handshakes and clients that vanish, with the host's counters back at zero afterwards.
+// closing handshakes and clients that vanish, with the host's counters back at zero afterwards; and the host
+// stopping under open clients, each of which hears 1001.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
+#include <stdlib.h>
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <memory>
 #include <random>
 #include <string>
 #include <thread>
@@ -25,10 +30,10 @@ bool eventually(const std::function<bool()>& condition) {
 }
 
 struct RunningHost {
-  explicit RunningHost(cs::host::CompletionMode mode) {
+  explicit RunningHost(cs::host::CompletionMode mode, const std::string& site = CHATSOCKET_FIXTURE_SITE) {
     cs::host::HostOptions options;
     options.module_path = CHATSOCKET_MODULE_PATH;
-    options.site_path = CHATSOCKET_FIXTURE_SITE;
+    options.site_path = site;
     options.completion_mode = mode;
     options.threads = 3;
     std::string error;
@@ -93,7 +98,62 @@ void run_all(cs::host::CompletionMode mode) {
   CHECK(stats.dropped_completions == 0);
 }
 
+// A copy of the fixture site, free to add endpoint files to.
+class ScratchSite {
+ public:
+  ScratchSite() {
+    char pattern[] = "/tmp/cs-module-site-XXXXXX";
+    REQUIRE(mkdtemp(pattern) != nullptr);
+    root_ = pattern;
+    std::filesystem::copy(CHATSOCKET_FIXTURE_SITE, root_, std::filesystem::copy_options::recursive);
+  }
+  ~ScratchSite() {
+    std::error_code ignored;
+    std::filesystem::remove_all(root_, ignored);
+  }
+  void add(const std::string& name, const std::string& text) { std::ofstream(root_ / name) << text; }
+  std::string path() const { return root_.string(); }
+
+ private:
+  std::filesystem::path root_;
+};
+
+// Clients open on echo and on a chat room when the host stops: each gets 1001 with the reason, answers, and
+// sees the server close TCP; stop() returns once they are all gone.
+void stop_under_open_clients(cs::host::CompletionMode mode) {
+  ScratchSite site;
+  site.add("room.chatsocket", "kind = chat\n");
+  RunningHost running(mode, site.path());
+  uint16_t port = running.host.port();
+  std::vector<std::unique_ptr<WsTestClient>> clients;
+  for (int i = 0; i < 12; ++i) {
+    clients.push_back(std::make_unique<WsTestClient>(port));
+    REQUIRE(clients.back()->upgrade(i % 2 ? "/echo.chatsocket" : "/room.chatsocket") == 101);
+  }
+  std::thread stopping([&] { running.host.stop(); });
+  const std::string going_away = std::string("\x03\xe9", 2) + "server going away";
+  int heard = 0;
+  for (auto& client : clients) {
+    WsTestClient::Frame frame;
+    while (client->read_frame(frame) && frame.opcode != 0x8) {
+    }  // a chat room's welcome and presence messages come first
+    if (frame.opcode == 0x8 && frame.payload == going_away) ++heard;
+    client->send_raw(WsTestClient::frame(0x8, std::string("\x03\xe9", 2)));
+    CHECK(client->wait_closed());
+  }
+  stopping.join();
+  CHECK(heard == static_cast<int>(clients.size()));
+  CHECK_FALSE(running.host.running());
+}
+
 }  // namespace
+
+TEST_CASE("stopping the host closes every open client with 1001, completions mixed at random") {
+  stop_under_open_clients(cs::host::CompletionMode::kMixed);
+}
+TEST_CASE("stopping the host closes every open client with 1001, completions after the call returns") {
+  stop_under_open_clients(cs::host::CompletionMode::kAfterReturn);
+}
 
 TEST_CASE("many clients echo, close and vanish with completions mixed at random") {
   run_all(cs::host::CompletionMode::kMixed);
