@@ -101,7 +101,7 @@ bool Host::start(const HostOptions& options, std::string& error) {
 
 void Host::accept_next() {
   HostCore* core = core_.get();
-  core->acceptor.async_accept([this, core](const std::error_code& ec, asio::ip::tcp::socket socket) {
+  auto on_accept = [this, core](const std::error_code& ec, asio::ip::tcp::socket socket) {
     if (ec) {
       if (!core->stopping.load()) log(LogLevel::kWarning, "accept failed: %s", ec.message().c_str());
       if (ec == asio::error::operation_aborted || core->stopping.load()) return;
@@ -109,7 +109,9 @@ void Host::accept_next() {
       std::make_shared<Connection>(*core, std::move(socket))->start();
     }
     accept_next();
-  });
+  };
+  // The handler runs on the acceptor's strand; the sockets it accepts run on the whole I/O context.
+  core->acceptor.async_accept(core->io.get_executor(), std::move(on_accept));
 }
 
 void Host::stop() {
@@ -154,7 +156,7 @@ void Host::stop() {
 void Host::stop_listening() {
   HostCore& core = *core_;
   core.stopping.store(true);
-  asio::post(core.io, [&core] {
+  asio::post(core.accept_strand, [&core] {
     std::error_code ec;
     core.acceptor.close(ec);
   });

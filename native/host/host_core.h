@@ -29,7 +29,8 @@ struct HostCore {
         policy(o.completion_mode, o.seed),
         module(stats),
         dispatch(stats, kMaxDispatchThreads),
-        acceptor(io) {}
+        accept_strand(asio::make_strand(io)),
+        acceptor(accept_strand) {}
   static constexpr unsigned kMaxDispatchThreads = 64;
 
   HostOptions options;
@@ -42,6 +43,9 @@ struct HostCore {
   DispatchPool dispatch;
   asio::io_context io;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  // The acceptor's operations run on one strand: the accept handler issues the next accept on an I/O thread
+  // while stop() closes the acceptor from another, and an acceptor is not safe for concurrent calls.
+  asio::strand<asio::io_context::executor_type> accept_strand;
   asio::ip::tcp::acceptor acceptor;
   std::vector<std::thread> threads;
   std::atomic<bool> stopping{false};
