@@ -262,7 +262,8 @@ export class Connection {
       this.heardSincePing = false;
       sendBytes(this.id, SCRATCH_FRAME, writeFrameHeader(SCRATCH_FRAME, Opcode.PING, 0));
       setTimer(this.id, KEEPALIVE_TIMER, config.pongTimeout);
-    } else if (this.heardSincePing) {
+    } else if (this.heardSincePing || this.readingPaused) {
+      // Paused, we read nothing, pongs included: the client cannot be blamed for silence we caused.
       this.pingAgainLater();
     } else {
       this.closeWith(CloseCode.GOING_AWAY, "no answer to a ping within " + config.pongTimeout.toString() + " ms");

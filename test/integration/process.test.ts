@@ -133,7 +133,8 @@ before(async () => {
   endpoint(site, "env.chatsocket", [tool("env"), 'environment = {"GREETING": "hello"}']);
   endpoint(site, "tree.chatsocket", [tool("tree")]);
   endpoint(site, "capped.chatsocket", [`command = ["${CAT}"]`, "max_processes = 2"]);
-  endpoint(site, "noread.chatsocket", [tool("noread"), "mode = binary", "idle_timeout = 2000"]);
+  // Fast pings too: while reading is paused for the program, unread pongs must not count against the client.
+  endpoint(site, "noread.chatsocket", [tool("noread"), "mode = binary", "idle_timeout = 2000", "ping_interval = 200", "pong_timeout = 200"]);
   endpoint(site, "flood.chatsocket", [tool("flood", "40000", "1000")]);
   endpoint(site, "bytes.chatsocket", [tool("bytes")]);
   endpoint(site, "shell.chatsocket", ["shell = echo one; echo two >&2; exit 4", "stderr = send"]);
