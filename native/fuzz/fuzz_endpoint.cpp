@@ -45,10 +45,14 @@ void check_report(std::string_view text, cs::abi::Status status, const cs::fuzz:
   const auto& [line, message] = host.endpoint_errors.front();
   check(!message.empty(), "an endpoint file error without a message");
   if (cs::fuzz::lenient_utf8_decoding(text.data(), text.size())) return;
-  check(cs::fuzz::is_utf8(reinterpret_cast<const uint8_t*>(message.data()), message.size()),
-        "an endpoint file error that is not UTF-8");
+  if (!cs::fuzz::is_utf8(reinterpret_cast<const uint8_t*>(message.data()), message.size())) {
+    cs::fuzz::fail("an endpoint file error that is not UTF-8, on line " + std::to_string(line));
+  }
   size_t lines = static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
-  check(line <= lines, "an endpoint file error on a line the file does not have");
+  if (line > lines) {
+    cs::fuzz::fail("an endpoint file error on line " + std::to_string(line) + " of a file of " + std::to_string(lines) +
+                   ": " + message);
+  }
 }
 
 }  // namespace
