@@ -17,7 +17,9 @@ function testFiles(dir) {
 
 const filters = process.argv.slice(2);
 const files = testFiles(testRoot)
-  .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
+  // Matched against the path inside the checkout, so a checkout whose own path holds the pattern (a worktree
+  // named after its branch) does not match every file.
+  .filter((file) => filters.length === 0 || filters.some((filter) => path.relative(root, file).includes(filter)))
   .sort();
 if (files.length === 0) {
   console.error("no test files matched");

@@ -46,6 +46,14 @@ describe("kind = chat", () => {
     assert.equal(name, "ab" + "x".repeat(62));
   });
 
+  it("cuts a long name between characters, never inside a surrogate pair (found by fuzz_handshake)", () => {
+    const h = new Harness();
+    join(h, 7, `?name=${encodeURIComponent("x".repeat(63) + "\u{1F600}")}`);
+    const [welcome] = parseServerFrames(h.takeSent(7));
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(welcome.payload);
+    assert.equal(JSON.parse(text).name, "x".repeat(63));
+  });
+
   it("with rooms = query, ?room= picks a room, and a bad room name is refused with 400", () => {
     const h = new Harness();
     join(h, 1, "?room=blue", `${ROOM}rooms = query\n`);

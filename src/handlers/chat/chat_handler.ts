@@ -29,14 +29,25 @@ const JOIN_ATTEMPTS = 16;
 /** A full room, or too many rooms: clients try again after this many seconds (Retry-After). */
 const RETRY_AFTER_SECONDS: u32 = 5;
 
-/** A display name from ?name=: control characters out, trimmed, at most MAX_NAME characters. */
+/**
+ * A display name from ?name=: control characters out, trimmed, at most MAX_NAME UTF-16 units, cut between
+ * characters (half a surrogate pair would make every frame carrying the name invalid UTF-8).
+ */
 function displayName(raw: string | null, id: u32): string {
   let name = "";
   if (raw != null) {
     const text = <string>raw;
-    for (let i = 0; i < text.length && name.length < MAX_NAME; i++) {
+    for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      if (c >= 0x20 && c != 0x7f) name += String.fromCharCode(c);
+      if (c < 0x20 || c == 0x7f) continue;
+      const pair = c >= 0xd800 && c <= 0xdbff && i + 1 < text.length;
+      if (name.length + (pair ? 2 : 1) > MAX_NAME) break;
+      if (pair) {
+        name += text.substring(i, i + 2);
+        i++;
+      } else {
+        name += String.fromCharCode(c);
+      }
     }
     name = name.trim();
   }
