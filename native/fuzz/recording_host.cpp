@@ -235,6 +235,12 @@ Status RecordingHost::timer(uint32_t id, uint32_t slot, uint32_t milliseconds) {
   return Status::kOk;
 }
 
+// One connection at a time: its place is always free (cap is at least 1), but only asked for while opening.
+Status RecordingHost::admit(uint32_t id, uint32_t) {
+  record_of(id, "host_admit");
+  return opening() ? Status::kOk : Status::kNotFound;
+}
+
 Status RecordingHost::endpoint_error(uint32_t, uint32_t line, std::string_view text) {
   endpoint_errors.emplace_back(line, std::string(text));
   return Status::kOk;

@@ -63,6 +63,7 @@ class RecordingHost : public ImportHandler {
   abi::Status end(uint32_t id, bool abort) override;
   abi::Status pause(uint32_t id, bool paused) override;
   abi::Status timer(uint32_t id, uint32_t slot, uint32_t milliseconds) override;
+  abi::Status admit(uint32_t id, uint32_t cap) override;
   abi::Status endpoint_error(uint32_t endpoint, uint32_t line, std::string_view text) override;
   abi::Status process_start(uint32_t id, std::string_view description) override;
   abi::Status process_write(uint32_t id, const uint8_t* data, size_t size) override;
