@@ -3,6 +3,7 @@
 // (env.abort); it traps the instance.
 
 import { LogLevel, RequestSource, Status } from "./abi_constants";
+import { decodeUtf8 } from "./text/utf8_repair";
 
 @external("env", "host_response_header")
 declare function host_response_header(id: u32, name: usize, nameLen: u32, value: usize, valueLen: u32): u32;
@@ -64,12 +65,12 @@ export function requestValue(id: u32, source: RequestSource, name: string): stri
   const n = String.UTF8.encode(name);
   const nameLen = <u32>n.byteLength;
   let status = <Status>host_request_value(id, source, changetype<usize>(n), nameLen, VALUE_SCRATCH, VALUE_SCRATCH_BYTES, VALUE_LENGTH);
-  if (status == Status.OK) return String.UTF8.decodeUnsafe(VALUE_SCRATCH, load<u32>(VALUE_LENGTH));
+  if (status == Status.OK) return decodeUtf8(VALUE_SCRATCH, load<u32>(VALUE_LENGTH));
   if (status != Status.BUFFER_TOO_SMALL) return null;
   const capacity = load<u32>(VALUE_LENGTH);
   const buffer = heap.alloc(capacity);
   status = <Status>host_request_value(id, source, changetype<usize>(n), nameLen, buffer, capacity, VALUE_LENGTH);
-  const value = status == Status.OK ? String.UTF8.decodeUnsafe(buffer, min(load<u32>(VALUE_LENGTH), capacity)) : null;
+  const value = status == Status.OK ? decodeUtf8(buffer, min(load<u32>(VALUE_LENGTH), capacity)) : null;
   heap.free(buffer);
   return value;
 }

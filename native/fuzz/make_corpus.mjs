@@ -101,8 +101,8 @@ const HANDSHAKE = {
   "header-without-colon": head([...VALID, "Broken header line"]),
   "request-line-two-parts": head(VALID, undefined, "GET /echo.chatsocket"),
   "headers-for-the-program": head([...VALID, "X-Custom-Header: a=b", "X-Custom-Header: again", "Cookie: c=1"]),
-  // known_issues.h: C1 6A is read as "j", so the module accepts the key dGhlIHNhbXBsZSBub25jZQ==.
-  "known-issue-key-not-utf8": bytes(head([...UPGRADE, "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25@jZQ==", "Sec-WebSocket-Version: 13"]), { "@": [0xc1] }),
+  // C1 6A was once read as "j", and the module accepted the key dGhlIHNhbXBsZSBub25jZQ==.
+  "utf8-key-not-utf8": bytes(head([...UPGRADE, "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25@jZQ==", "Sec-WebSocket-Version: 13"]), { "@": [0xc1] }),
 };
 
 const ENDPOINT = {
@@ -123,9 +123,9 @@ const ENDPOINT = {
   "protocol-not-token": "kind = echo\nprotocols = good, b@d\n",
   "line-without-equals": "kind = echo\njust words\n",
   "process-command-not-json": 'kind = process\ncommand = ["unterminated\n',
-  // known_issues.h: C0 CA is read as a line break, and FF FF FF FF as lone surrogates.
-  "known-issue-line-break-not-in-file": bytes("kind = echo@colour = blue", { "@": [0xc0, 0xca] }),
-  "known-issue-error-not-utf8": bytes("kind = echo\n@ = 1\n", { "@": [0xff, 0xff, 0xff, 0xff] }),
+  // C0 CA was once read as a line break, and FF FF FF FF as lone surrogates quoted in the error.
+  "utf8-line-break-not-in-file": bytes("kind = echo@colour = blue", { "@": [0xc0, 0xca] }),
+  "utf8-error-not-utf8": bytes("kind = echo\n@ = 1\n", { "@": [0xff, 0xff, 0xff, 0xff] }),
 };
 
 function write(target, inputs) {

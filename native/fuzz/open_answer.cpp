@@ -5,7 +5,6 @@
 
 #include "accept_key.h"
 #include "fuzz_failure.h"
-#include "known_issues.h"
 #include "utf8_check.h"
 
 namespace cs::fuzz {
@@ -63,15 +62,13 @@ void check_accepted(std::string_view head, const RecordingHost& host, const std:
   check(host.answer_body.empty(), "a 101 with a body");
   const std::string* accept = header(host, "Sec-WebSocket-Accept");
   check(accept != nullptr, "a 101 without Sec-WebSocket-Accept");
-  const bool lenient = lenient_utf8_decoding(head.data(), head.size());
   std::vector<std::string_view> keys = key_candidates(head);
-  check(lenient ||
-            std::any_of(keys.begin(), keys.end(), [&](std::string_view key) { return accept_key_for(key) == *accept; }),
+  check(std::any_of(keys.begin(), keys.end(), [&](std::string_view key) { return accept_key_for(key) == *accept; }),
         "Sec-WebSocket-Accept is not the accept value of any key in the request");
   if (const std::string* protocol = header(host, "Sec-WebSocket-Protocol")) {
     check(std::find(protocols.begin(), protocols.end(), *protocol) != protocols.end(),
           "a subprotocol the endpoint does not list");
-    check(lenient || head.find(*protocol) != head.npos, "a subprotocol the client did not offer");
+    check(head.find(*protocol) != head.npos, "a subprotocol the client did not offer");
   }
 }
 

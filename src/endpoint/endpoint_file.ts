@@ -7,14 +7,20 @@
 // This file only splits lines into Settings. What the keys mean is decided by Endpoint (the keys every
 // kind has) and by each kind (its own keys); see endpoint.ts and handlers/kinds.ts.
 
+import { UTF8_BOUNDARY, utf8Validate } from "../protocol/utf8";
 import { Settings } from "./settings";
 
 /** The settings of the file text at `ptr`; `failed` is set when a line is not `key = value`. */
 export function readEndpointFile(ptr: usize, len: usize): Settings {
+  const settings = new Settings();
+  const notText = firstLineNotUtf8(ptr, len);
+  if (notText > 0) {
+    settings.fail(notText, "this line is not UTF-8 text (save the file as UTF-8).");
+    return settings;
+  }
   let text = String.UTF8.decodeUnsafe(ptr, len);
   if (text.startsWith("\uFEFF")) text = text.substring(1);
   const lines = text.split("\n");
-  const settings = new Settings();
   for (let i = 0; i < lines.length && !settings.failed; i++) {
     const lineNumber = i + 1;
     let line = lines[i];
@@ -30,4 +36,17 @@ export function readEndpointFile(ptr: usize, len: usize): Settings {
     settings.add(line.substring(0, equals).trim().toLowerCase(), line.substring(equals + 1).trim(), lineNumber);
   }
   return settings;
+}
+
+/** The number of the first line whose bytes are not UTF-8, or 0 when every line is. */
+function firstLineNotUtf8(ptr: usize, len: usize): i32 {
+  let line = 1;
+  let start: usize = 0;
+  for (let i: usize = 0; i <= len; i++) {
+    if (i < len && load<u8>(ptr + i) != 0x0a) continue;
+    if (utf8Validate(UTF8_BOUNDARY, ptr + start, i - start) != UTF8_BOUNDARY) return line;
+    line++;
+    start = i + 1;
+  }
+  return 0;
 }

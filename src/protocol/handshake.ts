@@ -4,6 +4,7 @@
 import { base64Decode, base64Encode } from "./base64";
 import { sha1 } from "./sha1";
 import { commaList } from "../text/comma_list";
+import { decodeUtf8 } from "../text/utf8_repair";
 
 const WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 const KEY_AND_GUID: usize = memory.data(128, 8);
@@ -46,7 +47,7 @@ function joined(previous: string | null, value: string): string {
 
 /** Parses the head (UTF-8 text at `ptr`); null when the request line or a header line is malformed. */
 export function parseRequestHead(ptr: usize, len: usize): RequestHead | null {
-  const text = String.UTF8.decodeUnsafe(ptr, len);
+  const text = decodeUtf8(ptr, len); // bytes that are not UTF-8 read as U+FFFD, never as other characters
   const lines = text.split("\n");
   const head = new RequestHead();
   const requestLine = trimCr(lines[0]).split(" ");

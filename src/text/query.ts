@@ -1,7 +1,7 @@
 // Reading a query string's parameters (application/x-www-form-urlencoded, as a browser's URLSearchParams
 // writes them): `+` is a space, %XX an octet, the octets UTF-8. Bytes that are not UTF-8 become U+FFFD.
 
-import { repairUtf8 } from "./utf8_repair";
+import { decodeUtf8 } from "./utf8_repair";
 
 /** The first value of `name` in `query` (without its `?`), decoded; null when it is not there. */
 export function queryParameter(query: string, name: string): string | null {
@@ -39,10 +39,7 @@ export function decodeComponent(text: string): string {
       store<u8>(bytes + out++, <u8>c);
     }
   }
-  const repaired = heap.alloc(max<usize>(out * 3, 1));
-  const repairedLength = repairUtf8(bytes, out, repaired, true);
-  const decoded = String.UTF8.decodeUnsafe(repaired, repairedLength);
+  const decoded = decodeUtf8(bytes, out);
   heap.free(bytes);
-  heap.free(repaired);
   return decoded;
 }

@@ -2,6 +2,8 @@
 // and each maximal invalid subpart becomes U+FFFD, as a WHATWG TextDecoder (the browser's own) does. A
 // program's output is never sent as an invalid text frame, and nothing of it is silently dropped.
 
+import { UTF8_BOUNDARY, utf8Validate } from "../protocol/utf8";
+
 /** When the last repairUtf8 was not final: how many bytes at the end start a sequence yet to complete. */
 export let utf8Pending: usize = 0;
 
@@ -87,4 +89,16 @@ export function utf8Boundary(ptr: usize, len: usize): usize {
   const lead = <u32>load<u8>(ptr + cut - 1 - back);
   const size: usize = lead < 0x80 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
   return back + 1 >= size ? cut : cut - 1 - back;
+}
+
+/**
+ * The `len` bytes at `ptr` as a string: valid UTF-8 as it is, each invalid subpart as U+FFFD. Unlike
+ * String.UTF8.decodeUnsafe, never takes a byte that is not a continuation byte as one (C1 6A is not "j").
+ */
+export function decodeUtf8(ptr: usize, len: usize): string {
+  if (utf8Validate(UTF8_BOUNDARY, ptr, len) == UTF8_BOUNDARY) return String.UTF8.decodeUnsafe(ptr, len);
+  const repaired = heap.alloc(max<usize>(len * 3, 1));
+  const text = String.UTF8.decodeUnsafe(repaired, repairUtf8(ptr, len, repaired, true));
+  heap.free(repaired);
+  return text;
 }

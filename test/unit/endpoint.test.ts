@@ -88,4 +88,13 @@ describe("endpoint file", () => {
     h.data(1, clientFrame(0x3));
     assert.equal(h.timers.get(1), 5000);
   });
+
+  it("refuses a file with a line that is not UTF-8, naming that line, and invents no line breaks", () => {
+    // C0 CA once decoded to a line break, so this one-line file failed on its "line 2".
+    const file = Buffer.concat([Buffer.from("kind = echo\nmax_message_size = 10 "), Buffer.from([0xc0, 0xca]), Buffer.from("\n")]);
+    const r = new Harness().open(1, handshakeHead(), file);
+    assert.equal(r.status, 500);
+    assert.match(r.body, /line 2: this line is not UTF-8 text/);
+    assert.doesNotMatch(r.body, /[\uD800-\uDFFF]/);
+  });
 });

@@ -132,4 +132,13 @@ describe("handshake", () => {
     assert.equal(h.open(3, handshakeHead({ Upgrade: null }), "kind = echo").status, 400);
     assert.equal(h.open(3, handshakeHead(), "kind = echo").status, 101);
   });
+
+  it("reads bytes that are not UTF-8 as U+FFFD, never as other characters: a key with C1 in it is refused", () => {
+    // C1 6A once decoded to "j": this head carried the RFC's sample key with one byte changed, and got a 101.
+    const head = Buffer.from(handshakeHead({ "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25@jZQ==" }), "latin1");
+    head[head.indexOf(0x40)] = 0xc1;
+    const r = new Harness().open(1, head, "kind = echo");
+    assert.equal(r.status, 400);
+    assert.equal(r.body, "Sec-WebSocket-Key must be one base64 value of 16 bytes.");
+  });
 });

@@ -308,11 +308,12 @@ export class Harness {
    * Creates an endpoint from file text, as the native side does for a new file version. Returns its id,
    * or the refusal the native side would answer its handshakes with.
    */
-  endpoint(text: string): { id: number } | { refusal: OpenResult } {
-    const known = this.endpointIds.get(text);
+  endpoint(text: string | Buffer): { id: number } | { refusal: OpenResult } {
+    const key = typeof text === "string" ? text : `bytes:${text.toString("hex")}`;
+    const known = this.endpointIds.get(key);
     if (known !== undefined) return { id: known };
     const id = this.nextEndpointId++;
-    const bytes = Buffer.from(text, "utf8");
+    const bytes = typeof text === "string" ? Buffer.from(text, "utf8") : text;
     const [p] = this.stage(bytes);
     const errors = this.endpointErrors.length;
     const status = this.exports.cs_endpoint_create(id, p, bytes.length);
@@ -321,7 +322,7 @@ export class Harness {
       if (!error) throw new Error(`cs_endpoint_create answered ${status} without host_endpoint_error`);
       return { refusal: { status: 500, headers: new Map(), body: endpointErrorBody(error.line, error.text) } };
     }
-    this.endpointIds.set(text, id);
+    this.endpointIds.set(key, id);
     return { id };
   }
 
@@ -333,19 +334,19 @@ export class Harness {
     return this.exports.cs_endpoint_done(id);
   }
 
-  open(id: number, head: string, endpoint: string): OpenResult {
+  open(id: number, head: string | Buffer, endpoint: string | Buffer): OpenResult {
     const created = this.endpoint(endpoint);
     if ("refusal" in created) return created.refusal;
     return this.openOn(id, created.id, head);
   }
 
   /** cs_open on an endpoint id the test chose (a known one, or not). */
-  openOn(id: number, endpointId: number, head: string): OpenResult {
+  openOn(id: number, endpointId: number, head: string | Buffer): OpenResult {
     this.headers = new Map();
     this.body = "";
-    this.opening = { id, headers: headersOf(head) };
+    this.opening = { id, headers: headersOf(typeof head === "string" ? head : head.toString("latin1")) };
     try {
-      const h = Buffer.from(head, "utf8");
+      const h = typeof head === "string" ? Buffer.from(head, "utf8") : head;
       const [hp] = this.stage(h);
       const status = this.exports.cs_open(id, endpointId, hp, h.length);
       return { status, headers: this.headers, body: this.body };
