@@ -10,6 +10,7 @@ import WebSocket from "ws";
 import { FIXTURE_SITE, startHost } from "../support/host";
 import { scratchSite, startHostProcess } from "../support/host_process";
 import { REPO_ROOT } from "../support/paths";
+import { alive } from "../support/processes";
 import { RawClient, upgradeRequest } from "../support/raw_client";
 import { closeOf, messageOf, openWs } from "../support/ws_client";
 
@@ -17,15 +18,6 @@ const GOING_AWAY = { code: 1001, reason: "server going away" };
 const BOUND_MS = 10000;
 const PYTHON = "/usr/bin/python3";
 const TOOL = path.join(REPO_ROOT, "test", "fixtures", "programs", "tool.py");
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function until(condition: () => boolean, what: string, timeoutMs = BOUND_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;

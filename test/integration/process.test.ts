@@ -9,6 +9,7 @@ import WebSocket from "ws";
 import { RunningHost, startHost } from "../support/host";
 import { scratchSite, startHostProcess } from "../support/host_process";
 import { REPO_ROOT } from "../support/paths";
+import { alive } from "../support/processes";
 import { httpExchange, upgradeRequest } from "../support/raw_client";
 
 const PYTHON = "/usr/bin/python3";
@@ -76,15 +77,6 @@ class Client {
 
 function connect(pathname: string, options: WebSocket.ClientOptions = {}): Promise<Client> {
   return new Client(host.url(pathname), options).opened();
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function until(condition: () => boolean, what: string, timeoutMs = 10000): Promise<void> {
