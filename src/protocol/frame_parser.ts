@@ -325,7 +325,10 @@ function readPayload(p: FrameParser, src: usize, n: usize): void {
     p.payloadRead += <u32>n;
     return;
   }
-  if (!reserve(p, p.messageLength + <u32>n)) return fail(p, CloseCode.TRY_AGAIN_LATER);
+  if (!reserve(p, p.messageLength + <u32>n)) {
+    p.payloadRead += <u32>n; // consumed: the drain skips only what is left of the frame
+    return fail(p, CloseCode.TRY_AGAIN_LATER);
+  }
   const dst = p.buffer + FRAME_HEADROOM + p.messageLength;
   unmaskCopy(dst, src, n, p.mask, p.payloadRead);
   p.messageLength += <u32>n;

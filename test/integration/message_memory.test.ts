@@ -12,11 +12,12 @@ import { scratchSite } from "../support/host_process";
 import { RawClient, upgradeRequest } from "../support/raw_client";
 
 const MiB = 1024 * 1024;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let host: RunningHost;
 
 before(async () => {
   const site = scratchSite();
-  writeFileSync(path.join(site, "big.chatsocket"), "kind = echo\nmax_message_size = 8388608\nping_interval = 0\n");
+  writeFileSync(path.join(site, "big.chatsocket"), "kind = echo\nmax_message_size = 8388608\nping_interval = 0\nclose_timeout = 60000\n");
   // One instance with 16 MiB for message buffers: two connections assembling 6 MiB (8 MiB buffers) fill it.
   host = await startHost({ site, env: { CHATSOCKET_INSTANCES: "1", CHATSOCKET_MESSAGE_MEMORY: "16" } });
 });
@@ -46,7 +47,13 @@ test("past the instance's message memory a connection closes with 1013; the othe
       return index;
     }),
   );
-  clients[refusedIndex].destroy();
+  // The refused client's close frame, right after the frame that was refused mid-way, must be found: the
+  // server skips exactly the rest of that frame, answers, and ends long before close_timeout (60 s).
+  const refused = clients[refusedIndex];
+  await refused.write(clientFrame(CLOSE, Buffer.from([0x03, 0xf5])));
+  const ended = await Promise.race([refused.closed.then(() => true), sleep(20000).then(() => false)]);
+  assert.ok(ended, "the server did not see the refused client's close frame (it skipped past it)");
+  refused.destroy();
 
   for (const [index, client] of clients.entries()) {
     if (index === refusedIndex) continue;
