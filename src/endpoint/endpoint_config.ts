@@ -65,7 +65,9 @@ export class EndpointConfig {
     config.idleTimeout = settings.count("idle_timeout", 0, MAX_TIMEOUT, DEFAULT_IDLE_TIMEOUT, "milliseconds");
     const origins = settings.take("allowed_origins");
     if (origins != null) {
-      config.origins = OriginPolicy.parse(settings.list("allowed_origins"));
+      const entries = settings.list("allowed_origins");
+      if (entries.length == 0) settings.fail(origins.line, "allowed_origins is empty: list the origins, or * for every one.");
+      config.origins = OriginPolicy.parse(entries);
       if (config.origins.error.length > 0) settings.fail(origins.line, "allowed_origins: " + config.origins.error);
     }
     const protocols = settings.take("protocols");

@@ -4,8 +4,8 @@
 //
 //   https://chat.example.com      that scheme, host and port (the scheme's default port when none is given)
 //   chat.example.com              that host, over http or https, any port
-//   *.example.com                 any subdomain of example.com (not example.com itself), http or https, any
-//   https://*.example.com         port; with a scheme, only that scheme
+//   *.example.com                 any subdomain of example.com (not example.com itself), http or https, any port
+//   https://*.example.com         the same with that scheme only, and its default port unless one is given
 //   null                          the Origin `null` (sandboxed frames, file: pages), refused unless listed
 //   *                             every origin (the default when the key is absent)
 //

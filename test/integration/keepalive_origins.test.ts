@@ -24,6 +24,7 @@ before(async () => {
   endpoint("idle-room.chatsocket", ["kind = chat", "ping_interval = 0", "idle_timeout = 300"]);
   endpoint("origins.chatsocket", ["kind = echo", "allowed_origins = https://chat.example.com, *.example.org, null"]);
   endpoint("bad-origins.chatsocket", ["kind = echo", "allowed_origins = https://chat.example.com/path"]);
+  endpoint("no-origins.chatsocket", ["kind = echo", "allowed_origins = ,"]);
   host = await startHost({ site, provokesErrors: "bad-origins.chatsocket cannot be parsed" });
 });
 after(() => host.stop());
@@ -166,5 +167,11 @@ describe("allowed_origins", () => {
     const answer = await httpExchange(host.port, upgradeRequest("/bad-origins.chatsocket"));
     assert.equal(answer.status, 500);
     assert.match(answer.body, /line 2: allowed_origins: `https:\/\/chat\.example\.com\/path` is not an origin/);
+  });
+
+  test("an empty list is an error, not a list that lets everyone in", async () => {
+    const answer = await httpExchange(host.port, upgradeRequest("/no-origins.chatsocket", { Origin: "https://evil.example" }));
+    assert.equal(answer.status, 500);
+    assert.match(answer.body, /line 2: allowed_origins is empty/);
   });
 });
