@@ -71,6 +71,9 @@ export class Connection {
   private readingPaused: bool = false;
   private awaitingPong: bool = false;
   private heardSincePing: bool = false;
+  /** Since the last ping, reading was paused or our sends backed up: silence then is not the client's. */
+  private excusedSincePing: bool = false;
+  private sendsBacklogged: bool = false;
   private active: bool = false;
   /** max_rate's token bucket: messages the client may still send, and when it was last filled (0: never). */
   private tokens: f64 = 0;
@@ -157,7 +160,16 @@ export class Connection {
     if (this.closeSent) return Status.DROPPED;
     if (opcode < Opcode.CLOSE) this.active = true;
     const start = writeFrameHeaderBefore(ptr, opcode, len);
-    return sendBytes(this.id, start, ptr + len - start);
+    return this.sent(sendBytes(this.id, start, ptr + len - start));
+  }
+
+  /** Notes a send that found the client's queue over its high-water mark (until WRITABLE says it drained). */
+  private sent(status: Status): Status {
+    if (status == Status.BACKPRESSURE) {
+      this.sendsBacklogged = true;
+      this.excusedSincePing = true;
+    }
+    return status;
   }
 
   /** Sends a whole message from anywhere in memory (header and payload as two sends). */
@@ -165,9 +177,9 @@ export class Connection {
     if (this.closeSent) return Status.DROPPED;
     if (opcode < Opcode.CLOSE) this.active = true;
     const headerLength = writeFrameHeader(SCRATCH_FRAME, opcode, len);
-    const status = sendBytes(this.id, SCRATCH_FRAME, headerLength);
+    const status = this.sent(sendBytes(this.id, SCRATCH_FRAME, headerLength));
     if (status == Status.DROPPED) return status;
-    return sendBytes(this.id, ptr, len);
+    return this.sent(sendBytes(this.id, ptr, len));
   }
 
   sendText(text: string): Status {
@@ -179,6 +191,7 @@ export class Connection {
   pauseReading(paused: bool): void {
     if (paused == this.readingPaused || (paused && this.state != CloseState.OPEN)) return;
     this.readingPaused = paused;
+    if (paused) this.excusedSincePing = true;
     pauseReading(this.id, paused);
   }
 
@@ -224,6 +237,7 @@ export class Connection {
   }
 
   writable(): void {
+    this.sendsBacklogged = false;
     if (this.state == CloseState.OPEN) this.handler.onWritable();
   }
 
@@ -260,10 +274,11 @@ export class Connection {
     if (!this.awaitingPong) {
       this.awaitingPong = true;
       this.heardSincePing = false;
-      sendBytes(this.id, SCRATCH_FRAME, writeFrameHeader(SCRATCH_FRAME, Opcode.PING, 0));
+      this.excusedSincePing = this.readingPaused || this.sendsBacklogged;
+      this.sent(sendBytes(this.id, SCRATCH_FRAME, writeFrameHeader(SCRATCH_FRAME, Opcode.PING, 0)));
       setTimer(this.id, KEEPALIVE_TIMER, config.pongTimeout);
-    } else if (this.heardSincePing || this.readingPaused) {
-      // Paused, we read nothing, pongs included: the client cannot be blamed for silence we caused.
+    } else if (this.heardSincePing || this.excusedSincePing || this.readingPaused || this.sendsBacklogged) {
+      // While we read nothing (pongs included), or the ping waits behind our own backlog, silence is ours.
       this.pingAgainLater();
     } else {
       this.closeWith(CloseCode.GOING_AWAY, "no answer to a ping within " + config.pongTimeout.toString() + " ms");
