@@ -44,9 +44,10 @@ missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
+# Commands run by `stage` are an if's condition, where bash ignores set -e: each failure is returned by hand.
 install_packages() {
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
+  apt-get update -qq || return 1
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 if [ ${#missing[@]} -gt 0 ]; then
@@ -69,7 +70,7 @@ else
 fi
 
 build_native() {
-  if [ ! -e build/native/CMakeCache.txt ]; then npx cmake-js configure --out build/native; fi
+  if [ ! -e build/native/CMakeCache.txt ]; then npx cmake-js configure --out build/native || return 1; fi
   if [ "$scope" = serve ]; then
     cmake --build build/native --config Release --target chatsocket chatsocket_host chatsocket-cat
   else
@@ -82,14 +83,20 @@ else
   stage "native (module, host, Node binding, C++ tests)" build_native
 fi
 
-# tsc takes over a second even with nothing to do: skip it when no input changed since its last success.
+# tsc takes over a second even with nothing to do: skip it when no input changed since its last success. The
+# stamp holds the list of inputs (a rename keeps a file's time) and is dated from before tsc started (a file
+# saved while it ran counts as changed).
 compile_typescript() {
-  local stamp=build/js/.compiled
-  if [ -e "$stamp" ] && [ -z "$(find test bench scripts -newer "$stamp" -name '*.ts' -print -quit)" ] &&
+  local stamp=build/js/.compiled inputs
+  inputs=$(find test bench scripts -name '*.ts' | sort)
+  if [ -e "$stamp" ] && [ -d build/js/test ] && [ "$(cat "$stamp")" = "$inputs" ] &&
+    [ -z "$(find test bench scripts -newer "$stamp" -name '*.ts' -print -quit)" ] &&
     [ ! tsconfig.json -nt "$stamp" ] && [ ! package-lock.json -nt "$stamp" ]; then
     return 0
   fi
-  npx tsc -p tsconfig.json
-  touch "$stamp"
+  mkdir -p build/js
+  printf '%s' "$inputs" >"$stamp.next"
+  npx tsc -p tsconfig.json || return 1
+  mv "$stamp.next" "$stamp"
 }
 stage "TypeScript (tests, benches, scripts)" compile_typescript
