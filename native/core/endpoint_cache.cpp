@@ -3,6 +3,20 @@
 #include "log.h"
 
 namespace cs {
+namespace {
+
+// One spelling per file. Windows file names are case-insensitive, so /Lobby.chatsocket and /lobby.chatsocket are
+// one endpoint there (its rooms, its max_connections); folded for ASCII letters, as URLs of endpoints are.
+std::u16string file_identity(const char16_t* path) {
+  std::u16string identity(path);
+#ifdef _WIN32
+  for (char16_t& c : identity)
+    if (c >= u'A' && c <= u'Z') c = static_cast<char16_t>(c - u'A' + u'a');
+#endif
+  return identity;
+}
+
+}  // namespace
 
 EndpointVersion::EndpointVersion(uint32_t id, std::string path, FileStamp stamp, std::string text)
     : id_(id), path_(std::move(path)), stamp_(stamp), text_(std::move(text)) {}
@@ -29,7 +43,7 @@ bool EndpointVersion::mark_failed(uint32_t line, std::string_view problem) {
 }
 
 EndpointRead EndpointCache::find(const char16_t* utf16_path, std::shared_ptr<EndpointVersion>& version) {
-  std::u16string key(utf16_path);
+  std::u16string key = file_identity(utf16_path);
   FileStamp stamp;
   EndpointRead stat = stat_endpoint_file(utf16_path, stamp);
   if (stat != EndpointRead::kOk) {
@@ -65,7 +79,8 @@ EndpointRead EndpointCache::find(const char16_t* utf16_path, std::shared_ptr<End
   do {
     id = ++next_id_;
   } while (id == 0);
-  auto fresh = std::make_shared<EndpointVersion>(id, utf16_to_utf8(utf16_path), stamp, std::move(text));
+  // Its path is the file's identity: rooms, seats and program caps count per file, not per URL spelling.
+  auto fresh = std::make_shared<EndpointVersion>(id, utf16_to_utf8(key.c_str()), stamp, std::move(text));
   if (read == EndpointRead::kTooLarge) {
     fresh->mark_failed(0, "larger than " + std::to_string(kMaxEndpointFileBytes) + " bytes.");
   }
