@@ -277,7 +277,7 @@ export class Connection {
       this.excusedSincePing = this.readingPaused || this.sendsBacklogged;
       this.sent(sendBytes(this.id, SCRATCH_FRAME, writeFrameHeader(SCRATCH_FRAME, Opcode.PING, 0)));
       setTimer(this.id, KEEPALIVE_TIMER, config.pongTimeout);
-    } else if (this.heardSincePing || this.excusedSincePing || this.readingPaused || this.sendsBacklogged) {
+    } else if (this.heardSincePing || this.excusedSincePing) {
       // While we read nothing (pongs included), or the ping waits behind our own backlog, silence is ours.
       this.pingAgainLater();
     } else {

@@ -54,12 +54,11 @@ export class OriginPolicy {
     const parsed = parsePattern(value);
     if (parsed == null) return false;
     const given = <OriginPattern>parsed;
-    if (given.wildcard || given.scheme.length == 0) return false;
+    if (given.wildcard || given.scheme.length == 0) return false; // a scheme parses only as http or https
     const port = given.port >= 0 ? given.port : defaultPort(given.scheme);
     for (let i = 0; i < this.patterns.length; i++) {
       const p = this.patterns[i];
       if (p.scheme.length > 0 && p.scheme != given.scheme) continue;
-      if (p.scheme.length == 0 && given.scheme != "http" && given.scheme != "https") continue;
       if (p.port >= 0 && p.port != port) continue;
       if (p.scheme.length > 0 && p.port < 0 && port != defaultPort(p.scheme)) continue;
       if (p.wildcard ? given.host.endsWith(p.host) && given.host.length > p.host.length : given.host == p.host) return true;

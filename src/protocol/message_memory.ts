@@ -24,8 +24,3 @@ export function claimMessageMemory(bytes: u64): bool {
 export function releaseMessageMemory(bytes: u64): void {
   used = bytes > used ? 0 : used - bytes;
 }
-
-/** Bytes of message buffers held now, for tests. */
-export function messageMemoryInUse(): u64 {
-  return used;
-}

@@ -82,11 +82,6 @@ export class ProcessHandler extends Handler {
     return String.UTF8.encode(text);
   }
 
-  /** The program said something, on either stream: for idle_timeout, the connection is not idle. */
-  private touch(): void {
-    this.conn.markActive();
-  }
-
   onMessage(opcode: u32, ptr: usize, len: u32): void {
     const mode = this.settings.mode;
     if (mode == ProcessMode.TEXT && opcode != Opcode.TEXT) {
@@ -103,7 +98,7 @@ export class ProcessHandler extends Handler {
   }
 
   onProcessOutput(stderr: bool, ptr: usize, len: u32): void {
-    this.touch();
+    this.conn.markActive(); // output on either stream, sent or not: for idle_timeout, not idle
     if (stderr) this.stderrOutput(ptr, len);
     // The input region has FRAME_HEADROOM before it (cs_buffer): framed in place, one copy less.
     else if (this.settings.mode == ProcessMode.BINARY) this.track(this.conn.sendMessageInPlace(Opcode.BINARY, ptr, len));
