@@ -38,6 +38,9 @@ export interface ModuleStats {
   roomDelivered: number;
   roomDropped: number;
   roomEvicted: number;
+  /** Bytes of frames the module holds for its clients: queued, kept as history or ready to send (a room's
+   * frame counted once however many members hold it). */
+  frameBytes: number;
 }
 
 /** The module's boundaries where a test can inject an allocation failure (CHATSOCKET_TEST_HOOKS=1). */

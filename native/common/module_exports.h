@@ -23,11 +23,12 @@ enum class ModuleStat : uint32_t {
   kRoomDelivered = 10,
   kRoomDropped = 11,
   kRoomEvicted = 12,
+  kFrameBytes = 13,
 };
-constexpr uint32_t kModuleStatCount = 13;
+constexpr uint32_t kModuleStatCount = 14;
 constexpr const char* kModuleStatNames[kModuleStatCount] = {
     "connections", "traps", "rebuilds",    "instances",     "wasmMemoryBytes", "endpointVersions", "nativeFailures",
-    "processes",   "rooms", "roomMembers", "roomDelivered", "roomDropped",     "roomEvicted"};
+    "processes",   "rooms", "roomMembers", "roomDelivered", "roomDropped",     "roomEvicted",      "frameBytes"};
 
 // Fills values[0 .. count-1] (count up to kModuleStatCount); returns how many it filled, 0 when the module
 // is not registered.

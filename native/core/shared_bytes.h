@@ -25,6 +25,10 @@ class SharedBytes {
   size_t size() const { return block_ ? block_->size : 0; }
   bool empty() const { return size() == 0; }
 
+  // Bytes in blocks alive right now, process-wide: the frames the module holds for its clients, queued, kept
+  // as history or ready to send (a room's frame counts once however many members hold it).
+  static uint64_t live_bytes() noexcept;
+
  private:
   struct Block {
     std::atomic<uint32_t> references;

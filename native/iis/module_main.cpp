@@ -11,8 +11,9 @@
 #include "log.h"
 #include "module_globals.h"
 #include "module_settings.h"
-#include "request_factory.h"
 #include "module_exports.h"
+#include "request_factory.h"
+#include "shared_bytes.h"
 
 namespace {
 
@@ -67,7 +68,7 @@ CS_EXPORT uint32_t ChatSocketGetStats(uint64_t* values, uint32_t count) {
                                               stats.native_failures,   stats.processes,
                                               stats.rooms.rooms,       stats.rooms.members,
                                               stats.rooms.delivered,   stats.rooms.dropped,
-                                              stats.rooms.evicted};
+                                              stats.rooms.evicted,     cs::SharedBytes::live_bytes()};
   uint32_t n = count < cs::kModuleStatCount ? count : cs::kModuleStatCount;
   for (uint32_t i = 0; i < n; ++i) values[i] = all[i];
   return n;
