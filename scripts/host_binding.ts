@@ -41,6 +41,8 @@ export interface ModuleStats {
   /** Bytes of frames the module holds for its clients: queued, kept as history or ready to send (a room's
    * frame counted once however many members hold it). */
   frameBytes: number;
+  /** zlib's memory for permessage-deflate, idle pooled streams included. */
+  zlibBytes: number;
 }
 
 /** The module's boundaries where a test can inject an allocation failure (CHATSOCKET_TEST_HOOKS=1). */

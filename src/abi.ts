@@ -16,6 +16,7 @@ import { writeCloseFrame } from "./protocol/frame_encoder";
 import { FRAME_HEADROOM } from "./protocol/limits";
 import { setMessageMemoryBudget } from "./protocol/message_memory";
 import { checkHandshake, parseRequestHead, RequestHead } from "./protocol/handshake";
+import { negotiateDeflate } from "./protocol/permessage_deflate";
 import { Request } from "./request";
 import { addResponseHeader, admitConnection, log, reportEndpointError, setResponseBody } from "./host";
 
@@ -107,6 +108,8 @@ export function cs_open(id: u32, endpointId: u32, head: usize, headLen: u32): u3
     return 503;
   }
   const conn = new Connection(id, endpoint);
+  const deflate = negotiateDeflate(changetype<RequestHead>(requestHead).wsExtensions, endpoint.config.deflate);
+  if (deflate != null) conn.useDeflate(deflate); // before the handler: a room member joins with its window
   const handler = conn.attachHandler();
   const refusal = handler.admit(new Request(id, changetype<RequestHead>(requestHead)));
   if (refusal != null) {
@@ -119,6 +122,7 @@ export function cs_open(id: u32, endpointId: u32, head: usize, headLen: u32): u3
   addResponseHeader(id, "Connection", "Upgrade");
   addResponseHeader(id, "Sec-WebSocket-Accept", result.accept);
   if (result.protocol.length > 0) addResponseHeader(id, "Sec-WebSocket-Protocol", result.protocol);
+  if (deflate != null) addResponseHeader(id, "Sec-WebSocket-Extensions", deflate.response);
   connections.set(id, conn);
   handler.onOpen();
   conn.opened();

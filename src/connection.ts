@@ -24,7 +24,7 @@
 // and we close with 1001. Idle (idle_timeout): a message either way marks the connection active; the idle
 // timer, when it fires, closes an inactive connection or starts again, so no timer is re-armed per message.
 
-import { CloseCode, Limit, Status } from "./abi_constants";
+import { CloseCode, Deflate, Limit, Status } from "./abi_constants";
 import { isValidReceivedCloseCode } from "./protocol/close_codes";
 import {
   MAX_CLOSE_REASON,
@@ -34,6 +34,7 @@ import {
   writeFrameHeaderBefore,
 } from "./protocol/frame_encoder";
 import {
+  acceptCompressed,
   createFrameParser,
   drainFrames,
   FrameEvent,
@@ -42,6 +43,8 @@ import {
   parseFrames,
   releaseMessage,
 } from "./protocol/frame_parser";
+import { compressedPayload, compressMessage, deflateParams, releaseCompressed } from "./protocol/message_deflate";
+import { DeflateAgreement } from "./protocol/permessage_deflate";
 import { UTF8_BOUNDARY, utf8Validate } from "./protocol/utf8";
 import { utf8Boundary } from "./text/utf8_repair";
 import { Endpoint } from "./endpoint/endpoint";
@@ -78,6 +81,9 @@ export class Connection {
   /** max_rate's token bucket: messages the client may still send, and when it was last filled (0: never). */
   private tokens: f64 = 0;
   private filledAt: u64 = 0;
+  /** permessage-deflate: host_deflate's params for our messages (0: not negotiated), and our window. */
+  private deflateOut: u32 = 0;
+  private deflateWindow: u32 = 0;
 
   constructor(id: u32, endpoint: Endpoint) {
     this.id = id;
@@ -94,6 +100,20 @@ export class Connection {
     const handler = this.endpoint.createHandler(this);
     this._handler = handler;
     return handler;
+  }
+
+  /** permessage-deflate is agreed: messages both ways may be compressed. Before the handler is made. */
+  useDeflate(agreement: DeflateAgreement): void {
+    const config = this.endpoint.config.deflate;
+    this.deflateWindow = agreement.serverWindowBits;
+    this.deflateOut = deflateParams(config, agreement.serverWindowBits, agreement.serverContextTakeover);
+    const keep = agreement.clientContextTakeover ? <u32>Deflate.KEEP_CONTEXT : 0;
+    acceptCompressed(this.parser, this.id, agreement.clientWindowBits | keep);
+  }
+
+  /** The LZ77 window our compressed messages may use (0: no permessage-deflate): a room's frames are made for it. */
+  get deflateWindowBits(): u32 {
+    return this.deflateWindow;
   }
 
   get isOpen(): bool {
@@ -158,7 +178,11 @@ export class Connection {
   /** Sends a whole message whose payload has FRAME_HEADROOM writable bytes before it (no copy). */
   sendMessageInPlace(opcode: u32, ptr: usize, len: usize): Status {
     if (this.closeSent) return Status.DROPPED;
-    if (opcode < Opcode.CLOSE) this.active = true;
+    if (opcode < Opcode.CLOSE) {
+      this.active = true;
+      const compressed = this.sendCompressed(opcode, ptr, len);
+      if (compressed >= 0) return <Status>compressed;
+    }
     const start = writeFrameHeaderBefore(ptr, opcode, len);
     return this.sent(sendBytes(this.id, start, ptr + len - start));
   }
@@ -172,10 +196,26 @@ export class Connection {
     return status;
   }
 
+  /** With permessage-deflate, a data message worth compressing goes out compressed: its Status; else -1. */
+  private sendCompressed(opcode: u32, ptr: usize, len: usize): i32 {
+    if (this.deflateOut == 0 || len < <usize>this.endpoint.config.deflate.threshold) return -1;
+    const n = compressMessage(this.id, this.deflateOut, ptr, len);
+    if (n < 0) return -1;
+    const payload = compressedPayload();
+    const start = writeFrameHeaderBefore(payload, opcode, <usize>n, true);
+    const status = this.sent(sendBytes(this.id, start, payload + <usize>n - start));
+    releaseCompressed();
+    return <i32>status;
+  }
+
   /** Sends a whole message from anywhere in memory (header and payload as two sends). */
   sendMessage(opcode: u32, ptr: usize, len: usize): Status {
     if (this.closeSent) return Status.DROPPED;
-    if (opcode < Opcode.CLOSE) this.active = true;
+    if (opcode < Opcode.CLOSE) {
+      this.active = true;
+      const compressed = this.sendCompressed(opcode, ptr, len);
+      if (compressed >= 0) return <Status>compressed;
+    }
     const headerLength = writeFrameHeader(SCRATCH_FRAME, opcode, len);
     const status = this.sent(sendBytes(this.id, SCRATCH_FRAME, headerLength));
     if (status == Status.DROPPED) return status;

@@ -19,6 +19,10 @@ declare function host_end(id: u32, abort: u32): u32;
 declare function host_pause(id: u32, paused: u32): u32;
 @external("env", "host_timer")
 declare function host_timer(id: u32, slot: u32, ms: u32): u32;
+@external("env", "host_deflate")
+declare function host_deflate(id: u32, params: u32, input: usize, inputLen: u32, out: usize, capacity: u32, outLength: usize): u32;
+@external("env", "host_inflate")
+declare function host_inflate(id: u32, params: u32, input: usize, inputLen: u32, out: usize, capacity: u32, result: usize): u32;
 @external("env", "host_admit")
 declare function host_admit(id: u32, cap: u32): u32;
 @external("env", "host_process_start")
@@ -34,7 +38,7 @@ declare function host_room_snapshot(id: u32, room: usize, roomLen: u32, out: usi
 @external("env", "host_room_join")
 declare function host_room_join(id: u32, request: usize, requestLen: u32): u32;
 @external("env", "host_room_publish")
-declare function host_room_publish(id: u32, frame: usize, frameLen: u32, flags: u32): u32;
+declare function host_room_publish(id: u32, frame: usize, frameLen: u32, deflated: usize, deflatedLen: u32, windowBits: u32, flags: u32): u32;
 @external("env", "host_room_leave")
 declare function host_room_leave(id: u32, announce: usize, announceLen: u32, version: u32): u32;
 @external("env", "host_now")
@@ -86,6 +90,27 @@ export function endConnection(id: u32, abort: bool): Status {
 
 export function pauseReading(id: u32, paused: bool): Status {
   return <Status>host_pause(id, paused ? 1 : 0);
+}
+
+const DEFLATE_RESULT: usize = memory.data(8, 4);
+
+/** Compresses a whole message into `out` (Deflate params); the compressed length, or -1 when it did not fit. */
+export function deflateMessage(id: u32, params: u32, ptr: usize, len: usize, out: usize, capacity: usize): i64 {
+  const status = <Status>host_deflate(id, params, ptr, <u32>len, out, <u32>capacity, DEFLATE_RESULT);
+  return status == Status.OK ? <i64>load<u32>(DEFLATE_RESULT) : -1;
+}
+
+/** Inflates message bytes into `out`; inflatedIn() and inflatedOut() then say how much went in and came out. */
+export function inflateBytes(id: u32, params: u32, ptr: usize, len: usize, out: usize, capacity: usize): Status {
+  return <Status>host_inflate(id, params, ptr, <u32>len, out, <u32>capacity, DEFLATE_RESULT);
+}
+
+export function inflatedIn(): u32 {
+  return load<u32>(DEFLATE_RESULT);
+}
+
+export function inflatedOut(): u32 {
+  return load<u32>(DEFLATE_RESULT + 4);
 }
 
 /** During cs_open: a place among the `cap` connections its endpoint file may have open; LIMIT_REACHED if none. */
@@ -154,8 +179,11 @@ export function joinRoom(id: u32, request: ArrayBuffer): Status {
   return <Status>host_room_join(id, changetype<usize>(request), <u32>request.byteLength);
 }
 
-export function publishToRoom(id: u32, frame: ArrayBuffer, flags: u32): Status {
-  return <Status>host_room_publish(id, changetype<usize>(frame), <u32>frame.byteLength, flags);
+/** Queues `frame` for the room; members whose window is at least `windowBits` get `deflated` if given. */
+export function publishToRoom(id: u32, frame: ArrayBuffer, flags: u32, deflated: ArrayBuffer | null = null, windowBits: u32 = 0): Status {
+  const compressed: usize = deflated == null ? 0 : changetype<usize>(deflated);
+  const compressedLen = deflated == null ? 0 : <u32>(<ArrayBuffer>deflated).byteLength;
+  return <Status>host_room_publish(id, changetype<usize>(frame), <u32>frame.byteLength, compressed, compressedLen, windowBits, flags);
 }
 
 export function leaveRoom(id: u32, announce: ArrayBuffer | null, version: u32): Status {

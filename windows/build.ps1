@@ -7,7 +7,9 @@ build\windows\x64\chatsocket.dll and build\windows\x86\chatsocket.dll, where ins
 The C that wasm2c generates from build/chatsocket.wasm is made on Linux with Debian bookworm's wabt 1.0.32
 (the version native/runtime implements): run windows/pack-generated-c.sh there (WSL works), or take the
 "windows-sources" artifact of the windows workflow, and pass that folder as -GeneratedC.
-Needs CMake 3.20 or later on PATH (a "Developer PowerShell for VS 2022" has one).
+Needs CMake 3.20 or later on PATH (a "Developer PowerShell for VS 2022" has one), and zlib (permessage-deflate),
+linked statically: from vcpkg (VCPKG_ROOT or VCPKG_INSTALLATION_ROOT, as on GitHub's Windows runners; the
+script installs zlib:x64-windows-static and zlib:x86-windows-static there), or from -ZlibRoot.
 
 .PARAMETER GeneratedC
 Folder with chatsocket.c, chatsocket.h and wasm-rt.h (and doctest\doctest.h for -Tests).
@@ -19,6 +21,10 @@ x64, x86 or both (default).
 .PARAMETER Tests
 Also build and run the core unit tests (native/core/tests) with MSVC.
 
+.PARAMETER ZlibRoot
+A zlib of your own, built as a static library with /MT: the folder holding include\zlib.h and lib\zlib.lib
+(for both architectures, pass -Arch too). Default: vcpkg's.
+
 .EXAMPLE
 .\windows\build.ps1 -GeneratedC C:\drop\windows-sources
 #>
@@ -27,7 +33,8 @@ param(
     [string]$GeneratedC,
     [ValidateSet('x64', 'x86', 'both')][string]$Arch = 'both',
     [ValidateSet('Release', 'RelWithDebInfo', 'Debug')][string]$Config = 'Release',
-    [switch]$Tests
+    [switch]$Tests,
+    [string]$ZlibRoot
 )
 
 $ErrorActionPreference = 'Stop'
@@ -62,6 +69,12 @@ if (-not (Get-Command cmake -ErrorAction SilentlyContinue)) {
     Stop-WithError 'cmake is not on PATH: install CMake 3.20 or later, or use a "Developer PowerShell for VS 2022".'
 }
 
+$vcpkg = $env:VCPKG_ROOT
+if (-not $vcpkg) { $vcpkg = $env:VCPKG_INSTALLATION_ROOT }
+if (-not $ZlibRoot -and -not $vcpkg) {
+    Stop-WithError 'zlib is needed (permessage-deflate): install vcpkg and set VCPKG_ROOT, or pass -ZlibRoot with a static zlib built with /MT.'
+}
+
 $arches = @($Arch)
 if ($Arch -eq 'both') { $arches = @('x64', 'x86') }
 foreach ($target in $arches) {
@@ -70,6 +83,15 @@ foreach ($target in $arches) {
     $buildDir = Join-Path $root "build\msvc-$target"
     $configure = @('-S', $root, '-B', $buildDir, '-G', 'Visual Studio 17 2022', '-A', $platform,
         "-DCHATSOCKET_WASM2C_DIR=$GeneratedC", "-DCHATSOCKET_WASM_RT_INCLUDE_DIR=$GeneratedC")
+    if ($ZlibRoot) {
+        $configure += @("-DZLIB_ROOT=$ZlibRoot")
+    } else {
+        # The static triplets build with /MT, as chatsocket does: the DLL needs no runtime DLL beside it.
+        $triplet = "$target-windows-static"
+        Invoke-Native "vcpkg install zlib:$triplet" (Join-Path $vcpkg 'vcpkg.exe') @('install', "zlib:$triplet")
+        $configure += @("-DCMAKE_TOOLCHAIN_FILE=$(Join-Path $vcpkg 'scripts\buildsystems\vcpkg.cmake')",
+            "-DVCPKG_TARGET_TRIPLET=$triplet")
+    }
     $targets = @('chatsocket', 'chatsocket-cat')
     if ($Tests) {
         $configure += @('-DCHATSOCKET_TESTS=ON', "-DDOCTEST_INCLUDE_DIR=$GeneratedC")

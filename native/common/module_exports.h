@@ -24,11 +24,13 @@ enum class ModuleStat : uint32_t {
   kRoomDropped = 11,
   kRoomEvicted = 12,
   kFrameBytes = 13,
+  kZlibBytes = 14,
 };
-constexpr uint32_t kModuleStatCount = 14;
+constexpr uint32_t kModuleStatCount = 15;
 constexpr const char* kModuleStatNames[kModuleStatCount] = {
-    "connections", "traps", "rebuilds",    "instances",     "wasmMemoryBytes", "endpointVersions", "nativeFailures",
-    "processes",   "rooms", "roomMembers", "roomDelivered", "roomDropped",     "roomEvicted",      "frameBytes"};
+    "connections",      "traps",          "rebuilds",    "instances",  "wasmMemoryBytes",
+    "endpointVersions", "nativeFailures", "processes",   "rooms",      "roomMembers",
+    "roomDelivered",    "roomDropped",    "roomEvicted", "frameBytes", "zlibBytes"};
 
 // Fills values[0 .. count-1] (count up to kModuleStatCount); returns how many it filled, 0 when the module
 // is not registered.

@@ -4,7 +4,7 @@
 
 namespace cs::abi {
 
-constexpr uint32_t kAbiVersion = 3;
+constexpr uint32_t kAbiVersion = 4;
 
 // What every import and most exports return.
 enum class Status : uint32_t {
@@ -30,6 +30,8 @@ enum class Status : uint32_t {
   kLimitReached = 9,
   // the room changed since the version given: compose again from a fresh snapshot and retry
   kRetry = 10,
+  // host_inflate: the compressed bytes are not a valid DEFLATE stream
+  kInvalidData = 11,
 };
 
 // What cs_event tells a connection; a and b are the event's two arguments.
@@ -99,6 +101,20 @@ enum class PublishFlag : uint32_t {
   // the frame joins the room's history, for newcomers
   kKeep = 2,
 };
+
+// host_deflate's and host_inflate's params: window bits (9 to 15) in the low four bits, then these.
+namespace Deflate {
+// the LZ77 window: 2^bits bytes
+constexpr uint32_t kWindowBitsMask = 15;
+// host_deflate: the compression level (0 to 9) sits in the four bits from here
+constexpr uint32_t kLevelShift = 4;
+// host_deflate: zlib's memLevel (1 to 9) sits in the four bits from here
+constexpr uint32_t kMemLevelShift = 8;
+// the connection keeps its stream between messages (context takeover); without it every message starts afresh and no stream is held between messages
+constexpr uint32_t kKeepContext = 4096;
+// host_inflate: the message ends with this input (the 00 00 FF FF tail RFC 7692 removes is put back)
+constexpr uint32_t kEnd = 8192;
+}  // namespace Deflate
 
 // host_log's level.
 enum class LogLevel : uint32_t {

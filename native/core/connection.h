@@ -15,6 +15,7 @@
 
 #include "abi_constants.h"
 #include "child_process.h"
+#include "deflate_streams.h"
 #include "endpoint_seats.h"
 #include "transport.h"
 #include "write_queue.h"
@@ -78,6 +79,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     room_ = std::move(room);
   }
   const std::string& endpoint_path() const { return endpoint_path_; }
+  // Its permessage-deflate streams (host_deflate, host_inflate). Under the slot's lock.
+  DeflateContexts& deflate_contexts() { return deflate_contexts_; }
   // Its place among its endpoint file's max_connections (host_admit), if it took one. Under the slot's lock.
   bool has_seat() const { return seat_ != nullptr; }
   void hold_seat(std::unique_ptr<EndpointSeats::Seat> seat) { seat_ = std::move(seat); }
@@ -108,6 +111,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::weak_ptr<Room> room_;  // weak: the room holds its members, not the other way round
   std::string endpoint_path_;
   std::unique_ptr<EndpointSeats::Seat> seat_;
+  DeflateContexts deflate_contexts_;
 };
 
 }  // namespace cs

@@ -478,6 +478,20 @@ abi::Status InstanceSlot::process_start(uint32_t id, std::string_view descriptio
   return pool_.processes().start(*connection, *opening_.endpoint, description);
 }
 
+abi::Status InstanceSlot::deflate(uint32_t id, uint32_t params, const uint8_t* in, size_t in_size, uint8_t* out,
+                                  size_t out_capacity, size_t& written) {
+  Connection* connection = find_locked(id);
+  if (!connection) return abi::Status::kNotFound;
+  return connection->deflate_contexts().deflate(params, in, in_size, out, out_capacity, written);
+}
+
+abi::Status InstanceSlot::inflate(uint32_t id, uint32_t params, const uint8_t* in, size_t in_size, uint8_t* out,
+                                  size_t out_capacity, size_t& consumed, size_t& produced) {
+  Connection* connection = find_locked(id);
+  if (!connection) return abi::Status::kNotFound;
+  return connection->deflate_contexts().inflate(params, in, in_size, out, out_capacity, consumed, produced);
+}
+
 abi::Status InstanceSlot::process_write(uint32_t id, const uint8_t* data, size_t size) {
   Connection* connection = find_locked(id);
   if (!connection || !connection->process()) return abi::Status::kNotFound;
@@ -505,7 +519,7 @@ abi::Status InstanceSlot::process_stop(uint32_t id) {
 
 namespace {
 
-// Reads host_room_join's request (docs/ABI.md): seven u32, then five length-prefixed fields.
+// Reads host_room_join's request (docs/ABI.md): eight u32, then five length-prefixed fields.
 class RequestReader {
  public:
   explicit RequestReader(std::string_view bytes) : bytes_(bytes) {}
@@ -558,8 +572,9 @@ abi::Status InstanceSlot::room_join(uint32_t id, std::string_view bytes) {
   if (!reader.number(request.version) || !reader.number(request.settings.max_members) ||
       !reader.number(request.settings.max_backlog) || !reader.number(flags) ||
       !reader.number(request.settings.history_count) || !reader.number(request.settings.history_bytes) ||
-      !reader.number(request.settings.max_rooms) || !reader.field(room) || !reader.field(presence) ||
-      !reader.field(welcome) || !reader.field(announce) || !reader.field(eviction) || !reader.done()) {
+      !reader.number(request.settings.max_rooms) || !reader.number(request.deflate_window_bits) ||
+      !reader.field(room) || !reader.field(presence) || !reader.field(welcome) || !reader.field(announce) ||
+      !reader.field(eviction) || !reader.done()) {
     return abi::Status::kBadArgument;
   }
   request.settings.drop_on_backlog = (flags & static_cast<uint32_t>(abi::JoinFlag::kDropOnBacklog)) != 0;
@@ -574,11 +589,14 @@ abi::Status InstanceSlot::room_join(uint32_t id, std::string_view bytes) {
   return status;
 }
 
-abi::Status InstanceSlot::room_publish(uint32_t id, const uint8_t* frame, size_t size, uint32_t flags) {
+abi::Status InstanceSlot::room_publish(uint32_t id, const uint8_t* frame, size_t size, const uint8_t* deflated,
+                                       size_t deflated_size, uint32_t window_bits, uint32_t flags) {
   Connection* connection = find_locked(id);
   if (!connection) return abi::Status::kNotFound;
+  RoomFrame published{SharedBytes::copy(frame, size),
+                      deflated_size > 0 ? SharedBytes::copy(deflated, deflated_size) : SharedBytes(), window_bits};
   RoomEffects effects;
-  abi::Status status = pool_.rooms().publish(*connection, SharedBytes::copy(frame, size),
+  abi::Status status = pool_.rooms().publish(*connection, published,
                                              (flags & static_cast<uint32_t>(abi::PublishFlag::kIncludeSelf)) != 0,
                                              (flags & static_cast<uint32_t>(abi::PublishFlag::kKeep)) != 0, effects);
   take_room_effects_locked(effects);

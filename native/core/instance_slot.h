@@ -114,7 +114,12 @@ class InstanceSlot final : private ImportHandler {
   abi::Status process_stop(uint32_t id) override;
   abi::Status room_snapshot(uint32_t id, std::string_view room, std::string& out) override;
   abi::Status room_join(uint32_t id, std::string_view request) override;
-  abi::Status room_publish(uint32_t id, const uint8_t* frame, size_t size, uint32_t flags) override;
+  abi::Status deflate(uint32_t id, uint32_t params, const uint8_t* in, size_t in_size, uint8_t* out,
+                      size_t out_capacity, size_t& written) override;
+  abi::Status inflate(uint32_t id, uint32_t params, const uint8_t* in, size_t in_size, uint8_t* out,
+                      size_t out_capacity, size_t& consumed, size_t& produced) override;
+  abi::Status room_publish(uint32_t id, const uint8_t* frame, size_t size, const uint8_t* deflated,
+                           size_t deflated_size, uint32_t window_bits, uint32_t flags) override;
   abi::Status room_leave(uint32_t id, const uint8_t* announce, size_t size, uint32_t version) override;
   void import_failed(uint32_t id, const char* import, const char* what) noexcept override;
 

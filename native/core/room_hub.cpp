@@ -15,6 +15,7 @@ class Room {
     std::shared_ptr<Connection> connection;
     std::string presence;
     SharedBytes eviction;
+    uint32_t deflate_window_bits = 0;
   };
 
   const std::string key;
@@ -24,7 +25,7 @@ class Room {
   uint32_t version = 0;  // bumped by every join and departure
   RoomSettings settings;
   std::vector<Member> members;
-  std::deque<SharedBytes> history;
+  std::deque<RoomFrame> history;
   size_t history_bytes = 0;
   std::string lost;  // records of members gone without an announcement, for take_losses
 
@@ -48,7 +49,7 @@ class Room {
     return {};
   }
 
-  void keep(const SharedBytes& frame) {
+  void keep(const RoomFrame& frame) {
     if (settings.history_count == 0 || frame.size() > settings.history_bytes) return;
     history.push_back(frame);
     history_bytes += frame.size();
@@ -98,14 +99,15 @@ void RoomHub::forget_if_empty(const std::shared_ptr<Room>& room) {
   }
 }
 
-// Queues `frame` for every member but `except` (0: none), as the room's settings say for a member whose
-// queue is full. Called with the room's lock held.
-void RoomHub::deliver_locked(Room& room, const std::shared_ptr<Room>& self, const SharedBytes& frame, uint32_t except,
-                             RoomEffects& effects) {
+// Queues `frame` (in the form each member takes) for every member but `except` (0: none), as the room's
+// settings say for a member whose queue is full. Called with the room's lock held.
+void RoomHub::deliver_locked(Room& room, const std::shared_ptr<Room>& self, const RoomFrame& room_frame,
+                             uint32_t except, RoomEffects& effects) {
   std::vector<uint32_t> cut_off;
   for (auto& member : room.members) {
     Connection& connection = *member.connection;
     if (connection.id() == except || connection.end_requested()) continue;
+    const SharedBytes& frame = room_frame.for_member(member.deflate_window_bits);
     size_t queued = connection.queue().size();
     // A member always gets a frame when its queue is empty, however large the frame.
     if (queued > 0 && queued + frame.size() > room.settings.max_backlog) {
@@ -161,22 +163,23 @@ abi::Status RoomHub::join(Connection& connection, const std::string& endpoint_pa
     }
     room->settings = request.settings;
     auto self = connection.shared_from_this();
-    room->members.push_back({self, std::move(request.presence), std::move(request.eviction)});
+    room->members.push_back(
+        {self, std::move(request.presence), std::move(request.eviction), request.deflate_window_bits});
     ++room->version;
     members_++;
     connection.set_room(room);
     // The newcomer's view: the welcome, what the room kept, then whatever comes next.
     if (!request.welcome.empty()) connection.queue().push(request.welcome);
-    for (const auto& frame : room->history) connection.queue().push(frame);
+    for (const auto& frame : room->history) connection.queue().push(frame.for_member(request.deflate_window_bits));
     effects.wakes.push_back(self);
     if (!request.announce.empty()) {
-      deliver_locked(*room, room, request.announce, connection.id(), effects);
+      deliver_locked(*room, room, RoomFrame{request.announce}, connection.id(), effects);
     }
     return abi::Status::kOk;
   }
 }
 
-abi::Status RoomHub::publish(Connection& connection, const SharedBytes& frame, bool include_self, bool keep,
+abi::Status RoomHub::publish(Connection& connection, const RoomFrame& frame, bool include_self, bool keep,
                              RoomEffects& effects) {
   std::shared_ptr<Room> room = connection.room();
   if (!room) return abi::Status::kNotFound;
@@ -199,7 +202,7 @@ abi::Status RoomHub::leave(Connection& connection, const SharedBytes& announce, 
     members_--;
     connection.set_room(nullptr);
     if (!announce.empty()) {
-      deliver_locked(*room, room, announce, 0, effects);
+      deliver_locked(*room, room, RoomFrame{announce}, 0, effects);
     }
   }
   forget_if_empty(room);

@@ -34,14 +34,28 @@ struct RoomSettings {
   uint32_t max_rooms = 0;  // rooms of one endpoint file at once; 0: no cap
 };
 
+// One message as a room sends it: `plain` for every member, and, when not empty, `deflated` (the same
+// message compressed without context, RFC 7692) for members that negotiated a window of `window_bits` or more.
+struct RoomFrame {
+  SharedBytes plain;
+  SharedBytes deflated;
+  uint32_t window_bits = 0;
+
+  const SharedBytes& for_member(uint32_t member_window_bits) const {
+    return !deflated.empty() && member_window_bits >= window_bits ? deflated : plain;
+  }
+  size_t size() const { return plain.size() + deflated.size(); }
+};
+
 struct JoinRequest {
   uint32_t version = 0;  // the room's version the welcome and the announcement were composed against
   RoomSettings settings;
-  std::string room;      // the name within the endpoint ("" for the endpoint's one room)
-  std::string presence;  // this member's record, handed to newcomers
-  SharedBytes welcome;   // for the joiner, before the history
-  SharedBytes announce;  // for the others (empty: nothing)
-  SharedBytes eviction;  // queued for this member if the room cuts it off (a close frame)
+  uint32_t deflate_window_bits = 0;  // permessage-deflate's window this member negotiated (0: none)
+  std::string room;                  // the name within the endpoint ("" for the endpoint's one room)
+  std::string presence;              // this member's record, handed to newcomers
+  SharedBytes welcome;               // for the joiner, before the history
+  SharedBytes announce;              // for the others (empty: nothing)
+  SharedBytes eviction;              // queued for this member if the room cuts it off (a close frame)
 };
 
 struct RoomEffects {
@@ -68,7 +82,7 @@ class RoomHub {
                    RoomEffects& effects);
   // Queues `frame` for the connection's room (and the connection too if `include_self`), and keeps it for
   // newcomers if `keep`. kNotFound when the connection is in no room.
-  abi::Status publish(Connection& connection, const SharedBytes& frame, bool include_self, bool keep,
+  abi::Status publish(Connection& connection, const RoomFrame& frame, bool include_self, bool keep,
                       RoomEffects& effects);
   // Leaves the room, queuing `announce` for the others. kRetry when the room changed since `version`.
   abi::Status leave(Connection& connection, const SharedBytes& announce, uint32_t version, RoomEffects& effects);
@@ -90,7 +104,7 @@ class RoomHub {
   // The room of `key`; with `create`, a new one if there is none and the endpoint's cap allows (else null).
   std::shared_ptr<Room> find(const std::string& key, bool create, const std::string& endpoint_path = "",
                              uint32_t max_rooms = 0);
-  void deliver_locked(Room& room, const std::shared_ptr<Room>& self, const SharedBytes& frame, uint32_t except,
+  void deliver_locked(Room& room, const std::shared_ptr<Room>& self, const RoomFrame& frame, uint32_t except,
                       RoomEffects& effects);
   void forget_if_empty(const std::shared_ptr<Room>& room);
 

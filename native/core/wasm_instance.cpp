@@ -150,6 +150,36 @@ u32 Z_envZ_host_admit(struct Z_env_instance_t* env, u32 id, u32 cap) {
   return cs::guarded(env, id, "host_admit", [&] { return env->handler->admit(id, cap); });
 }
 
+u32 Z_envZ_host_deflate(struct Z_env_instance_t* env, u32 id, u32 params, u32 in, u32 in_length, u32 out,
+                        u32 out_capacity, u32 out_length) {
+  const uint8_t* in_bytes = cs::guest_bytes(env, in, in_length);
+  uint8_t* out_bytes = cs::guest_bytes(env, out, out_capacity);
+  uint8_t* length_bytes = cs::guest_bytes(env, out_length, 4);
+  return cs::guarded(env, id, "host_deflate", [&] {
+    size_t written = 0;
+    cs::abi::Status status = env->handler->deflate(id, params, in_bytes, in_length, out_bytes, out_capacity, written);
+    uint32_t length = static_cast<uint32_t>(written);
+    std::memcpy(length_bytes, &length, 4);
+    return status;
+  });
+}
+
+u32 Z_envZ_host_inflate(struct Z_env_instance_t* env, u32 id, u32 params, u32 in, u32 in_length, u32 out,
+                        u32 out_capacity, u32 result) {
+  const uint8_t* in_bytes = cs::guest_bytes(env, in, in_length);
+  uint8_t* out_bytes = cs::guest_bytes(env, out, out_capacity);
+  uint8_t* result_bytes = cs::guest_bytes(env, result, 8);
+  return cs::guarded(env, id, "host_inflate", [&] {
+    size_t consumed = 0;
+    size_t produced = 0;
+    cs::abi::Status status =
+        env->handler->inflate(id, params, in_bytes, in_length, out_bytes, out_capacity, consumed, produced);
+    uint32_t counts[2] = {static_cast<uint32_t>(consumed), static_cast<uint32_t>(produced)};
+    std::memcpy(result_bytes, counts, 8);
+    return status;
+  });
+}
+
 u32 Z_envZ_host_process_start(struct Z_env_instance_t* env, u32 id, u32 pointer, u32 length) {
   std::string_view description = cs::guest_text(env, pointer, length);
   return cs::guarded(env, id, "host_process_start", [&] { return env->handler->process_start(id, description); });
@@ -191,10 +221,13 @@ u32 Z_envZ_host_room_join(struct Z_env_instance_t* env, u32 id, u32 pointer, u32
   return cs::guarded(env, id, "host_room_join", [&] { return env->handler->room_join(id, request); });
 }
 
-u32 Z_envZ_host_room_publish(struct Z_env_instance_t* env, u32 id, u32 pointer, u32 length, u32 flags) {
+u32 Z_envZ_host_room_publish(struct Z_env_instance_t* env, u32 id, u32 pointer, u32 length, u32 deflated_pointer,
+                             u32 deflated_length, u32 window_bits, u32 flags) {
   const uint8_t* frame = cs::guest_bytes(env, pointer, length);
-  return cs::guarded(env, id, "host_room_publish",
-                     [&] { return env->handler->room_publish(id, frame, length, flags); });
+  const uint8_t* deflated = cs::guest_bytes(env, deflated_pointer, deflated_length);
+  return cs::guarded(env, id, "host_room_publish", [&] {
+    return env->handler->room_publish(id, frame, length, deflated, deflated_length, window_bits, flags);
+  });
 }
 
 u32 Z_envZ_host_room_leave(struct Z_env_instance_t* env, u32 id, u32 pointer, u32 length, u32 version) {

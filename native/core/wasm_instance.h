@@ -26,6 +26,10 @@ class ImportHandler {
   virtual abi::Status end(uint32_t id, bool abort) = 0;
   virtual abi::Status pause(uint32_t id, bool paused) = 0;
   virtual abi::Status timer(uint32_t id, uint32_t slot, uint32_t milliseconds) = 0;
+  virtual abi::Status deflate(uint32_t id, uint32_t params, const uint8_t* in, size_t in_size, uint8_t* out,
+                              size_t out_capacity, size_t& written) = 0;
+  virtual abi::Status inflate(uint32_t id, uint32_t params, const uint8_t* in, size_t in_size, uint8_t* out,
+                              size_t out_capacity, size_t& consumed, size_t& produced) = 0;
   virtual abi::Status admit(uint32_t id, uint32_t cap) = 0;
   virtual abi::Status endpoint_error(uint32_t endpoint, uint32_t line, std::string_view text) = 0;
   virtual abi::Status process_start(uint32_t id, std::string_view description) = 0;
@@ -35,7 +39,10 @@ class ImportHandler {
   // Writes [u32 version][u32 count][records] to `out`; kBufferTooSmall (and `needed`) when it does not fit.
   virtual abi::Status room_snapshot(uint32_t id, std::string_view room, std::string& out) = 0;
   virtual abi::Status room_join(uint32_t id, std::string_view request) = 0;
-  virtual abi::Status room_publish(uint32_t id, const uint8_t* frame, size_t size, uint32_t flags) = 0;
+  // `deflated` (may be empty): the same message compressed with a window of `window_bits`, for members whose
+  // negotiated window is at least that.
+  virtual abi::Status room_publish(uint32_t id, const uint8_t* frame, size_t size, const uint8_t* deflated,
+                                   size_t deflated_size, uint32_t window_bits, uint32_t flags) = 0;
   virtual abi::Status room_leave(uint32_t id, const uint8_t* announce, size_t size, uint32_t version) = 0;
   // An import for `id` (0: not about a connection) failed with a C++ exception; must not throw.
   virtual void import_failed(uint32_t id, const char* import, const char* what) noexcept = 0;

@@ -1,4 +1,5 @@
-// libFuzzer target: the frame parser, the closing handshake and kind = echo, fed client bytes in fuzzed
+// libFuzzer target: the frame parser, the closing handshake and kind = echo (one endpoint with permessage-deflate:
+// RSV1 and inflating too), fed client bytes in fuzzed
 // splits (frames_driver.h), with small limits so max_message_size and max_fragments are hit.
 #include <cstddef>
 #include <cstdint>
@@ -12,7 +13,7 @@ const cs::fuzz::FramesVariant kEcho = {
     0,
     {{"kind = echo\nmax_message_size = 64\nmax_fragments = 4\n", 64},
      {"kind = echo\nmax_message_size = 0\nmax_fragments = 1\nclose_timeout = 1\n", 0},
-     {"kind = echo\nmax_message_size = 300\n", 300},
+     {"kind = echo\nmax_message_size = 300\ncompression = permessage-deflate\ncompression_threshold = 0\n", 300},
      {"kind = echo\n", 16777216}}};
 
 }  // namespace

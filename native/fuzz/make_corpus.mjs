@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import zlib from "node:zlib";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const MASK = [0x37, 0xfa, 0x21, 0x3d];
@@ -25,6 +26,11 @@ function frame(opcode, payload = [], { fin = true, rsv = 0, masked = true, lengt
 }
 
 const text = (s, options) => frame(TEXT, Buffer.from(s, "utf8"), options);
+/** A message as a permessage-deflate client compresses it: raw DEFLATE, sync flush, without 00 00 FF FF. */
+const deflated = (bytes) => {
+  const out = zlib.deflateRawSync(Buffer.from(bytes), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  return out.subarray(0, out.length - 4);
+};
 const closeFrame = (code, reason = "") => frame(CLOSE, [code >> 8, code & 0xff, ...Buffer.from(reason, "utf8")]);
 
 /** fuzz_frames' input (frames_driver.h): setup byte (endpoint 0-3, backpressure every n-th send), split byte, bytes. */
@@ -53,6 +59,11 @@ const FRAMES = {
   "ping-over-125": frames({ endpoint: 3 }, frame(PING, Array.from({ length: 126 }, () => 1))),
   "unmasked": frames({}, frame(TEXT, Buffer.from("hi"), { masked: false })),
   "rsv1-set": frames({}, frame(TEXT, Buffer.from("hi"), { rsv: 0x40 })),
+  // Endpoint 2 negotiates permessage-deflate (max_message_size 300).
+  "deflate-text": frames({ endpoint: 2, split: 3 }, frame(TEXT, deflated(Buffer.from("hello hello hello hello")), { rsv: 0x40 })),
+  "deflate-fragments": frames({ endpoint: 2 }, frame(BINARY, deflated(Buffer.alloc(200, 9)).subarray(0, 3), { rsv: 0x40, fin: false }), frame(0, deflated(Buffer.alloc(200, 9)).subarray(3))),
+  "deflate-over-limit": frames({ endpoint: 2 }, frame(BINARY, deflated(Buffer.alloc(1000, 1)), { rsv: 0x40 })),
+  "deflate-not-deflate": frames({ endpoint: 2 }, frame(BINARY, [0xff, 0xfe, 0xfd], { rsv: 0x40 })),
   "opcode-reserved-data": frames({}, frame(0x3, [1])),
   "opcode-reserved-control": frames({}, frame(0xb, [1])),
   "close-normal-with-reason": frames({}, closeFrame(1000, "bye")),

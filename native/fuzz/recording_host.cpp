@@ -107,9 +107,11 @@ void check_description(std::string_view description) {
 }
 
 // Exactly one whole server frame (or nothing, when `may_be_empty`), as a room queues it for members.
-void check_whole_frame(const uint8_t* bytes, size_t size, bool may_be_empty, const char* what) {
+void check_whole_frame(const uint8_t* bytes, size_t size, bool may_be_empty, const char* what,
+                       bool compressed = false) {
   if (size == 0 && may_be_empty) return;
   ServerFrames frames;
+  if (compressed) frames.allow_compressed();
   frames.feed(bytes, size);
   if (frames.frames() != 1 || !frames.at_frame_boundary()) fail(std::string(what) + " is not one whole frame");
 }
@@ -120,11 +122,11 @@ uint32_t le32(const uint8_t* at) {
   return value;
 }
 
-// host_room_join's request: seven u32, then five length-prefixed fields, nothing after; the welcome and the
+// host_room_join's request: eight u32, then five length-prefixed fields, nothing after; the welcome and the
 // announcement whole frames or nothing (format = raw has neither), the eviction frame a close frame.
 void check_join_request(std::string_view request) {
   const auto* bytes = reinterpret_cast<const uint8_t*>(request.data());
-  size_t at = 7 * 4;
+  size_t at = 8 * 4;
   check(request.size() >= at, "a room join request shorter than its fixed part");
   std::string_view fields[5];
   for (std::string_view& field : fields) {
@@ -158,6 +160,9 @@ void RecordingHost::begin_open(uint32_t id, std::string head, uint64_t max_data_
 
 void RecordingHost::end_open(bool accepted) {
   opening_ = false;
+  for (const auto& [name, value] : answer_headers) {
+    if (accepted && name == "Sec-WebSocket-Extensions") connection_->frames.allow_compressed();
+  }
   if (!accepted) {
     const ConnectionRecord& refused = *connection_;
     check(refused.sends == 0 && !refused.ended, "a refused handshake sent bytes or ended a connection");
@@ -280,11 +285,23 @@ Status RecordingHost::room_join(uint32_t id, std::string_view request) {
   return Status::kOk;
 }
 
-Status RecordingHost::room_publish(uint32_t id, const uint8_t* frame, size_t size, uint32_t) {
+Status RecordingHost::room_publish(uint32_t id, const uint8_t* frame, size_t size, const uint8_t* deflated,
+                                   size_t deflated_size, uint32_t, uint32_t) {
   ConnectionRecord& record = record_of(id, "host_room_publish");
   if (!record.in_room) return Status::kNotFound;
   check_whole_frame(frame, size, false, "a frame published to a room");
+  check_whole_frame(deflated, deflated_size, true, "a compressed frame published to a room", true);
   return Status::kOk;
+}
+
+Status RecordingHost::deflate(uint32_t id, uint32_t params, const uint8_t* in, size_t in_size, uint8_t* out,
+                              size_t out_capacity, size_t& written) {
+  return record_of(id, "host_deflate").deflate.deflate(params, in, in_size, out, out_capacity, written);
+}
+
+Status RecordingHost::inflate(uint32_t id, uint32_t params, const uint8_t* in, size_t in_size, uint8_t* out,
+                              size_t out_capacity, size_t& consumed, size_t& produced) {
+  return record_of(id, "host_inflate").deflate.inflate(params, in, in_size, out, out_capacity, consumed, produced);
 }
 
 Status RecordingHost::room_leave(uint32_t id, const uint8_t* announce, size_t size, uint32_t) {

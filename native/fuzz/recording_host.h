@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "abi_constants.h"
+#include "deflate_streams.h"
 #include "server_frames.h"
 #include "wasm_instance.h"
 
@@ -28,6 +29,7 @@ struct ConnectionRecord {
   bool process_started = false;
   bool in_room = false;
   uint32_t timers[abi::Limit::kTimerSlots] = {};
+  DeflateContexts deflate;  // host_deflate and host_inflate, with the core's own zlib streams
 };
 
 class RecordingHost : public ImportHandler {
@@ -63,6 +65,10 @@ class RecordingHost : public ImportHandler {
   abi::Status end(uint32_t id, bool abort) override;
   abi::Status pause(uint32_t id, bool paused) override;
   abi::Status timer(uint32_t id, uint32_t slot, uint32_t milliseconds) override;
+  abi::Status deflate(uint32_t id, uint32_t params, const uint8_t* in, size_t in_size, uint8_t* out,
+                      size_t out_capacity, size_t& written) override;
+  abi::Status inflate(uint32_t id, uint32_t params, const uint8_t* in, size_t in_size, uint8_t* out,
+                      size_t out_capacity, size_t& consumed, size_t& produced) override;
   abi::Status admit(uint32_t id, uint32_t cap) override;
   abi::Status endpoint_error(uint32_t endpoint, uint32_t line, std::string_view text) override;
   abi::Status process_start(uint32_t id, std::string_view description) override;
@@ -71,7 +77,8 @@ class RecordingHost : public ImportHandler {
   abi::Status process_stop(uint32_t id) override;
   abi::Status room_snapshot(uint32_t id, std::string_view room, std::string& out) override;
   abi::Status room_join(uint32_t id, std::string_view request) override;
-  abi::Status room_publish(uint32_t id, const uint8_t* frame, size_t size, uint32_t flags) override;
+  abi::Status room_publish(uint32_t id, const uint8_t* frame, size_t size, const uint8_t* deflated,
+                           size_t deflated_size, uint32_t window_bits, uint32_t flags) override;
   abi::Status room_leave(uint32_t id, const uint8_t* announce, size_t size, uint32_t version) override;
   void import_failed(uint32_t id, const char* import, const char* what) noexcept override;
 

@@ -50,7 +50,10 @@ size_t ServerFrames::next_frame_size() {
   const uint8_t first = pending_[0], second = pending_[1];
   const uint8_t opcode = first & 0x0F;
   check((first & 0x80) != 0, "a server frame without FIN (the module never fragments)");
-  check((first & 0x70) == 0, "a server frame with RSV bits set");
+  const bool compressed = (first & 0x40) != 0;
+  check((first & 0x30) == 0, "a server frame with RSV2 or RSV3 set");
+  check(!compressed || (compressed_allowed_ && (opcode == kText || opcode == kBinary)),
+        "a server frame with RSV1 set without permessage-deflate, or on a control frame");
   check(opcode == kText || opcode == kBinary || opcode == kClose || opcode == kPing || opcode == kPong,
         "a server frame with an opcode a server does not send");
   check((second & 0x80) == 0, "a masked server frame");
@@ -75,7 +78,7 @@ size_t ServerFrames::next_frame_size() {
          std::to_string(max_data_payload_));
   }
   if (pending_.size() - header < length) return 0;
-  check_payload(opcode, pending_.data() + header, static_cast<size_t>(length));
+  if (!compressed) check_payload(opcode, pending_.data() + header, static_cast<size_t>(length));
   ++frames_;
   return header + static_cast<size_t>(length);
 }

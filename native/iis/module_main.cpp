@@ -4,6 +4,7 @@
 #include <exception>
 #include <memory>
 
+#include "deflate_streams.h"
 #include "event_log.h"
 #include "fault_injection.h"
 #include "going_away_module.h"
@@ -68,7 +69,8 @@ CS_EXPORT uint32_t ChatSocketGetStats(uint64_t* values, uint32_t count) {
                                               stats.native_failures,   stats.processes,
                                               stats.rooms.rooms,       stats.rooms.members,
                                               stats.rooms.delivered,   stats.rooms.dropped,
-                                              stats.rooms.evicted,     cs::SharedBytes::live_bytes()};
+                                              stats.rooms.evicted,     cs::SharedBytes::live_bytes(),
+                                              cs::zlib_bytes()};
   uint32_t n = count < cs::kModuleStatCount ? count : cs::kModuleStatCount;
   for (uint32_t i = 0; i < n; ++i) values[i] = all[i];
   return n;

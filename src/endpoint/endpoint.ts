@@ -42,7 +42,7 @@ export function parseEndpoint(id: u32, ptr: usize, len: usize, testHooks: bool):
     settings.fail(kindSetting.line, "unknown kind `" + kindSetting.value + "` (expected " + kindNames(testHooks) + ").");
     return failed(settings);
   }
-  const config = EndpointConfig.from(settings, kind.defaultMaxRate);
+  const config = EndpointConfig.from(settings, kind.defaultMaxRate, kind.sharesFrames);
   const kindSettings = kind.configure(settings);
   settings.rejectUntaken(kind.name);
   if (settings.failed) return failed(settings);

@@ -24,6 +24,7 @@
 //                     100 for chat, where every message goes to the whole room; 0 for the other kinds.
 //   allowed_origins   the web pages that may open the endpoint, by their Origin (endpoint/origin_policy.ts);
 //                     others get 403. Default: every origin.
+//   compression …     permessage-deflate and its parameters (endpoint/compression_config.ts).
 
 import {
   DEFAULT_CLOSE_TIMEOUT,
@@ -37,6 +38,8 @@ import {
   MAX_MAX_MESSAGE_SIZE,
   MAX_TIMEOUT,
 } from "../protocol/limits";
+import { DeflateConfig } from "../protocol/permessage_deflate";
+import { compressionFrom } from "./compression_config";
 import { OriginPolicy } from "./origin_policy";
 import { Settings } from "./settings";
 
@@ -51,9 +54,13 @@ export class EndpointConfig {
   maxConnections: u32 = 0; // 0: no cap of the endpoint's own
   maxRate: u32 = 0; // messages per second from the client; 0: no limit
   origins: OriginPolicy = OriginPolicy.parse([]);
+  deflate: DeflateConfig = new DeflateConfig();
 
-  /** Takes the common keys from `settings`; problems are recorded there. */
-  static from(settings: Settings, defaultMaxRate: u32): EndpointConfig {
+  /**
+   * Takes the common keys from `settings`; problems are recorded there. `sharedFrames`: the kind sends one
+   * frame to many connections (a chat room).
+   */
+  static from(settings: Settings, defaultMaxRate: u32, sharedFrames: bool): EndpointConfig {
     const config = new EndpointConfig();
     config.maxMessageSize = settings.count("max_message_size", 0, MAX_MAX_MESSAGE_SIZE, DEFAULT_MAX_MESSAGE_SIZE, "bytes");
     config.maxFragments = settings.count("max_fragments", 1, MAX_MAX_FRAGMENTS, DEFAULT_MAX_FRAGMENTS, "");
@@ -70,6 +77,7 @@ export class EndpointConfig {
       config.origins = OriginPolicy.parse(entries);
       if (config.origins.error.length > 0) settings.fail(origins.line, "allowed_origins: " + config.origins.error);
     }
+    config.deflate = compressionFrom(settings, sharedFrames);
     const protocols = settings.take("protocols");
     if (protocols != null) {
       const names = settings.list("protocols");

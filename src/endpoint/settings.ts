@@ -63,6 +63,15 @@ export class Settings {
     return <u32>n;
   }
 
+  /** The index of the value among `options` (lowercase), or `fallback` when the key is absent. */
+  choice(key: string, options: string[], fallback: i32): i32 {
+    const setting = this.take(key);
+    if (setting == null) return fallback;
+    const index = options.indexOf(setting.value.toLowerCase());
+    if (index < 0) this.fail(setting.line, key + " must be " + options.join(" or ") + ".");
+    return index < 0 ? fallback : index;
+  }
+
   /** A comma-separated list, empty when the key is absent. */
   list(key: string): string[] {
     const setting = this.take(key);

@@ -25,6 +25,8 @@ export class Kind {
     readonly create: (conn: Connection, settings: KindSettings) => Handler,
     /** max_rate when the file does not set it: a room member's every message goes to everyone. */
     readonly defaultMaxRate: u32 = 0,
+    /** Sends one frame to many connections (a room), so a compressed frame cannot depend on one's context. */
+    readonly sharesFrames: bool = false,
   ) {}
 }
 
@@ -50,7 +52,7 @@ function createTest(conn: Connection, settings: KindSettings): Handler {
 
 const KINDS: Kind[] = [
   new Kind("echo", false, noKeys, createEcho),
-  new Kind("chat", false, configureChat, createChat, 100),
+  new Kind("chat", false, configureChat, createChat, 100, true),
   new Kind("process", false, configureProcess, createProcess),
   new Kind("test", true, configureTest, createTest),
 ];

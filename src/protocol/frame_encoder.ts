@@ -1,4 +1,5 @@
-// Server frames (RFC 6455 §5.2): FIN set, unmasked. Pure functions over linear memory.
+// Server frames (RFC 6455 §5.2): FIN set, unmasked; RSV1 on a compressed message (RFC 7692 §6). Pure
+// functions over linear memory.
 
 export namespace Opcode {
   export const CONTINUATION: u32 = 0x0;
@@ -15,9 +16,12 @@ export function frameHeaderLength(len: usize): usize {
   return len <= 0xffff ? 4 : 10;
 }
 
+/** The first header byte's RSV1 bit: the payload is compressed (permessage-deflate). */
+const RSV1: u32 = 0x40;
+
 /** Writes a final, unmasked frame header for `opcode` and `len` at `out`; returns its length. */
-export function writeFrameHeader(out: usize, opcode: u32, len: usize): usize {
-  store<u8>(out, <u8>(0x80 | opcode));
+export function writeFrameHeader(out: usize, opcode: u32, len: usize, compressed: bool = false): usize {
+  store<u8>(out, <u8>(0x80 | opcode | (compressed ? RSV1 : 0)));
   if (len < 126) {
     store<u8>(out + 1, <u8>len);
     return 2;
@@ -33,9 +37,9 @@ export function writeFrameHeader(out: usize, opcode: u32, len: usize): usize {
 }
 
 /** Writes the header so that it ends right before `payload`; returns where the frame starts. */
-export function writeFrameHeaderBefore(payload: usize, opcode: u32, len: usize): usize {
+export function writeFrameHeaderBefore(payload: usize, opcode: u32, len: usize, compressed: bool = false): usize {
   const start = payload - frameHeaderLength(len);
-  writeFrameHeader(start, opcode, len);
+  writeFrameHeader(start, opcode, len, compressed);
   return start;
 }
 
@@ -55,11 +59,11 @@ export function writeCloseFrame(out: usize, code: u32, reason: usize = 0, reason
 }
 
 /** A whole server frame (header and payload) in a buffer of its own, for the native side to keep and share. */
-export function encodeFrame(opcode: u32, payload: usize, len: usize): ArrayBuffer {
+export function encodeFrame(opcode: u32, payload: usize, len: usize, compressed: bool = false): ArrayBuffer {
   const header = frameHeaderLength(len);
   const frame = new ArrayBuffer(<i32>(header + len));
   const at = changetype<usize>(frame);
-  writeFrameHeader(at, opcode, len);
+  writeFrameHeader(at, opcode, len, compressed);
   memory.copy(at + header, payload, len);
   return frame;
 }

@@ -5,6 +5,11 @@
 // The parser assembles data frames into one message buffer and hands complete messages up; control
 // frames are reported as they arrive, also between the fragments of a message.
 //
+// Compressed messages (permessage-deflate, RFC 7692), once the connection has negotiated it: RSV1 on a
+// message's first frame; its payload is unmasked into a scratch region and inflated by zlib (host_inflate)
+// into the message buffer as it arrives, so max_message_size and UTF-8 are judged on what it inflates to,
+// and a message that inflates past the limit is refused (1009) at that point without inflating the rest.
+//
 // A broken rule (RSV bits, a known opcode, FIN on control frames, the mask bit, a 7-bit length on control
 // frames, fragment order, max_fragments, max_message_size, UTF-8 in text) is reported as ERROR and the
 // parser drains from there: the offending frame still has a readable header (its length field and, if
@@ -19,12 +24,19 @@
 // one over 125 bytes, an unmasked one) is already the peer's close: the peer has started closing and will
 // not send another (Autobahn 7.3.6 waits for us to drop TCP), so it is reported as CLOSE once skipped.
 
-import { CloseCode } from "../abi_constants";
+import { CloseCode, Deflate, Status } from "../abi_constants";
+import { inflateBytes, inflatedIn, inflatedOut } from "../host";
 import { Opcode } from "./frame_encoder";
 import { FRAME_HEADROOM, KEEP_BUFFER_BYTES, MAX_CONTROL_PAYLOAD, MIN_BUFFER_BYTES } from "./limits";
 import { claimMessageMemory, releaseMessageMemory } from "./message_memory";
 import { unmaskCopy } from "./unmask";
 import { UTF8_BOUNDARY, UTF8_INVALID, utf8Validate } from "./utf8";
+
+/** Compressed payload is unmasked here, this much at a time, on its way to zlib. */
+const INFLATE_SCRATCH_BYTES: usize = 16 * 1024;
+const INFLATE_SCRATCH: usize = memory.data(<i32>INFLATE_SCRATCH_BYTES, 8);
+/** Where a message already at max_message_size is asked for one more byte: any output is too much. */
+const INFLATE_PROBE: usize = memory.data(8, 8);
 
 export const enum ParseStep {
   FIRST_BYTE = 0,
@@ -65,6 +77,7 @@ export class FrameParser {
   peerClose: bool; // draining: the frame being skipped is the peer's close frame
   // The frame being read.
   fin: bool;
+  rsv1: bool;
   masked: bool;
   opcode: u32;
   bytesLeft: u32; // of the extended length or of the mask key
@@ -78,6 +91,11 @@ export class FrameParser {
   messageLength: u32;
   fragments: u32;
   utf8: u32;
+  compressed: bool; // the message is compressed (its first frame had RSV1)
+  wireLength: u32; // compressed payload bytes of the message so far
+  // permessage-deflate, once negotiated: host_inflate's connection id and params (0: not negotiated).
+  inflateId: u32;
+  inflateParams: u32;
   buffer: usize;
   capacity: u32;
   // What made parseFrames return.
@@ -106,6 +124,12 @@ export function createFrameParser(maxMessageSize: u32, maxFragments: u32): Frame
 export function freeFrameParser(p: FrameParser): void {
   freeMessageBuffer(p);
   heap.free(changetype<usize>(p));
+}
+
+/** permessage-deflate was negotiated: from now on a message's first frame may carry RSV1. */
+export function acceptCompressed(p: FrameParser, id: u32, params: u32): void {
+  p.inflateId = id;
+  p.inflateParams = params;
 }
 
 /** Called once a MESSAGE event has been handled: keeps a small buffer for the next message. */
@@ -238,7 +262,12 @@ function readFirstByte(p: FrameParser, b: u32): void {
     p.peerClose = opcode == Opcode.CLOSE; // nothing else matters now
     return;
   }
-  if ((b & 0x70) != 0) return fail(p, CloseCode.PROTOCOL_ERROR); // RSV1-3 without a negotiated extension
+  // RSV1 only on the first frame of a data message, and only with permessage-deflate; RSV2 and RSV3 never.
+  const rsv = b & 0x70;
+  p.rsv1 = rsv == 0x40;
+  if (rsv != 0 && (!p.rsv1 || p.inflateParams == 0 || opcode == Opcode.CONTINUATION || opcode >= Opcode.CLOSE)) {
+    return fail(p, CloseCode.PROTOCOL_ERROR);
+  }
   if (opcode >= Opcode.CLOSE) {
     if (opcode > Opcode.PONG) return fail(p, CloseCode.PROTOCOL_ERROR);
     if (!p.fin) return fail(p, CloseCode.PROTOCOL_ERROR); // control frames are never fragmented
@@ -283,10 +312,18 @@ function readLengthByte(p: FrameParser, b: u32): void {
   if (p.bytesLeft == 0) setPayloadLength(p, p.extendedLength);
 }
 
-/** Payload bytes the current data frame may still carry under max_message_size. */
+/**
+ * Payload bytes the current data frame may still carry: under max_message_size, or for a compressed message
+ * (whose inflated size is judged as it inflates) under a bound on its compressed bytes, so that a stream of
+ * empty blocks cannot go on forever either.
+ */
 function roomLeft(p: FrameParser): u64 {
-  const assembled: u32 = p.opcode == Opcode.CONTINUATION ? p.messageLength : 0;
-  return <u64>(p.maxMessageSize - assembled);
+  const continuing = p.opcode == Opcode.CONTINUATION;
+  if (continuing ? p.compressed : p.rsv1) {
+    const limit = <u64>p.maxMessageSize + (<u64>p.maxMessageSize >> 6) + 1024;
+    return limit - <u64>(continuing ? p.wireLength : 0);
+  }
+  return <u64>(p.maxMessageSize - (continuing ? p.messageLength : 0));
 }
 
 function setPayloadLength(p: FrameParser, length: u64): void {
@@ -313,6 +350,8 @@ function startPayload(p: FrameParser): void {
     p.messageLength = 0;
     p.fragments = 1;
     p.utf8 = UTF8_BOUNDARY;
+    p.compressed = p.rsv1;
+    p.wireLength = 0;
   } else if (p.opcode == Opcode.CONTINUATION) {
     p.fragments++;
   }
@@ -325,6 +364,7 @@ function readPayload(p: FrameParser, src: usize, n: usize): void {
     p.payloadRead += <u32>n;
     return;
   }
+  if (p.compressed) return readCompressed(p, src, n);
   if (!reserve(p, p.messageLength + <u32>n)) {
     p.payloadRead += <u32>n; // consumed: the drain skips only what is left of the frame
     return fail(p, CloseCode.TRY_AGAIN_LATER);
@@ -348,6 +388,7 @@ function finishFrame(p: FrameParser): void {
     return;
   }
   if (!p.fin) return;
+  if (p.compressed && !inflateInto(p, 0, 0, true)) return;
   if (p.messageOpcode == Opcode.TEXT && p.utf8 != UTF8_BOUNDARY) return fail(p, CloseCode.INVALID_PAYLOAD);
   if (!reserve(p, p.messageLength)) return fail(p, CloseCode.TRY_AGAIN_LATER); // an empty one needs headroom too
   p.event = FrameEvent.MESSAGE;
@@ -370,4 +411,63 @@ function reserve(p: FrameParser, needed: u32): bool {
   p.buffer = p.buffer == 0 ? heap.alloc(size) : heap.realloc(p.buffer, size);
   p.capacity = capacity;
   return true;
+}
+
+/** Compressed payload: unmasked into the scratch region a piece at a time, each piece inflated at once. */
+function readCompressed(p: FrameParser, src: usize, n: usize): void {
+  const offset = p.payloadRead;
+  p.payloadRead += <u32>n; // consumed whatever happens: a failure skips only the rest of the frame
+  p.wireLength += <u32>n;
+  for (let done: usize = 0; done < n; ) {
+    const piece = min(n - done, INFLATE_SCRATCH_BYTES);
+    unmaskCopy(INFLATE_SCRATCH, src + done, piece, p.mask, <usize>offset + done);
+    if (!inflateInto(p, INFLATE_SCRATCH, piece, false)) return;
+    done += piece;
+  }
+}
+
+/**
+ * Inflates `n` compressed bytes (and with `end`, the end of the message) into the message buffer, growing it
+ * up to max_message_size and checking text as it comes. False when it failed the connection (the event is set).
+ */
+function inflateInto(p: FrameParser, src: usize, n: usize, end: bool): bool {
+  const params = p.inflateParams | (end ? <u32>Deflate.END : 0);
+  let input = src;
+  let left = n;
+  while (true) {
+    let out = INFLATE_PROBE;
+    let room: usize = 1;
+    if (p.messageLength < p.capacity) {
+      out = p.buffer + FRAME_HEADROOM + p.messageLength;
+      room = <usize>(p.capacity - p.messageLength);
+    } else if (p.messageLength < p.maxMessageSize) {
+      if (!reserve(p, p.messageLength + 1)) {
+        fail(p, CloseCode.TRY_AGAIN_LATER);
+        return false;
+      }
+      continue;
+    }
+    const status = inflateBytes(p.inflateId, params, input, left, out, room);
+    const produced = inflatedOut();
+    if (out == INFLATE_PROBE && produced > 0) {
+      fail(p, CloseCode.MESSAGE_TOO_BIG);
+      return false;
+    }
+    if (status != Status.OK && status != Status.BUFFER_TOO_SMALL) {
+      fail(p, status == Status.INVALID_DATA ? CloseCode.INVALID_PAYLOAD : CloseCode.INTERNAL_ERROR);
+      return false;
+    }
+    if (produced > 0 && p.messageOpcode == Opcode.TEXT) {
+      p.utf8 = utf8Validate(p.utf8, out, produced);
+      if (p.utf8 == UTF8_INVALID) {
+        fail(p, CloseCode.INVALID_PAYLOAD);
+        return false;
+      }
+    }
+    p.messageLength += produced;
+    input += inflatedIn();
+    left -= inflatedIn();
+    if (status == Status.OK) return true;
+  }
+  return false; // not reached
 }

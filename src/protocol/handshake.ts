@@ -31,6 +31,7 @@ export class RequestHead {
   wsVersion: string | null = null;
   wsKey: string | null = null;
   wsProtocol: string | null = null;
+  wsExtensions: string | null = null;
   origin: string | null = null;
 }
 
@@ -67,6 +68,7 @@ export function parseRequestHead(ptr: usize, len: usize): RequestHead | null {
     else if (name == "sec-websocket-version") head.wsVersion = joined(head.wsVersion, value);
     else if (name == "sec-websocket-key") head.wsKey = joined(head.wsKey, value);
     else if (name == "sec-websocket-protocol") head.wsProtocol = joined(head.wsProtocol, value);
+    else if (name == "sec-websocket-extensions") head.wsExtensions = joined(head.wsExtensions, value);
     else if (name == "origin") head.origin = joined(head.origin, value);
   }
   return head;

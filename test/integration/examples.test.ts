@@ -53,6 +53,21 @@ test("bytes.chatsocket: a binary message comes back byte for byte", async () => 
   assert.deepEqual(replies[0].data, payload);
 });
 
+test("deflate.chatsocket: answers ws's permessage-deflate offer and echoes a long text whole", async () => {
+  const text = "compress me, ".repeat(500);
+  const ws = new WebSocket(server.url("/deflate.chatsocket"), { perMessageDeflate: true });
+  const echoed = await new Promise<string>((resolve, reject) => {
+    ws.on("open", () => {
+      assert.match(ws.extensions, /^permessage-deflate/);
+      ws.send(text);
+    });
+    ws.on("message", (data: Buffer) => resolve(data.toString()));
+    ws.on("error", reject);
+  });
+  ws.close(1000);
+  assert.equal(echoed, text);
+});
+
 test("echo.chatsocket still echoes", async () => {
   const replies = await exchange("/echo.chatsocket", ["still here"], 1);
   assert.equal(replies[0].data.toString(), "still here");

@@ -2,8 +2,9 @@
 // drives it through its exports only.
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import zlib from "node:zlib";
 
-import { ClosedReason, Event, InitFlag, Limit, PublishFlag, RequestSource, Status } from "../support/abi_constants";
+import { ClosedReason, Deflate, Event, InitFlag, Limit, PublishFlag, RequestSource, Status } from "../support/abi_constants";
 
 export const WASM_PATH = path.resolve(__dirname, "../../../chatsocket.wasm");
 export const SEND_OK = Status.OK;
@@ -98,6 +99,10 @@ export class Harness {
   private opening: { id: number; headers: Map<string, string> } | null = null;
   private endpointIds = new Map<string, number>();
   private nextEndpointId = FIRST_ENDPOINT_ID;
+  /** host_inflate, message at a time: the compressed bytes of the message so far, then what is left to hand out. */
+  private inflating = new Map<number, { input: Buffer[]; output: Buffer | null }>();
+  /** host_deflate calls: (id, params). */
+  readonly deflateCalls: { id: number; params: number }[] = [];
 
   constructor(flags = 0) {
     const env = {
@@ -144,6 +149,48 @@ export class Harness {
         this.timerSlots.set(`${id}/${slot}`, ms);
         return Status.OK;
       },
+      // zlib as the core uses it, but a whole message at a time (no context takeover, no streaming).
+      host_deflate: (id: number, params: number, p: number, l: number, out: number, cap: number, outLen: number) => {
+        this.deflateCalls.push({ id, params });
+        const compressed = zlib.deflateRawSync(Buffer.from(this.bytes(p, l)), {
+          windowBits: params & Deflate.WINDOW_BITS_MASK,
+          level: (params >> Deflate.LEVEL_SHIFT) & 15,
+          memLevel: (params >> Deflate.MEM_LEVEL_SHIFT) & 15,
+          finishFlush: zlib.constants.Z_SYNC_FLUSH,
+        });
+        const body = compressed.subarray(0, compressed.length - 4); // without the 00 00 FF FF tail
+        if (body.length > cap) return Status.BUFFER_TOO_SMALL;
+        new Uint8Array(this.exports.memory.buffer, out, body.length).set(body);
+        new DataView(this.exports.memory.buffer).setUint32(outLen, body.length, true);
+        return Status.OK;
+      },
+      host_inflate: (id: number, params: number, p: number, l: number, out: number, cap: number, result: number) => {
+        const state = this.inflating.get(id) ?? { input: [], output: null };
+        this.inflating.set(id, state);
+        state.input.push(Buffer.from(this.bytes(p, l)));
+        if (params & Deflate.END && state.output === null) {
+          try {
+            state.output = zlib.inflateRawSync(Buffer.concat([...state.input, Buffer.from([0, 0, 0xff, 0xff])]), {
+              finishFlush: zlib.constants.Z_SYNC_FLUSH,
+            });
+          } catch {
+            this.inflating.delete(id);
+            return Status.INVALID_DATA;
+          }
+        }
+        const output = state.output ?? Buffer.alloc(0);
+        const given = output.subarray(0, cap);
+        new Uint8Array(this.exports.memory.buffer, out, given.length).set(given);
+        const view = new DataView(this.exports.memory.buffer);
+        view.setUint32(result, l, true);
+        view.setUint32(result + 4, given.length, true);
+        if (given.length === cap && cap > 0 && state.output !== null) {
+          state.output = output.subarray(cap);
+          if (state.output.length > 0) return Status.BUFFER_TOO_SMALL;
+        }
+        if (params & Deflate.END) this.inflating.delete(id);
+        return Status.OK;
+      },
       // One endpoint's seats, as the core keeps them per endpoint file; released when a test says so.
       host_admit: (id: number, cap: number) => {
         if (!this.admitted.has(id) && this.admitted.size >= cap) return Status.LIMIT_REACHED;
@@ -185,7 +232,7 @@ export class Harness {
       host_room_join: (id: number, p: number, l: number) => {
         const r = Buffer.from(this.bytes(p, l));
         const [version, maxMembers, keep] = [r.readUInt32LE(0), r.readUInt32LE(4), r.readUInt32LE(16)];
-        let at = 28;
+        let at = 32;
         const field = () => {
           const n = r.readUInt32LE(at);
           const value = r.subarray(at + 4, at + 4 + n);
@@ -204,7 +251,7 @@ export class Harness {
         for (const member of room.members.keys()) if (member !== id) this.queue(member, announce);
         return Status.OK;
       },
-      host_room_publish: (id: number, p: number, l: number, flags: number) => {
+      host_room_publish: (id: number, p: number, l: number, dp: number, dl: number, windowBits: number, flags: number) => {
         const room = [...this.rooms.values()].find((candidate) => candidate.members.has(id));
         if (!room) return Status.NOT_FOUND;
         const frame = Buffer.from(this.bytes(p, l));

@@ -20,6 +20,7 @@ import { Request } from "../../request";
 import { jsonString } from "../../text/json";
 import { queryParameter } from "../../text/query";
 import { joinRoom, leaveRoom, now, publishToRoom, roomSnapshot } from "../../host";
+import { encodeDeflatedFrame } from "../../protocol/message_deflate";
 import { Handler, Refusal } from "../handler";
 import { ChatSettings } from "./chat_settings";
 
@@ -65,7 +66,7 @@ function isRoomName(name: string): bool {
   return true;
 }
 
-/** host_room_join's request (docs/ABI.md): seven u32, then five length-prefixed fields. */
+/** host_room_join's request (docs/ABI.md): eight u32, then five length-prefixed fields. */
 class JoinRequestWriter {
   private parts: ArrayBuffer[] = [];
   private numbers: u32[] = [];
@@ -161,6 +162,7 @@ export class ChatHandler extends Handler {
       .number(s.history)
       .number(s.historyBytes)
       .number(s.maxRooms)
+      .number(this.conn.deflateWindowBits)
       .field(String.UTF8.encode(this.room))
       .field(String.UTF8.encode(this.presence))
       .field(welcome)
@@ -177,7 +179,7 @@ export class ChatHandler extends Handler {
   onMessage(opcode: u32, ptr: usize, len: u32): void {
     const flags = (this.settings.echoSelf ? PublishFlag.INCLUDE_SELF : 0) | (this.settings.history > 0 ? PublishFlag.KEEP : 0);
     if (this.settings.raw) {
-      publishToRoom(this.conn.id, encodeFrame(opcode, ptr, len), flags);
+      this.publish(opcode, ptr, len, flags);
       return;
     }
     if (opcode != Opcode.TEXT) {
@@ -188,7 +190,15 @@ export class ChatHandler extends Handler {
     const envelope =
       '{"type":"message","id":' + this.conn.id.toString() + ',"name":' + jsonString(this.name) + ',"text":' +
       jsonString(text) + ',"ts":' + now().toString() + "}";
-    publishToRoom(this.conn.id, encodeTextFrame(envelope), flags);
+    const bytes = String.UTF8.encode(envelope);
+    this.publish(Opcode.TEXT, changetype<usize>(bytes), bytes.byteLength, flags);
+  }
+
+  /** One message for the whole room: framed once, and compressed once for the members that take it so. */
+  private publish(opcode: u32, ptr: usize, len: usize, flags: u32): void {
+    const config = this.conn.endpoint.config.deflate;
+    const deflated = encodeDeflatedFrame(this.conn.id, config, opcode, ptr, len);
+    publishToRoom(this.conn.id, encodeFrame(opcode, ptr, len), flags, deflated, config.serverMaxWindowBits);
   }
 
   /** Members who left without a word: this member tells the room, with the count as it is now. */

@@ -31,25 +31,16 @@ export class ChatSettings extends KindSettings {
   dropOnBacklog: bool = false;
 }
 
-function choice(settings: Settings, key: string, options: string[], fallback: i32): i32 {
-  const setting = settings.take(key);
-  if (setting == null) return fallback;
-  const value = setting.value.toLowerCase();
-  const index = options.indexOf(value);
-  if (index < 0) settings.fail(setting.line, key + " must be " + options.join(" or ") + ".");
-  return index < 0 ? fallback : index;
-}
-
 export function configureChat(settings: Settings): KindSettings {
   const c = new ChatSettings();
-  c.roomsByQuery = choice(settings, "rooms", ["single", "query"], 0) == 1;
+  c.roomsByQuery = settings.choice("rooms", ["single", "query"], 0) == 1;
   c.maxRooms = settings.count("max_rooms", 1, 100000, c.maxRooms, "");
-  c.raw = choice(settings, "format", ["json", "raw"], 0) == 1;
-  c.echoSelf = choice(settings, "echo_self", ["false", "true"], 1) == 1;
+  c.raw = settings.choice("format", ["json", "raw"], 0) == 1;
+  c.echoSelf = settings.choice("echo_self", ["false", "true"], 1) == 1;
   c.history = settings.count("history", 0, 10000, c.history, "messages");
   c.historyBytes = settings.count("history_bytes", 0, 64 * 1024 * 1024, c.historyBytes, "bytes");
   c.maxMembers = settings.count("max_members", 1, 1000000, c.maxMembers, "");
   c.maxBacklog = settings.count("max_backlog", 4096, 256 * 1024 * 1024, c.maxBacklog, "bytes");
-  c.dropOnBacklog = choice(settings, "on_backlog", ["close", "drop"], 0) == 1;
+  c.dropOnBacklog = settings.choice("on_backlog", ["close", "drop"], 0) == 1;
   return c;
 }
