@@ -43,6 +43,11 @@ export interface ModuleStats {
   frameBytes: number;
   /** zlib's memory for permessage-deflate, idle pooled streams included. */
   zlibBytes: number;
+  /** The Redis backplane (CHATSOCKET_REDIS): 1 while both its connections are up; what it sent, received and lost. */
+  backplaneConnected: number;
+  backplanePublished: number;
+  backplaneReceived: number;
+  backplaneLost: number;
 }
 
 /** The module's boundaries where a test can inject an allocation failure (CHATSOCKET_TEST_HOOKS=1). */

@@ -38,10 +38,11 @@ stage() {
 # dialect of native/, checked by a test; websocketd: the process bridge's peer in bench/process.ts; chromium:
 # the browser the demo page is tested in (test/browser, driven by playwright-core); clang + libclang-rt-14-dev
 # (libFuzzer and its sanitizer runtimes, which bookworm's clang does not pull in): scripts/fuzz.sh; zlib for
-# permessage-deflate, native and for mingw-w64 (linked statically into the DLL).
+# permessage-deflate, native and for mingw-w64 (linked statically into the DLL); hiredis and redis-server: the
+# chat rooms' Redis backplane and its tests (test/integration/backplane.test.ts, bench/backplane.ts).
 packages=(wabt cmake ninja-build g++ make python3 libasio-dev libpugixml-dev doctest-dev g++-mingw-w64-x86-64
   g++-mingw-w64-i686 zip wine64 clang-format websocketd chromium clang libclang-rt-14-dev zlib1g-dev
-  libz-mingw-w64-dev)
+  libz-mingw-w64-dev libhiredis-dev redis-server)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

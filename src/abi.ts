@@ -18,6 +18,7 @@ import { setMessageMemoryBudget } from "./protocol/message_memory";
 import { checkHandshake, parseRequestHead, RequestHead } from "./protocol/handshake";
 import { negotiateDeflate } from "./protocol/permessage_deflate";
 import { Request } from "./request";
+import { setServerTag } from "./handlers/chat/member_id";
 import { addResponseHeader, admitConnection, log, reportEndpointError, setResponseBody } from "./host";
 
 /** A client refused by max_connections tries again after this many seconds (Retry-After). */
@@ -39,9 +40,10 @@ export function cs_abi_version(): u32 {
   return ABI_VERSION;
 }
 
-export function cs_init(flags: u32, messageMemoryMiB: u32): Status {
+export function cs_init(flags: u32, messageMemoryMiB: u32, serverTag: u32): Status {
   testHooks = (flags & InitFlag.TEST_HOOKS) != 0;
   setMessageMemoryBudget(messageMemoryMiB);
+  setServerTag(serverTag);
   return Status.OK;
 }
 

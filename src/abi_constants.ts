@@ -88,6 +88,8 @@ export const enum ProcessFlag {
 export const enum JoinFlag {
   /** a member whose queue is over max_backlog misses frames instead of being cut off */
   DROP_ON_BACKLOG = 1,
+  /** the room stays on this server even when the server has a backplane (CHATSOCKET_REDIS): the endpoint's backplane = off */
+  LOCAL_ONLY = 2,
 }
 
 /** Bits of host_room_publish's flags. */

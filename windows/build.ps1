@@ -88,7 +88,8 @@ foreach ($target in $arches) {
     } else {
         # The static triplets build with /MT, as chatsocket does: the DLL needs no runtime DLL beside it.
         $triplet = "$target-windows-static"
-        Invoke-Native "vcpkg install zlib:$triplet" (Join-Path $vcpkg 'vcpkg.exe') @('install', "zlib:$triplet")
+        # hiredis: the chat rooms' Redis backplane (CHATSOCKET_REDIS); without it the DLL says it has none.
+        Invoke-Native "vcpkg install zlib:$triplet hiredis:$triplet" (Join-Path $vcpkg 'vcpkg.exe') @('install', "zlib:$triplet", "hiredis:$triplet")
         $configure += @("-DCMAKE_TOOLCHAIN_FILE=$(Join-Path $vcpkg 'scripts\buildsystems\vcpkg.cmake')",
             "-DVCPKG_TARGET_TRIPLET=$triplet")
     }

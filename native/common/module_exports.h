@@ -25,12 +25,17 @@ enum class ModuleStat : uint32_t {
   kRoomEvicted = 12,
   kFrameBytes = 13,
   kZlibBytes = 14,
+  kBackplaneConnected = 15,
+  kBackplanePublished = 16,
+  kBackplaneReceived = 17,
+  kBackplaneLost = 18,
 };
-constexpr uint32_t kModuleStatCount = 15;
+constexpr uint32_t kModuleStatCount = 19;
 constexpr const char* kModuleStatNames[kModuleStatCount] = {
-    "connections",      "traps",          "rebuilds",    "instances",  "wasmMemoryBytes",
-    "endpointVersions", "nativeFailures", "processes",   "rooms",      "roomMembers",
-    "roomDelivered",    "roomDropped",    "roomEvicted", "frameBytes", "zlibBytes"};
+    "connections",    "traps",      "rebuilds",  "instances",          "wasmMemoryBytes",    "endpointVersions",
+    "nativeFailures", "processes",  "rooms",     "roomMembers",        "roomDelivered",      "roomDropped",
+    "roomEvicted",    "frameBytes", "zlibBytes", "backplaneConnected", "backplanePublished", "backplaneReceived",
+    "backplaneLost"};
 
 // Fills values[0 .. count-1] (count up to kModuleStatCount); returns how many it filled, 0 when the module
 // is not registered.

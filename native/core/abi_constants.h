@@ -92,6 +92,8 @@ enum class ProcessFlag : uint32_t {
 enum class JoinFlag : uint32_t {
   // a member whose queue is over max_backlog misses frames instead of being cut off
   kDropOnBacklog = 1,
+  // the room stays on this server even when the server has a backplane (CHATSOCKET_REDIS): the endpoint's backplane = off
+  kLocalOnly = 2,
 };
 
 // Bits of host_room_publish's flags.

@@ -79,6 +79,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     room_ = std::move(room);
   }
   const std::string& endpoint_path() const { return endpoint_path_; }
+  // The URL path it was opened with: what names its room across a web farm (servers' file paths may differ).
+  const std::string& url_path() const { return url_path_; }
+  void set_url_path(std::string path) { url_path_ = std::move(path); }
   // Its permessage-deflate streams (host_deflate, host_inflate). Under the slot's lock.
   DeflateContexts& deflate_contexts() { return deflate_contexts_; }
   // Its place among its endpoint file's max_connections (host_admit), if it took one. Under the slot's lock.
@@ -110,6 +113,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   mutable std::mutex room_mutex_;
   std::weak_ptr<Room> room_;  // weak: the room holds its members, not the other way round
   std::string endpoint_path_;
+  std::string url_path_;
   std::unique_ptr<EndpointSeats::Seat> seat_;
   DeflateContexts deflate_contexts_;
 };

@@ -1,6 +1,7 @@
 #include "instance_pool.h"
 
 #include <exception>
+#include <random>
 #include <string>
 
 #include "log.h"
@@ -15,13 +16,43 @@ InstancePool::InstancePool(PoolOptions options)
       endpoints_([this](EndpointVersion& version) { forget_endpoint(version); }),
       processes_(options_.processes) {
   if (options_.instances == 0) options_.instances = 1;
+  if (!options_.redis_url.empty()) server_tag_ = 1 + std::random_device()() % ((1u << 21) - 1);
   for (unsigned i = 0; i < options_.instances; ++i) slots_.push_back(std::make_unique<InstanceSlot>(*this, i));
   if (!slots_.front()->encode_close_frame(abi::CloseCode::kInternalError, internal_error_frame_)) {
     log(LogLevel::kError, "the 1011 close frame could not be encoded; failed connections will be dropped instead");
   }
+  if (!options_.redis_url.empty()) {
+    std::string error;
+    backplane_ = open_backplane(options_.redis_url, options_.redis_prefix, *this, error);
+    if (backplane_) {
+      rooms_.use_backplane(backplane_.get());
+    } else {
+      log(LogLevel::kError, "CHATSOCKET_REDIS is not usable (%s): chat rooms stay on this server", error.c_str());
+    }
+  }
 }
 
-InstancePool::~InstancePool() = default;
+InstancePool::~InstancePool() { backplane_.reset(); }
+
+void InstancePool::remote_frame(const std::string& channel, const RoomFrame& frame, bool keep) noexcept {
+  try {
+    RoomEffects effects;
+    rooms_.deliver_remote(channel, frame, keep, effects);
+    settle(effects.wakes, effects.losses, effects.evicted);
+  } catch (const std::exception& error) {
+    log(LogLevel::kWarning, "a message from another server could not be delivered (%s)", error.what());
+  }
+}
+
+void InstancePool::remote_members_lost(const std::string& channel, const std::string& records) noexcept {
+  try {
+    RoomEffects effects;
+    rooms_.remote_members_lost(channel, records, effects);
+    settle(effects.wakes, effects.losses, effects.evicted);
+  } catch (const std::exception& error) {
+    log(LogLevel::kWarning, "members lost on another server could not be announced (%s)", error.what());
+  }
+}
 
 uint32_t InstancePool::next_id() {
   uint32_t id;
@@ -87,6 +118,48 @@ void InstancePool::forget_endpoint(EndpointVersion& endpoint) noexcept {
   for (auto& slot : slots_) slot->forget_endpoint(endpoint);
 }
 
+namespace {
+// A member a room cut off gets its close frame after what it had not read yet; if it reads none of it for
+// this long, it is dropped.
+constexpr uint32_t kEvictedGraceMilliseconds = 5000;
+}  // namespace
+
+void InstancePool::settle(std::vector<std::shared_ptr<Connection>>& wakes, std::vector<std::shared_ptr<Room>>& losses,
+                          std::vector<std::shared_ptr<Connection>>& evicted) noexcept {
+  for (auto& connection : wakes) connection->wake();
+  wakes.clear();
+  for (auto& connection : evicted) {
+    try {
+      std::weak_ptr<Connection> weak = connection;
+      timers_.schedule(kEvictedGraceMilliseconds, [weak] {
+        auto stuck = weak.lock();
+        if (!stuck || stuck->is_closed()) return;
+        stuck->request_end(true);
+        stuck->wake();
+      });
+    } catch (const std::exception&) {
+      connection->request_end(true);  // no timer to be had: drop it now
+      connection->wake();
+    }
+  }
+  evicted.clear();
+  for (auto& room : losses) {
+    try {
+      std::string records;
+      std::shared_ptr<Connection> announcer;
+      // The announcer runs in its own instance, with no lock of ours held.
+      while (rooms_.take_losses(*room, records, announcer)) {
+        announcer->deliver_event(abi::Event::kRoomMembersLost, reinterpret_cast<const uint8_t*>(records.data()),
+                                 records.size());
+        records.clear();
+      }
+    } catch (const std::exception& error) {
+      log(LogLevel::kWarning, "a room could not announce who left (%s)", error.what());
+    }
+  }
+  losses.clear();
+}
+
 PoolStats InstancePool::stats() const {
   PoolStats stats;
   stats.connections = connections_.load();
@@ -97,6 +170,8 @@ PoolStats InstancePool::stats() const {
   stats.native_failures = native_failures_.load();
   stats.processes = processes_.running();
   stats.rooms = rooms_.stats();
+  stats.backplane_on = backplane_ != nullptr;
+  if (backplane_) stats.backplane = backplane_->stats();
   for (const auto& slot : slots_) stats.wasm_memory_bytes += slot->memory_bytes();
   return stats;
 }

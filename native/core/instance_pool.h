@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "backplane.h"
 #include "endpoint_cache.h"
 #include "endpoint_seats.h"
 #include "instance_slot.h"
@@ -17,7 +18,7 @@
 
 namespace cs {
 
-class InstancePool {
+class InstancePool final : private BackplaneListener {
  public:
   explicit InstancePool(PoolOptions options);
   ~InstancePool();
@@ -40,6 +41,13 @@ class InstancePool {
   }
   Timers& timers() { return timers_; }
   uint32_t next_id();
+  // With a backplane, a random number from 1 to 2^21 - 1 that tells this server's chat members apart from other
+  // servers' (their ids are this << 32 | the connection's id); 0 without one.
+  uint32_t server_tag() const { return server_tag_; }
+  // What a room's work left to do once no lock is held: wake its members, schedule the drop of members it cut
+  // off, have a member announce the others who left without a word.
+  void settle(std::vector<std::shared_ptr<Connection>>& wakes, std::vector<std::shared_ptr<Room>>& losses,
+              std::vector<std::shared_ptr<Connection>>& evicted) noexcept;
   // The 1011 close frame, encoded by the first instance when the pool started (empty if that failed).
   const std::vector<uint8_t>& internal_error_frame() const { return internal_error_frame_; }
 
@@ -49,6 +57,8 @@ class InstancePool {
   // Takes a place for one more handshake under max_connections; false when the server is full. Concurrent
   // handshakes count against each other, so the cap is never exceeded (near it, one may be refused early).
   bool enter_handshake() noexcept;
+  void remote_frame(const std::string& channel, const RoomFrame& frame, bool keep) noexcept override;
+  void remote_members_lost(const std::string& channel, const std::string& records) noexcept override;
 
   PoolOptions options_;
   RoomHub rooms_;  // before the slots: a room may hold connections until their slot's last event
@@ -57,6 +67,7 @@ class InstancePool {
   std::vector<uint8_t> internal_error_frame_;
   Timers timers_;          // declared after slots_: its thread stops before any slot goes away
   ProcessHost processes_;  // likewise: its threads deliver events into the slots
+  uint32_t server_tag_ = 0;
   std::atomic<bool> going_away_{false};
   std::atomic<uint32_t> next_id_{0};
   EndpointSeats seats_;  // its counts live on while a connection holds a seat
@@ -66,6 +77,8 @@ class InstancePool {
   std::atomic<uint64_t> rebuilds_{0};
   std::atomic<uint64_t> instances_alive_{0};
   std::atomic<uint64_t> native_failures_{0};
+  // Last: its threads deliver into the rooms and the slots, so it stops before anything else goes.
+  std::unique_ptr<Backplane> backplane_;
 };
 
 }  // namespace cs

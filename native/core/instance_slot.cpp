@@ -53,7 +53,8 @@ bool InstanceSlot::ensure_instance_locked(bool* rate_limited) {
   }
   built_before_ = true;
   std::string error;
-  instance_ = WasmInstance::create(*this, pool_.options_.init_flags, error, pool_.options_.message_memory_mib);
+  instance_ = WasmInstance::create(*this, pool_.options_.init_flags, error, pool_.options_.message_memory_mib,
+                                   pool_.server_tag());
   if (!instance_) {
     log(LogLevel::kError, "instance %u: %s", index_, error.c_str());
     return false;
@@ -107,45 +108,9 @@ void InstanceSlot::take_room_effects_locked(RoomEffects& effects) {
   evicted_.insert(evicted_.end(), effects.evicted.begin(), effects.evicted.end());
 }
 
-namespace {
-// A member a room cut off gets its close frame after what it had not read yet; if it reads none of it for
-// this long, it is dropped.
-constexpr uint32_t kEvictedGraceMilliseconds = 5000;
-}  // namespace
-
 void InstanceSlot::settle(std::vector<std::shared_ptr<Connection>>& wakes, std::vector<std::shared_ptr<Room>>& losses,
                           std::vector<std::shared_ptr<Connection>>& evicted) noexcept {
-  deliver_wakes(wakes);
-  for (auto& connection : evicted) {
-    try {
-      std::weak_ptr<Connection> weak = connection;
-      pool_.timers_.schedule(kEvictedGraceMilliseconds, [weak] {
-        auto stuck = weak.lock();
-        if (!stuck || stuck->is_closed()) return;
-        stuck->request_end(true);
-        stuck->wake();
-      });
-    } catch (const std::exception&) {
-      connection->request_end(true);  // no timer to be had: drop it now
-      connection->wake();
-    }
-  }
-  evicted.clear();
-  for (auto& room : losses) {
-    try {
-      std::string records;
-      std::shared_ptr<Connection> announcer;
-      // The announcer runs in its own instance, with no lock of ours held.
-      while (pool_.rooms().take_losses(*room, records, announcer)) {
-        announcer->deliver_event(abi::Event::kRoomMembersLost, reinterpret_cast<const uint8_t*>(records.data()),
-                                 records.size());
-        records.clear();
-      }
-    } catch (const std::exception& error) {
-      log(LogLevel::kWarning, "a room could not announce who left (%s)", error.what());
-    }
-  }
-  losses.clear();
+  pool_.settle(wakes, losses, evicted);
 }
 
 void InstanceSlot::leave_room_quietly(Connection& connection) noexcept {
@@ -246,6 +211,8 @@ void InstanceSlot::open_locked(EndpointVersion& endpoint, std::string_view head,
   uint32_t id = pool_.next_id();
   auto connection = std::make_shared<Connection>(id, *this, generation_, pool_.options_.write_limits);
   connection->set_endpoint_path(endpoint.path());
+  std::string url;
+  if (request.variable("URL", url)) connection->set_url_path(std::move(url));
   connections_.emplace(id, connection);
   opening_ = {id, &result, &request, &endpoint};
   uint32_t status = 500;
@@ -543,6 +510,13 @@ class RequestReader {
   size_t at_ = 0;
 };
 
+// A room's name across a web farm: its endpoint's URL path, and its name within the endpoint.
+std::string room_channel(const Connection& connection, std::string_view room) {
+  std::string channel = connection.url_path();
+  if (!room.empty()) channel.append("#").append(room.data(), room.size());
+  return channel;
+}
+
 SharedBytes shared(std::string_view text) {
   return text.empty() ? SharedBytes() : SharedBytes::copy(reinterpret_cast<const uint8_t*>(text.data()), text.size());
 }
@@ -554,7 +528,8 @@ abi::Status InstanceSlot::room_snapshot(uint32_t id, std::string_view room, std:
   if (!connection) return abi::Status::kNotFound;
   uint32_t version = 0, count = 0;
   std::string records;
-  pool_.rooms().snapshot(connection->endpoint_path(), std::string(room), version, count, &records);
+  pool_.rooms().snapshot(connection->endpoint_path(), std::string(room), room_channel(*connection, room), version,
+                         count, &records);
   out.resize(8);
   std::memcpy(&out[0], &version, 4);
   std::memcpy(&out[4], &count, 4);
@@ -578,6 +553,8 @@ abi::Status InstanceSlot::room_join(uint32_t id, std::string_view bytes) {
     return abi::Status::kBadArgument;
   }
   request.settings.drop_on_backlog = (flags & static_cast<uint32_t>(abi::JoinFlag::kDropOnBacklog)) != 0;
+  if ((flags & static_cast<uint32_t>(abi::JoinFlag::kLocalOnly)) == 0)
+    request.channel = room_channel(*connection, room);
   request.room.assign(room.data(), room.size());
   request.presence.assign(presence.data(), presence.size());
   request.welcome = shared(welcome);

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "backplane.h"
 #include "connection.h"
 #include "endpoint_cache.h"
 #include "process_host.h"
@@ -37,6 +38,9 @@ struct PoolOptions {
   // CHATSOCKET_MESSAGE_MEMORY: MiB of message buffers per Wasm instance; past it a connection closes with 1013.
   uint32_t message_memory_mib = 1024;
   ProcessSettings processes;
+  // CHATSOCKET_REDIS: the backplane chat rooms share across a web farm ("": none), and the prefix of its keys.
+  std::string redis_url;
+  std::string redis_prefix = "chatsocket";
   // The clock the rebuild window is measured on; tests move it. Empty: the steady clock.
   std::function<std::chrono::steady_clock::time_point()> clock;
 };
@@ -66,6 +70,8 @@ struct PoolStats {
   uint64_t native_failures = 0;
   uint64_t processes = 0;
   HubStats rooms;
+  bool backplane_on = false;  // a backplane is configured
+  BackplaneStats backplane;
 };
 
 class InstancePool;

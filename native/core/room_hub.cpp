@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "connection.h"
+#include "backplane.h"
 
 namespace cs {
 
@@ -20,6 +21,7 @@ class Room {
 
   const std::string key;
   const std::string endpoint_path;
+  std::string channel;  // set at creation: "" for a room of this server only
   std::mutex mutex;
   bool closed = false;   // out of the hub's map: whoever finds it must look again
   uint32_t version = 0;  // bumped by every join and departure
@@ -73,7 +75,7 @@ void add_record(std::string& records, const std::string& presence) {
 }  // namespace
 
 std::shared_ptr<Room> RoomHub::find(const std::string& key, bool create, const std::string& endpoint_path,
-                                    uint32_t max_rooms) {
+                                    uint32_t max_rooms, const std::string& channel) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = rooms_.find(key);
   if (it != rooms_.end()) return it->second;
@@ -83,7 +85,22 @@ std::shared_ptr<Room> RoomHub::find(const std::string& key, bool create, const s
   auto room = std::make_shared<Room>(key, endpoint_path);
   rooms_.emplace(key, room);
   ++count;
+  if (backplane_ && !channel.empty()) {
+    room->channel = channel;
+    rooms_by_channel_[channel] = room;
+  }
   return room;
+}
+
+std::shared_ptr<Room> RoomHub::find_channel(const std::string& channel) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = rooms_by_channel_.find(channel);
+  return it == rooms_by_channel_.end() ? nullptr : it->second.lock();
+}
+
+void RoomHub::share_departure(const Room& room, uint32_t member, const SharedBytes& announce) {
+  if (!backplane_ || room.channel.empty()) return;
+  backplane_->left(room.channel, member, RoomFrame{announce});
 }
 
 void RoomHub::forget_if_empty(const std::shared_ptr<Room>& room) {
@@ -96,6 +113,10 @@ void RoomHub::forget_if_empty(const std::shared_ptr<Room>& room) {
     rooms_.erase(it);
     auto count = rooms_per_endpoint_.find(room->endpoint_path);
     if (count != rooms_per_endpoint_.end() && --count->second == 0) rooms_per_endpoint_.erase(count);
+    auto shared = rooms_by_channel_.find(room->channel);
+    if (!room->channel.empty() && shared != rooms_by_channel_.end() && shared->second.lock() == room) {
+      rooms_by_channel_.erase(shared);
+    }
   }
 }
 
@@ -133,6 +154,7 @@ void RoomHub::deliver_locked(Room& room, const std::shared_ptr<Room>& self, cons
     members_--;
     member.connection->set_room(nullptr);
     add_record(room.lost, member.presence);
+    share_departure(room, id, SharedBytes());
     try {
       if (!member.eviction.empty()) member.connection->queue().push(member.eviction);
       member.connection->request_end(member.eviction.empty());
@@ -150,7 +172,7 @@ abi::Status RoomHub::join(Connection& connection, const std::string& endpoint_pa
   if (connection.room()) return abi::Status::kBadArgument;
   const std::string key = endpoint_path + '\n' + request.room;
   for (;;) {
-    std::shared_ptr<Room> room = find(key, true, endpoint_path, request.settings.max_rooms);
+    std::shared_ptr<Room> room = find(key, true, endpoint_path, request.settings.max_rooms, request.channel);
     if (!room) return abi::Status::kLimitReached;  // a new room, past the endpoint's cap
     std::unique_lock<std::mutex> lock(room->mutex);
     if (room->closed) continue;  // emptied and forgotten meanwhile: a new one takes its place
@@ -163,6 +185,9 @@ abi::Status RoomHub::join(Connection& connection, const std::string& endpoint_pa
     }
     room->settings = request.settings;
     auto self = connection.shared_from_this();
+    if (backplane_ && !room->channel.empty()) {
+      backplane_->joined(room->channel, connection.id(), request.presence, RoomFrame{request.announce});
+    }
     room->members.push_back(
         {self, std::move(request.presence), std::move(request.eviction), request.deflate_window_bits});
     ++room->version;
@@ -187,7 +212,26 @@ abi::Status RoomHub::publish(Connection& connection, const RoomFrame& frame, boo
   if (!room->find(connection.id())) return abi::Status::kNotFound;
   if (keep) room->keep(frame);
   deliver_locked(*room, room, frame, include_self ? 0 : connection.id(), effects);
+  if (backplane_ && !room->channel.empty()) backplane_->publish(room->channel, frame, keep);
   return abi::Status::kOk;
+}
+
+void RoomHub::deliver_remote(const std::string& channel, const RoomFrame& frame, bool keep, RoomEffects& effects) {
+  std::shared_ptr<Room> room = find_channel(channel);
+  if (!room) return;  // no member here
+  std::lock_guard<std::mutex> lock(room->mutex);
+  if (room->closed) return;
+  if (keep) room->keep(frame);
+  deliver_locked(*room, room, frame, 0, effects);
+}
+
+void RoomHub::remote_members_lost(const std::string& channel, const std::string& records, RoomEffects& effects) {
+  std::shared_ptr<Room> room = find_channel(channel);
+  if (!room) return;
+  std::lock_guard<std::mutex> lock(room->mutex);
+  if (room->closed) return;
+  room->lost += records;
+  effects.losses.push_back(room);
 }
 
 abi::Status RoomHub::leave(Connection& connection, const SharedBytes& announce, uint32_t version,
@@ -204,6 +248,7 @@ abi::Status RoomHub::leave(Connection& connection, const SharedBytes& announce, 
     if (!announce.empty()) {
       deliver_locked(*room, room, RoomFrame{announce}, 0, effects);
     }
+    share_departure(*room, connection.id(), announce);
   }
   forget_if_empty(room);
   return abi::Status::kOk;
@@ -221,6 +266,7 @@ void RoomHub::remove(Connection& connection, RoomEffects& effects) noexcept {
       members_--;
       add_record(room->lost, member.presence);
       effects.losses.push_back(room);
+      share_departure(*room, connection.id(), SharedBytes());
     }
     forget_if_empty(room);
   } catch (const std::exception&) {
@@ -228,16 +274,17 @@ void RoomHub::remove(Connection& connection, RoomEffects& effects) noexcept {
   }
 }
 
-void RoomHub::snapshot(const std::string& endpoint_path, const std::string& room_name, uint32_t& version,
-                       uint32_t& count, std::string* records) {
+void RoomHub::snapshot(const std::string& endpoint_path, const std::string& room_name, const std::string& channel,
+                       uint32_t& version, uint32_t& count, std::string* records) {
   version = 0;
   count = 0;
+  if (backplane_ && !channel.empty()) count = backplane_->remote_members(channel, records);
   std::shared_ptr<Room> room = find(endpoint_path + '\n' + room_name, false);
   if (!room) return;
   std::lock_guard<std::mutex> lock(room->mutex);
   if (room->closed) return;
   version = room->version;
-  count = static_cast<uint32_t>(room->members.size());
+  count += static_cast<uint32_t>(room->members.size());
   if (records) {
     for (const auto& member : room->members) add_record(*records, member.presence);
   }

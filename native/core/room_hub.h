@@ -7,7 +7,12 @@
 // order. Nothing here calls into Wasm or wakes a transport: what must happen after the locks are released
 // (waking members, having a member announce others who left without a word) is returned as Effects.
 //
-// Lock order: an instance's lock, then a room's, then a write queue's. The hub's own map lock is taken alone.
+// Lock order: an instance's lock, then a room's, then a write queue's (or the backplane's queue). The hub's own
+// map lock is taken alone.
+//
+// With a backplane (native/core/redis_backplane.h), a room with a channel is one room across the servers of a
+// farm: what its members publish, and who joins and leaves, goes to the other servers too, and what theirs
+// publish is delivered here as if published here; snapshots count the other servers' members.
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -22,6 +27,7 @@
 
 namespace cs {
 
+class Backplane;
 class Connection;
 class Room;
 
@@ -56,6 +62,7 @@ struct JoinRequest {
   SharedBytes welcome;               // for the joiner, before the history
   SharedBytes announce;              // for the others (empty: nothing)
   SharedBytes eviction;              // queued for this member if the room cuts it off (a close frame)
+  std::string channel;               // the room's name across the servers of a farm ("": this server only)
 };
 
 struct RoomEffects {
@@ -92,18 +99,29 @@ class RoomHub {
 
   // The room as a newcomer would find it: its version, member count, and the members' presence records
   // (each a u32 little-endian length, then the bytes).
-  void snapshot(const std::string& endpoint_path, const std::string& room, uint32_t& version, uint32_t& count,
-                std::string* records);
+  // With a backplane, the members other servers have in `channel` are counted and listed too.
+  void snapshot(const std::string& endpoint_path, const std::string& room, const std::string& channel,
+                uint32_t& version, uint32_t& count, std::string* records);
   // For a room listed in effects.losses: the records of members lost without an announcement (taken: they
   // are handed out once), and a member to announce them. False when there is nothing to do.
   bool take_losses(Room& room, std::string& records, std::shared_ptr<Connection>& announcer);
 
   HubStats stats() const;
 
+  // Rooms with a channel share it through `backplane` from now on (set once, before any join).
+  void use_backplane(Backplane* backplane) { backplane_ = backplane; }
+  // From the backplane: a frame another server's member published, for this server's members of `channel`.
+  void deliver_remote(const std::string& channel, const RoomFrame& frame, bool keep, RoomEffects& effects);
+  // From the backplane: members of another server gone without a word, for a member here to announce.
+  void remote_members_lost(const std::string& channel, const std::string& records, RoomEffects& effects);
+
  private:
   // The room of `key`; with `create`, a new one if there is none and the endpoint's cap allows (else null).
   std::shared_ptr<Room> find(const std::string& key, bool create, const std::string& endpoint_path = "",
-                             uint32_t max_rooms = 0);
+                             uint32_t max_rooms = 0, const std::string& channel = "");
+  std::shared_ptr<Room> find_channel(const std::string& channel);
+  // Tells the other servers that a member left (with `announce` for their members, or nothing).
+  void share_departure(const Room& room, uint32_t member, const SharedBytes& announce);
   void deliver_locked(Room& room, const std::shared_ptr<Room>& self, const RoomFrame& frame, uint32_t except,
                       RoomEffects& effects);
   void forget_if_empty(const std::shared_ptr<Room>& room);
@@ -111,6 +129,8 @@ class RoomHub {
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<Room>> rooms_;
   std::unordered_map<std::string, uint32_t> rooms_per_endpoint_;
+  std::unordered_map<std::string, std::weak_ptr<Room>> rooms_by_channel_;
+  Backplane* backplane_ = nullptr;
   std::atomic<uint64_t> delivered_{0};
   std::atomic<uint64_t> dropped_{0};
   std::atomic<uint64_t> evicted_{0};

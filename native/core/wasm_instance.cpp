@@ -279,7 +279,7 @@ WasmInstance::WasmInstance(std::unique_ptr<State> state) : state_(std::move(stat
 WasmInstance::~WasmInstance() { Z_chatsocket_free(&state_->module); }
 
 std::unique_ptr<WasmInstance> WasmInstance::create(ImportHandler& handler, uint32_t init_flags, std::string& error,
-                                                   uint32_t message_memory_mib) {
+                                                   uint32_t message_memory_mib, uint32_t server_tag) {
   if (!init_once()) {
     error = "the Wasm runtime could not register the module's function types";
     return nullptr;
@@ -289,10 +289,12 @@ std::unique_ptr<WasmInstance> WasmInstance::create(ImportHandler& handler, uint3
   Z_env_instance_t* env = state.get();
   uint32_t version = 0;
   uint32_t init_status = 0;
-  auto instantiate = [env, init_flags, message_memory_mib, &version, &init_status] {
+  auto instantiate = [env, init_flags, message_memory_mib, server_tag, &version, &init_status] {
     Z_chatsocket_instantiate(&env->module, env);
     version = Z_chatsocketZ_cs_abi_version(&env->module);
-    if (version == abi::kAbiVersion) init_status = Z_chatsocketZ_cs_init(&env->module, init_flags, message_memory_mib);
+    if (version == abi::kAbiVersion) {
+      init_status = Z_chatsocketZ_cs_init(&env->module, init_flags, message_memory_mib, server_tag);
+    }
   };
   int trap = cs_wasm_invoke(instantiate);
   if (trap != WASM_RT_TRAP_NONE) {

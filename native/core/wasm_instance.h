@@ -54,9 +54,10 @@ class ImportHandler {
 class WasmInstance {
  public:
   // Builds and initializes an instance; on failure returns null and says why in `error`.
-  // `message_memory_mib`: the instance's budget for message buffers (cs_init; 0: the module's default).
+  // `message_memory_mib`: the instance's budget for message buffers (cs_init; 0: the module's default);
+  // `server_tag`: what tells this server's chat members apart from other servers' in a farm (cs_init).
   static std::unique_ptr<WasmInstance> create(ImportHandler& handler, uint32_t init_flags, std::string& error,
-                                              uint32_t message_memory_mib = 0);
+                                              uint32_t message_memory_mib = 0, uint32_t server_tag = 0);
   ~WasmInstance();
   WasmInstance(const WasmInstance&) = delete;
   WasmInstance& operator=(const WasmInstance&) = delete;

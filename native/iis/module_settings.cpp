@@ -53,6 +53,10 @@ ModuleSettings read_module_settings() {
   settings.pool.instances = count_setting("CHATSOCKET_INSTANCES", 1, 256, cores < 2 ? 2 : cores);
   settings.pool.message_memory_mib =
       count_setting("CHATSOCKET_MESSAGE_MEMORY", 16, 3072, settings.pool.message_memory_mib);
+  if (const char* redis = std::getenv("CHATSOCKET_REDIS")) settings.pool.redis_url = redis;
+  if (const char* prefix = std::getenv("CHATSOCKET_REDIS_PREFIX")) {
+    if (*prefix) settings.pool.redis_prefix = prefix;
+  }
   settings.pool.max_connections =
       count_setting("CHATSOCKET_MAX_CONNECTIONS", 0, 10000000, settings.pool.max_connections);
   const char* hooks = std::getenv("CHATSOCKET_TEST_HOOKS");

@@ -58,6 +58,7 @@ export const ProcessFlag = {
 /** Bits of the flags field of host_room_join's request. */
 export const JoinFlag = {
   DROP_ON_BACKLOG: 1,
+  LOCAL_ONLY: 2,
 } as const;
 
 /** Bits of host_room_publish's flags. */

@@ -25,6 +25,8 @@ export interface HostProcess {
   waitForLog(pattern: RegExp, count?: number, timeoutMs?: number): Promise<string[]>;
   /** SIGTERM, as a service manager stops it; resolves with its exit code once it has exited. */
   stop(): Promise<number | null>;
+  /** SIGKILL: the server dies without a word (a crash, a pulled plug); resolves once it is gone. */
+  kill(): Promise<void>;
 }
 
 /** Starts `npm start`'s server on `site`; `env` adds variables, or removes them when undefined. */
@@ -74,6 +76,12 @@ export async function startHostProcess(site: string, env: Record<string, string 
         if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
         child.once("exit", (code) => resolve(code));
         child.kill("SIGTERM");
+      }),
+    kill: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGKILL");
       }),
   };
 }

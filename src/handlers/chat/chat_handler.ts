@@ -21,6 +21,7 @@ import { jsonString } from "../../text/json";
 import { queryParameter } from "../../text/query";
 import { joinRoom, leaveRoom, now, publishToRoom, roomSnapshot } from "../../host";
 import { encodeDeflatedFrame } from "../../protocol/message_deflate";
+import { memberId } from "./member_id";
 import { Handler, Refusal } from "../handler";
 import { ChatSettings } from "./chat_settings";
 
@@ -123,7 +124,7 @@ export class ChatHandler extends Handler {
         this.room = <string>room;
       }
     }
-    this.presence = '{"id":' + id.toString() + ',"name":' + jsonString(this.name) + "}";
+    this.presence = '{"id":' + memberId(id) + ',"name":' + jsonString(this.name) + "}";
     for (let attempt = 0; attempt < JOIN_ATTEMPTS; attempt++) {
       const snapshot = roomSnapshot(id, this.room);
       if (snapshot == null) break;
@@ -149,7 +150,7 @@ export class ChatHandler extends Handler {
       for (let i = 0; i < records.length; i++) members += records[i] + ",";
       members += this.presence;
       welcome = encodeTextFrame(
-        '{"type":"welcome","id":' + this.conn.id.toString() + ',"name":' + jsonString(this.name) + ',"room":' +
+        '{"type":"welcome","id":' + memberId(this.conn.id) + ',"name":' + jsonString(this.name) + ',"room":' +
           jsonString(this.room) + ',"members":[' + members + '],"count":' + (count + 1).toString() + "}",
       );
       announce = encodeTextFrame(this.presenceEvent("join", this.presence, count + 1));
@@ -158,7 +159,7 @@ export class ChatHandler extends Handler {
       .number(version)
       .number(s.maxMembers)
       .number(s.maxBacklog)
-      .number(s.dropOnBacklog ? JoinFlag.DROP_ON_BACKLOG : 0)
+      .number((s.dropOnBacklog ? JoinFlag.DROP_ON_BACKLOG : 0) | (s.backplane ? 0 : JoinFlag.LOCAL_ONLY))
       .number(s.history)
       .number(s.historyBytes)
       .number(s.maxRooms)
@@ -188,7 +189,7 @@ export class ChatHandler extends Handler {
     }
     const text = String.UTF8.decodeUnsafe(ptr, len);
     const envelope =
-      '{"type":"message","id":' + this.conn.id.toString() + ',"name":' + jsonString(this.name) + ',"text":' +
+      '{"type":"message","id":' + memberId(this.conn.id) + ',"name":' + jsonString(this.name) + ',"text":' +
       jsonString(text) + ',"ts":' + now().toString() + "}";
     const bytes = String.UTF8.encode(envelope);
     this.publish(Opcode.TEXT, changetype<usize>(bytes), bytes.byteLength, flags);

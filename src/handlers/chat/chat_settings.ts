@@ -14,6 +14,8 @@
 //   max_backlog      bytes waiting for one member before it counts as too slow (4096 to 256 MiB, default
 //                    1 MiB); then on_backlog decides.
 //   on_backlog       close (default): the member is closed with 1008; drop: it misses messages (counted).
+//   backplane        on (default): when the server has a Redis backplane (CHATSOCKET_REDIS), the room is one
+//                    room across the servers of the farm; off: it stays on each server.
 // (max_rate is every kind's, endpoint/endpoint_config.ts; a room's default is 100 a second.)
 
 import { Settings } from "../../endpoint/settings";
@@ -29,6 +31,7 @@ export class ChatSettings extends KindSettings {
   maxMembers: u32 = 10000;
   maxBacklog: u32 = 1024 * 1024;
   dropOnBacklog: bool = false;
+  backplane: bool = true;
 }
 
 export function configureChat(settings: Settings): KindSettings {
@@ -42,5 +45,6 @@ export function configureChat(settings: Settings): KindSettings {
   c.maxMembers = settings.count("max_members", 1, 1000000, c.maxMembers, "");
   c.maxBacklog = settings.count("max_backlog", 4096, 256 * 1024 * 1024, c.maxBacklog, "bytes");
   c.dropOnBacklog = settings.choice("on_backlog", ["close", "drop"], 0) == 1;
+  c.backplane = settings.choice("backplane", ["off", "on"], 1) == 1;
   return c;
 }

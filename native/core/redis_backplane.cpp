@@ -1,0 +1,576 @@
+#include "redis_backplane.h"
+
+#include <hiredis/hiredis.h>
+
+#ifdef _WIN32
+#include <winsock2.h>
+#else
+#include <sys/socket.h>
+#endif
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <set>
+#include <string_view>
+#include <vector>
+
+#include "log.h"
+
+namespace cs {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kMaxQueued = 10000;           // messages waiting for Redis, all channels together
+constexpr size_t kMaxQueuedBytes = 16u << 20;  // and their bytes
+constexpr auto kHeartbeat = std::chrono::seconds(5);
+constexpr int kServerLifetimeSeconds = 15;  // a server not heard of for this long is gone
+constexpr auto kFirstBackoff = std::chrono::milliseconds(100);
+constexpr auto kMostBackoff = std::chrono::milliseconds(5000);
+constexpr timeval kConnectTimeout = {2, 0};
+constexpr timeval kCommandTimeout = {5, 0};  // a Redis this slow is treated as gone, and reconnected
+constexpr auto kLossReportInterval = std::chrono::seconds(10);
+
+constexpr char kMagic = 'C';
+constexpr char kWireVersion = 1;
+enum class Kind : char { kFrame = 1, kJoin = 2, kLeave = 3 };
+
+std::string random_server_id() {
+  std::random_device random;
+  char id[17];
+  std::snprintf(id, sizeof id, "%08x%08x", random(), random());
+  return id;
+}
+
+void put_field(std::string& out, std::string_view bytes) {
+  uint32_t length = static_cast<uint32_t>(bytes.size());
+  char prefix[4];
+  std::memcpy(prefix, &length, 4);
+  out.append(prefix, 4);
+  out.append(bytes.data(), bytes.size());
+}
+
+bool take_field(std::string_view& in, std::string_view& field) {
+  uint32_t length = 0;
+  if (in.size() < 4) return false;
+  std::memcpy(&length, in.data(), 4);
+  if (in.size() - 4 < length) return false;
+  field = in.substr(4, length);
+  in.remove_prefix(4 + length);
+  return true;
+}
+
+std::string_view bytes_of(const SharedBytes& bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+SharedBytes shared_of(std::string_view bytes) {
+  return bytes.empty() ? SharedBytes()
+                       : SharedBytes::copy(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+}
+
+std::string member_key(const std::string& server, uint32_t member) { return server + "/" + std::to_string(member); }
+
+struct ReplyDeleter {
+  void operator()(redisReply* reply) const { freeReplyObject(reply); }
+};
+using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
+
+std::string_view text_of(const redisReply* reply) {
+  return reply && (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_STATUS)
+             ? std::string_view(reply->str, reply->len)
+             : std::string_view();
+}
+
+}  // namespace
+
+bool RedisAddress::parse(const std::string& url, RedisAddress& out, std::string& error) {
+  const std::string scheme = "redis://";
+  if (url.compare(0, scheme.size(), scheme) != 0) {
+    error = "it must start with redis:// (rediss://, TLS, is not supported by this build's hiredis)";
+    return false;
+  }
+  std::string rest = url.substr(scheme.size());
+  RedisAddress address;
+  size_t at = rest.rfind('@');
+  if (at != std::string::npos) {
+    std::string user_info = rest.substr(0, at);
+    size_t colon = user_info.find(':');
+    address.password = colon == std::string::npos ? user_info : user_info.substr(colon + 1);
+    rest = rest.substr(at + 1);
+  }
+  size_t slash = rest.find('/');
+  std::string host_port = rest.substr(0, slash);
+  if (slash != std::string::npos && slash + 1 < rest.size()) {
+    std::string db = rest.substr(slash + 1);
+    if (db.find_first_not_of("0123456789") != std::string::npos || db.size() > 5) {
+      error = "the database after / must be a number";
+      return false;
+    }
+    address.database = std::stoi(db);
+  }
+  size_t colon = host_port.rfind(':');
+  if (colon != std::string::npos && host_port.find(']') == std::string::npos) {
+    std::string port = host_port.substr(colon + 1);
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(port) == 0 || std::stoi(port) > 65535) {
+      error = "the port must be a number from 1 to 65535";
+      return false;
+    }
+    address.port = std::stoi(port);
+    host_port = host_port.substr(0, colon);
+  }
+  if (!host_port.empty()) address.host = host_port;
+  out = address;
+  return true;
+}
+
+// One synchronous hiredis connection, owned by one thread.
+class RedisBackplane::Connection {
+ public:
+  ~Connection() {
+    if (context_) redisFree(context_);
+  }
+
+  bool open(const RedisAddress& address, std::string& error) {
+    context_ = redisConnectWithTimeout(address.host.c_str(), address.port, kConnectTimeout);
+    if (!context_ || context_->err) {
+      error = context_ ? context_->errstr : "out of memory";
+      return false;
+    }
+    redisEnableKeepAlive(context_);
+    if (!address.password.empty() && !ok(run({"AUTH", address.password}), error)) return false;
+    if (address.database != 0 && !ok(run({"SELECT", std::to_string(address.database)}), error)) return false;
+    return true;
+  }
+
+  // Commands answer within kCommandTimeout or the connection counts as failed.
+  void limit_commands() { redisSetTimeout(context_, kCommandTimeout); }
+
+  void append(std::initializer_list<std::string_view> args) {
+    std::vector<const char*> argv;
+    std::vector<size_t> lengths;
+    for (std::string_view arg : args) {
+      argv.push_back(arg.data());
+      lengths.push_back(arg.size());
+    }
+    redisAppendCommandArgv(context_, static_cast<int>(argv.size()), argv.data(), lengths.data());
+  }
+
+  // The next reply; null when the connection failed.
+  Reply reply() {
+    void* reply = nullptr;
+    if (redisGetReply(context_, &reply) != REDIS_OK) return nullptr;
+    return Reply(static_cast<redisReply*>(reply));
+  }
+
+  Reply run(std::initializer_list<std::string_view> args) {
+    append(args);
+    return reply();
+  }
+
+  const char* failure() const { return context_ && context_->err ? context_->errstr : "no answer"; }
+  int fd() const { return context_ ? static_cast<int>(context_->fd) : -1; }
+
+ private:
+  bool ok(const Reply& reply, std::string& error) {
+    if (reply && reply->type != REDIS_REPLY_ERROR) return true;
+    error = reply ? std::string(reply->str, reply->len) : failure();
+    return false;
+  }
+
+  redisContext* context_ = nullptr;
+};
+
+struct RedisBackplane::Outgoing {
+  Kind kind;
+  std::string channel;
+  std::string member;  // "<server>/<member>" for joins and leaves
+  std::string presence;
+  std::string payload;  // what PUBLISH carries
+};
+
+std::unique_ptr<Backplane> open_backplane(const std::string& url, const std::string& prefix,
+                                          BackplaneListener& listener, std::string& error) {
+  RedisAddress address;
+  if (!RedisAddress::parse(url, address, error)) return nullptr;
+  return std::make_unique<RedisBackplane>(std::move(address), prefix, listener);
+}
+
+RedisBackplane::RedisBackplane(RedisAddress address, std::string prefix, BackplaneListener& listener)
+    : address_(std::move(address)), prefix_(std::move(prefix)), server_id_(random_server_id()), listener_(listener) {
+  publisher_ = std::thread([this] { publisher_loop(); });
+  subscriber_ = std::thread([this] { subscriber_loop(); });
+}
+
+RedisBackplane::~RedisBackplane() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  {
+    std::lock_guard<std::mutex> lock(subscriber_mutex_);
+#ifdef _WIN32
+    if (subscriber_fd_ >= 0) ::shutdown(static_cast<SOCKET>(subscriber_fd_), SD_BOTH);
+#else
+    if (subscriber_fd_ >= 0) ::shutdown(subscriber_fd_, SHUT_RDWR);
+#endif
+  }
+  publisher_.join();
+  subscriber_.join();
+}
+
+namespace {
+
+// [magic][version][kind][keep][window bits], then fields: origin server, member key, presence, plain frame,
+// compressed frame.
+std::string encode(Kind kind, const std::string& server, std::string_view member, std::string_view presence,
+                   const RoomFrame& frame, bool keep) {
+  std::string out;
+  out.reserve(32 + member.size() + presence.size() + frame.size());
+  out += kMagic;
+  out += kWireVersion;
+  out += static_cast<char>(kind);
+  out += static_cast<char>(keep ? 1 : 0);
+  out += static_cast<char>(frame.window_bits);
+  put_field(out, server);
+  put_field(out, member);
+  put_field(out, presence);
+  put_field(out, bytes_of(frame.plain));
+  put_field(out, bytes_of(frame.deflated));
+  return out;
+}
+
+}  // namespace
+
+void RedisBackplane::queue(Outgoing outgoing) {
+  bool report = false;
+  uint64_t lost = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (queue_.size() >= kMaxQueued || queued_bytes_ + outgoing.payload.size() > kMaxQueuedBytes) {
+      lost = ++lost_;
+      auto now = Clock::now();
+      report = now - last_loss_report_ >= kLossReportInterval;
+      if (report) last_loss_report_ = now;
+    } else {
+      queued_bytes_ += outgoing.payload.size();
+      queue_.push_back(std::move(outgoing));
+    }
+  }
+  if (report) {
+    log(LogLevel::kWarning, "Redis backplane: messages for other servers are waiting on Redis; %llu lost so far",
+        static_cast<unsigned long long>(lost));
+  }
+  wake_.notify_one();
+}
+
+void RedisBackplane::publish(const std::string& channel, const RoomFrame& frame, bool keep) {
+  queue({Kind::kFrame, channel, {}, {}, encode(Kind::kFrame, server_id_, {}, {}, frame, keep)});
+}
+
+void RedisBackplane::joined(const std::string& channel, uint32_t member, const std::string& presence,
+                            const RoomFrame& announce) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    local_members_[channel][member] = presence;
+  }
+  std::string key = member_key(server_id_, member);
+  queue({Kind::kJoin, channel, key, presence, encode(Kind::kJoin, server_id_, key, presence, announce, false)});
+}
+
+void RedisBackplane::left(const std::string& channel, uint32_t member, const RoomFrame& announce) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = local_members_.find(channel);
+    if (it != local_members_.end()) {
+      it->second.erase(member);
+      if (it->second.empty()) local_members_.erase(it);
+    }
+  }
+  std::string key = member_key(server_id_, member);
+  queue({Kind::kLeave, channel, key, {}, encode(Kind::kLeave, server_id_, key, {}, announce, false)});
+}
+
+uint32_t RedisBackplane::remote_members(const std::string& channel, std::string* records) const {
+  std::lock_guard<std::mutex> lock(directory_mutex_);
+  auto it = directory_.find(channel);
+  if (it == directory_.end()) return 0;
+  if (records) {
+    for (const auto& [key, presence] : it->second) put_field(*records, presence);
+  }
+  return static_cast<uint32_t>(it->second.size());
+}
+
+BackplaneStats RedisBackplane::stats() const {
+  BackplaneStats stats;
+  stats.connected = connected_.load() && subscribed_.load();
+  stats.published = published_.load();
+  stats.received = received_.load();
+  stats.lost = lost_.load();
+  stats.reconnects = reconnects_.load();
+  return stats;
+}
+
+bool RedisBackplane::wait_to_retry(std::chrono::milliseconds& backoff) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  bool stopping = wake_.wait_for(lock, backoff, [this] { return stop_.load(); });
+  backoff = std::min(backoff * 2, kMostBackoff);
+  return !stopping;
+}
+
+void RedisBackplane::publisher_loop() {
+  auto backoff = kFirstBackoff;
+  bool first = true;
+  bool reported = false;
+  while (!stopped()) {
+    Connection redis;
+    std::string error;
+    if (!redis.open(address_, error)) {
+      if (!reported) {
+        log(LogLevel::kWarning, "Redis backplane: cannot reach %s:%d (%s); rooms stay local until it answers",
+            address_.host.c_str(), address_.port, error.c_str());
+        reported = true;
+      }
+      if (!wait_to_retry(backoff)) return;
+      continue;
+    }
+    redis.limit_commands();
+    if (!first) reconnects_++;
+    first = false;
+    if (!register_members(redis)) {
+      if (!wait_to_retry(backoff)) return;
+      continue;
+    }
+    log(LogLevel::kInfo, "Redis backplane: connected to %s:%d as server %s", address_.host.c_str(), address_.port,
+        server_id_.c_str());
+    reported = false;
+    backoff = kFirstBackoff;
+    connected_ = true;
+    serve(redis);
+    connected_ = false;
+    if (stopped()) return;
+    log(LogLevel::kWarning, "Redis backplane: lost %s:%d (%s); reconnecting", address_.host.c_str(), address_.port,
+        redis.failure());
+    if (!wait_to_retry(backoff)) return;
+  }
+}
+
+// Sends what the rooms queue, keeps the heartbeat and the directory, until the connection fails or we stop.
+void RedisBackplane::serve(Connection& redis) {
+  auto next_heartbeat = Clock::now() + kHeartbeat;
+  for (;;) {
+    std::deque<Outgoing> batch;
+    bool reload = false;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait_until(lock, next_heartbeat, [this] { return stop_ || !queue_.empty() || directory_stale_; });
+      if (stop_) return;
+      batch.swap(queue_);
+      queued_bytes_ = 0;
+      reload = directory_stale_;
+      directory_stale_ = false;
+    }
+    if (!batch.empty() && !send(redis, batch)) return;
+    if (reload && !reload_directory(redis)) {
+      mark_directory_stale();
+      return;
+    }
+    if (Clock::now() >= next_heartbeat) {
+      if (!heartbeat(redis)) return;
+      next_heartbeat = Clock::now() + kHeartbeat;
+    }
+  }
+}
+
+bool RedisBackplane::send(Connection& redis, std::deque<Outgoing>& batch) {
+  for (const Outgoing& out : batch) {
+    std::string channel_key = prefix_ + ":room:" + out.channel;
+    if (out.kind == Kind::kJoin) redis.append({"HSET", prefix_ + ":members:" + out.channel, out.member, out.presence});
+    if (out.kind == Kind::kLeave) redis.append({"HDEL", prefix_ + ":members:" + out.channel, out.member});
+    redis.append({"PUBLISH", channel_key, out.payload});
+  }
+  size_t confirmed = 0;
+  for (const Outgoing& out : batch) {
+    if (out.kind != Kind::kFrame && !redis.reply()) break;
+    if (!redis.reply()) break;
+    confirmed++;
+  }
+  published_ += confirmed;
+  if (confirmed == batch.size()) return true;
+  lost_ += batch.size() - confirmed;  // never sent again: a message reaches another server at most once
+  return false;
+}
+
+// After a (re)connection: this server's members again (a restarted Redis has forgotten them) and its heartbeat.
+bool RedisBackplane::register_members(Connection& redis) {
+  std::map<std::string, std::map<uint32_t, std::string>> members;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    members = local_members_;
+    directory_stale_ = true;
+  }
+  size_t commands = 1;
+  redis.append({"SET", prefix_ + ":server:" + server_id_, "1", "EX", std::to_string(kServerLifetimeSeconds)});
+  for (const auto& [channel, of_channel] : members) {
+    for (const auto& [member, presence] : of_channel) {
+      redis.append({"HSET", prefix_ + ":members:" + channel, member_key(server_id_, member), presence});
+      commands++;
+    }
+  }
+  for (size_t i = 0; i < commands; ++i) {
+    if (!redis.reply()) return false;
+  }
+  return true;
+}
+
+bool RedisBackplane::heartbeat(Connection& redis) {
+  if (!redis.run({"SET", prefix_ + ":server:" + server_id_, "1", "EX", std::to_string(kServerLifetimeSeconds)})) {
+    return false;
+  }
+  // Servers in the directory that stopped refreshing their key died without a word: their members are gone.
+  std::set<std::string> servers;
+  {
+    std::lock_guard<std::mutex> lock(directory_mutex_);
+    for (const auto& [channel, members] : directory_) {
+      for (const auto& [key, presence] : members) servers.insert(key.substr(0, key.find('/')));
+    }
+  }
+  for (const std::string& server : servers) {
+    Reply alive = redis.run({"EXISTS", prefix_ + ":server:" + server});
+    if (!alive) return false;
+    if (alive->type == REDIS_REPLY_INTEGER && alive->integer == 0) mark_directory_stale();
+  }
+  return true;
+}
+
+void RedisBackplane::mark_directory_stale() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  directory_stale_ = true;
+}
+
+// Reads every member hash under the prefix and keeps the members of live servers other than this one; members
+// that were in the directory and are not any more (their server died, or Redis lost them) are announced.
+bool RedisBackplane::reload_directory(Connection& redis) {
+  std::vector<std::string> keys;
+  std::string cursor = "0";
+  do {
+    Reply page = redis.run({"SCAN", cursor, "MATCH", prefix_ + ":members:*", "COUNT", "1000"});
+    if (!page || page->type != REDIS_REPLY_ARRAY || page->elements != 2) return false;
+    cursor = std::string(text_of(page->element[0]));
+    const redisReply* found = page->element[1];
+    for (size_t i = 0; i < found->elements; ++i) keys.emplace_back(text_of(found->element[i]));
+  } while (cursor != "0");
+
+  std::map<std::string, std::map<std::string, std::string>> directory;
+  std::map<std::string, bool> server_alive;
+  const std::string members_prefix = prefix_ + ":members:";
+  for (const std::string& key : keys) {
+    Reply fields = redis.run({"HGETALL", key});
+    if (!fields || fields->type != REDIS_REPLY_ARRAY) return false;
+    std::string channel = key.substr(members_prefix.size());
+    for (size_t i = 0; i + 1 < fields->elements; i += 2) {
+      std::string member(text_of(fields->element[i]));
+      std::string server = member.substr(0, member.find('/'));
+      if (server == server_id_) continue;
+      auto known = server_alive.find(server);
+      if (known == server_alive.end()) {
+        Reply alive = redis.run({"EXISTS", prefix_ + ":server:" + server});
+        if (!alive) return false;
+        known = server_alive.emplace(server, alive->type == REDIS_REPLY_INTEGER && alive->integer == 1).first;
+      }
+      if (known->second) {
+        directory[channel][member] = std::string(text_of(fields->element[i + 1]));
+      } else if (!redis.run({"HDEL", key, member})) {  // a dead server's member: nobody else will remove it
+        return false;
+      }
+    }
+  }
+
+  std::map<std::string, std::string> lost;  // channel -> records of members gone
+  {
+    std::lock_guard<std::mutex> lock(directory_mutex_);
+    for (const auto& [channel, members] : directory_) {
+      auto now = directory.find(channel);
+      for (const auto& [member, presence] : members) {
+        if (now == directory.end() || now->second.count(member) == 0) put_field(lost[channel], presence);
+      }
+    }
+    directory_.swap(directory);
+  }
+  for (const auto& [channel, records] : lost) listener_.remote_members_lost(channel, records);
+  return true;
+}
+
+void RedisBackplane::subscriber_loop() {
+  auto backoff = kFirstBackoff;
+  const std::string pattern = prefix_ + ":room:*";
+  const size_t channel_offset = prefix_.size() + 6;  // after "<prefix>:room:"
+  while (!stopped()) {
+    Connection redis;
+    std::string error;
+    if (!redis.open(address_, error) || !redis.run({"PSUBSCRIBE", pattern})) {
+      if (!wait_to_retry(backoff)) return;
+      continue;
+    }
+    {
+      std::lock_guard<std::mutex> lock(subscriber_mutex_);
+      if (stopped()) return;
+      subscriber_fd_ = redis.fd();
+    }
+    backoff = kFirstBackoff;
+    subscribed_ = true;
+    mark_directory_stale();  // what happened while we were not listening is only in Redis's hashes
+    wake_.notify_all();
+    while (Reply message = redis.reply()) {
+      if (message->type != REDIS_REPLY_ARRAY || message->elements != 4) continue;
+      if (text_of(message->element[0]) != "pmessage") continue;
+      std::string_view channel = text_of(message->element[2]);
+      if (channel.size() < channel_offset) continue;
+      received(std::string(channel.substr(channel_offset)), text_of(message->element[3]));
+    }
+    subscribed_ = false;
+    {
+      std::lock_guard<std::mutex> lock(subscriber_mutex_);
+      subscriber_fd_ = -1;
+    }
+    if (!wait_to_retry(backoff)) return;
+  }
+}
+
+void RedisBackplane::received(const std::string& channel, std::string_view payload) {
+  if (payload.size() < 5 || payload[0] != kMagic || payload[1] != kWireVersion) return;
+  Kind kind = static_cast<Kind>(payload[2]);
+  bool keep = payload[3] != 0;
+  uint32_t window_bits = static_cast<uint8_t>(payload[4]);
+  std::string_view rest = payload.substr(5);
+  std::string_view server, member, presence, plain, deflated;
+  if (!take_field(rest, server) || !take_field(rest, member) || !take_field(rest, presence) ||
+      !take_field(rest, plain) || !take_field(rest, deflated)) {
+    return;
+  }
+  if (server == server_id_) return;  // ours: its members heard it when it was sent
+  if (kind == Kind::kJoin || kind == Kind::kLeave) {
+    std::lock_guard<std::mutex> lock(directory_mutex_);
+    auto& members = directory_[channel];
+    if (kind == Kind::kJoin) {
+      members[std::string(member)] = std::string(presence);
+    } else {
+      members.erase(std::string(member));
+      if (members.empty()) directory_.erase(channel);
+    }
+  }
+  if (plain.empty()) return;
+  try {
+    listener_.remote_frame(channel, RoomFrame{shared_of(plain), shared_of(deflated), window_bits}, keep);
+    received_++;
+  } catch (const std::bad_alloc&) {
+    lost_++;
+  }
+}
+
+}  // namespace cs
