@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "room_hub.h"
 
@@ -17,6 +18,8 @@ class BackplaneListener {
   // Members of another server that are gone without a word (their server died, or Redis lost them): their
   // presence records (each a u32 length, then the bytes), for a member of the room here to announce.
   virtual void remote_members_lost(const std::string& channel, const std::string& records) noexcept = 0;
+  // The history the farm kept for `channel` (oldest first), asked for by opened().
+  virtual void remote_history(const std::string& channel, const std::vector<RoomFrame>& frames) noexcept = 0;
 
  protected:
   ~BackplaneListener() = default;
@@ -35,7 +38,11 @@ class Backplane {
   virtual ~Backplane() = default;
   // Each returns at once (the work is queued). `member` is unique on this server; `channel` names a room
   // across the farm.
-  virtual void publish(const std::string& channel, const RoomFrame& frame, bool keep) = 0;
+  // `history_count`: the frame joins the farm's history of the room, which keeps that many (0: not kept).
+  virtual void publish(const std::string& channel, const RoomFrame& frame, uint32_t history_count) = 0;
+  // This server has a room of `channel` from now on: load the farm's history of it (remote_history) when the
+  // room keeps one.
+  virtual void opened(const std::string& channel, uint32_t history_count) = 0;
   virtual void joined(const std::string& channel, uint32_t member, const std::string& presence,
                       const RoomFrame& announce) = 0;
   virtual void left(const std::string& channel, uint32_t member, const RoomFrame& announce) = 0;

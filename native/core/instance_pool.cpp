@@ -44,6 +44,16 @@ void InstancePool::remote_frame(const std::string& channel, const RoomFrame& fra
   }
 }
 
+void InstancePool::remote_history(const std::string& channel, const std::vector<RoomFrame>& frames) noexcept {
+  try {
+    RoomEffects effects;
+    rooms_.remote_history(channel, frames, effects);
+    settle(effects.wakes, effects.losses, effects.evicted);
+  } catch (const std::exception& error) {
+    log(LogLevel::kWarning, "a room's history from other servers could not be delivered (%s)", error.what());
+  }
+}
+
 void InstancePool::remote_members_lost(const std::string& channel, const std::string& records) noexcept {
   try {
     RoomEffects effects;

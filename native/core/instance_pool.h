@@ -59,6 +59,7 @@ class InstancePool final : private BackplaneListener {
   bool enter_handshake() noexcept;
   void remote_frame(const std::string& channel, const RoomFrame& frame, bool keep) noexcept override;
   void remote_members_lost(const std::string& channel, const std::string& records) noexcept override;
+  void remote_history(const std::string& channel, const std::vector<RoomFrame>& frames) noexcept override;
 
   PoolOptions options_;
   RoomHub rooms_;  // before the slots: a room may hold connections until their slot's last event

@@ -36,7 +36,8 @@ constexpr auto kLossReportInterval = std::chrono::seconds(10);
 
 constexpr char kMagic = 'C';
 constexpr char kWireVersion = 1;
-enum class Kind : char { kFrame = 1, kJoin = 2, kLeave = 3 };
+enum class Kind : char { kFrame = 1, kJoin = 2, kLeave = 3, kLoadHistory = 4 };
+constexpr int kHistoryLifetimeSeconds = 24 * 3600;
 
 std::string random_server_id() {
   std::random_device random;
@@ -190,7 +191,8 @@ struct RedisBackplane::Outgoing {
   std::string channel;
   std::string member;  // "<server>/<member>" for joins and leaves
   std::string presence;
-  std::string payload;  // what PUBLISH carries
+  std::string payload;         // what PUBLISH carries (and the history keeps)
+  uint32_t history_count = 0;  // frames: how many the room's history keeps; kLoadHistory: how many to load
 };
 
 std::unique_ptr<Backplane> open_backplane(const std::string& url, const std::string& prefix,
@@ -245,6 +247,34 @@ std::string encode(Kind kind, const std::string& server, std::string_view member
   return out;
 }
 
+// A message as encode() wrote it; the views point into the payload.
+struct Message {
+  Kind kind;
+  bool keep;
+  uint32_t window_bits;
+  std::string_view server, member, presence, plain, deflated;
+
+  RoomFrame frame() const { return RoomFrame{shared_of(plain), shared_of(deflated), window_bits}; }
+};
+
+bool decode(std::string_view payload, Message& message) {
+  if (payload.size() < 5 || payload[0] != kMagic || payload[1] != kWireVersion) return false;
+  message.kind = static_cast<Kind>(payload[2]);
+  message.keep = payload[3] != 0;
+  message.window_bits = static_cast<uint8_t>(payload[4]);
+  std::string_view rest = payload.substr(5);
+  return take_field(rest, message.server) && take_field(rest, message.member) && take_field(rest, message.presence) &&
+         take_field(rest, message.plain) && take_field(rest, message.deflated);
+}
+
+// A frame kept in a room's history on Redis (throws std::bad_alloc).
+bool decode_frame(std::string_view payload, RoomFrame& frame) {
+  Message message;
+  if (!decode(payload, message) || message.kind != Kind::kFrame || message.plain.empty()) return false;
+  frame = message.frame();
+  return true;
+}
+
 }  // namespace
 
 void RedisBackplane::queue(Outgoing outgoing) {
@@ -269,8 +299,17 @@ void RedisBackplane::queue(Outgoing outgoing) {
   wake_.notify_one();
 }
 
-void RedisBackplane::publish(const std::string& channel, const RoomFrame& frame, bool keep) {
-  queue({Kind::kFrame, channel, {}, {}, encode(Kind::kFrame, server_id_, {}, {}, frame, keep)});
+void RedisBackplane::publish(const std::string& channel, const RoomFrame& frame, uint32_t history_count) {
+  queue({Kind::kFrame,
+         channel,
+         {},
+         {},
+         encode(Kind::kFrame, server_id_, {}, {}, frame, history_count > 0),
+         history_count});
+}
+
+void RedisBackplane::opened(const std::string& channel, uint32_t history_count) {
+  if (history_count > 0) queue({Kind::kLoadHistory, channel, {}, {}, {}, history_count});
 }
 
 void RedisBackplane::joined(const std::string& channel, uint32_t member, const std::string& presence,
@@ -342,16 +381,20 @@ void RedisBackplane::publisher_loop() {
     redis.limit_commands();
     if (!first) reconnects_++;
     first = false;
-    if (!register_members(redis)) {
-      if (!wait_to_retry(backoff)) return;
-      continue;
+    try {
+      if (!register_members(redis)) {
+        if (!wait_to_retry(backoff)) return;
+        continue;
+      }
+      log(LogLevel::kInfo, "Redis backplane: connected to %s:%d as server %s", address_.host.c_str(), address_.port,
+          server_id_.c_str());
+      reported = false;
+      backoff = kFirstBackoff;
+      connected_ = true;
+      serve(redis);
+    } catch (const std::exception& error) {
+      log(LogLevel::kWarning, "Redis backplane: %s; reconnecting", error.what());  // out of memory, most likely
     }
-    log(LogLevel::kInfo, "Redis backplane: connected to %s:%d as server %s", address_.host.c_str(), address_.port,
-        server_id_.c_str());
-    reported = false;
-    backoff = kFirstBackoff;
-    connected_ = true;
-    serve(redis);
     connected_ = false;
     if (stopped()) return;
     log(LogLevel::kWarning, "Redis backplane: lost %s:%d (%s); reconnecting", address_.host.c_str(), address_.port,
@@ -387,23 +430,61 @@ void RedisBackplane::serve(Connection& redis) {
   }
 }
 
+// Pipelined: every command of the batch, then every reply. A room's history is loaded on its own afterwards.
 bool RedisBackplane::send(Connection& redis, std::deque<Outgoing>& batch) {
+  size_t sent = 0;
+  std::vector<size_t> replies;  // per message: how many replies it waits for
   for (const Outgoing& out : batch) {
-    std::string channel_key = prefix_ + ":room:" + out.channel;
+    if (out.kind == Kind::kLoadHistory) continue;
+    size_t commands = 1;
     if (out.kind == Kind::kJoin) redis.append({"HSET", prefix_ + ":members:" + out.channel, out.member, out.presence});
     if (out.kind == Kind::kLeave) redis.append({"HDEL", prefix_ + ":members:" + out.channel, out.member});
-    redis.append({"PUBLISH", channel_key, out.payload});
+    if (out.kind != Kind::kFrame) commands++;
+    if (out.history_count > 0) {
+      std::string history = prefix_ + ":history:" + out.channel;
+      redis.append({"RPUSH", history, out.payload});
+      redis.append({"LTRIM", history, "-" + std::to_string(out.history_count), "-1"});
+      redis.append({"EXPIRE", history, std::to_string(kHistoryLifetimeSeconds)});
+      commands += 3;
+    }
+    redis.append({"PUBLISH", prefix_ + ":room:" + out.channel, out.payload});
+    replies.push_back(commands);
+    sent++;
   }
   size_t confirmed = 0;
-  for (const Outgoing& out : batch) {
-    if (out.kind != Kind::kFrame && !redis.reply()) break;
-    if (!redis.reply()) break;
+  for (size_t commands : replies) {
+    bool answered = true;
+    for (size_t i = 0; i < commands && answered; ++i) answered = redis.reply() != nullptr;
+    if (!answered) break;
     confirmed++;
   }
   published_ += confirmed;
-  if (confirmed == batch.size()) return true;
-  lost_ += batch.size() - confirmed;  // never sent again: a message reaches another server at most once
-  return false;
+  if (confirmed < sent) {
+    lost_ += sent - confirmed;  // never sent again: a message reaches another server at most once
+    return false;
+  }
+  for (const Outgoing& out : batch) {
+    if (out.kind == Kind::kLoadHistory && !load_history(redis, out)) return false;
+  }
+  return true;
+}
+
+bool RedisBackplane::load_history(Connection& redis, const Outgoing& request) {
+  Reply list =
+      redis.run({"LRANGE", prefix_ + ":history:" + request.channel, "-" + std::to_string(request.history_count), "-1"});
+  if (!list) return false;
+  if (list->type != REDIS_REPLY_ARRAY || list->elements == 0) return true;
+  try {
+    std::vector<RoomFrame> frames;
+    for (size_t i = 0; i < list->elements; ++i) {
+      RoomFrame frame;
+      if (decode_frame(text_of(list->element[i]), frame)) frames.push_back(std::move(frame));
+    }
+    listener_.remote_history(request.channel, frames);
+  } catch (const std::bad_alloc&) {
+    log(LogLevel::kWarning, "Redis backplane: no memory for the history of a room; it starts without");
+  }
+  return true;
 }
 
 // After a (re)connection: this server's members again (a restarted Redis has forgotten them) and its heartbeat.
@@ -526,12 +607,16 @@ void RedisBackplane::subscriber_loop() {
     subscribed_ = true;
     mark_directory_stale();  // what happened while we were not listening is only in Redis's hashes
     wake_.notify_all();
-    while (Reply message = redis.reply()) {
-      if (message->type != REDIS_REPLY_ARRAY || message->elements != 4) continue;
-      if (text_of(message->element[0]) != "pmessage") continue;
-      std::string_view channel = text_of(message->element[2]);
-      if (channel.size() < channel_offset) continue;
-      received(std::string(channel.substr(channel_offset)), text_of(message->element[3]));
+    try {
+      while (Reply message = redis.reply()) {
+        if (message->type != REDIS_REPLY_ARRAY || message->elements != 4) continue;
+        if (text_of(message->element[0]) != "pmessage") continue;
+        std::string_view channel = text_of(message->element[2]);
+        if (channel.size() < channel_offset) continue;
+        received(std::string(channel.substr(channel_offset)), text_of(message->element[3]));
+      }
+    } catch (const std::exception& error) {
+      log(LogLevel::kWarning, "Redis backplane: %s; listening again", error.what());
     }
     subscribed_ = false;
     {
@@ -543,17 +628,11 @@ void RedisBackplane::subscriber_loop() {
 }
 
 void RedisBackplane::received(const std::string& channel, std::string_view payload) {
-  if (payload.size() < 5 || payload[0] != kMagic || payload[1] != kWireVersion) return;
-  Kind kind = static_cast<Kind>(payload[2]);
-  bool keep = payload[3] != 0;
-  uint32_t window_bits = static_cast<uint8_t>(payload[4]);
-  std::string_view rest = payload.substr(5);
-  std::string_view server, member, presence, plain, deflated;
-  if (!take_field(rest, server) || !take_field(rest, member) || !take_field(rest, presence) ||
-      !take_field(rest, plain) || !take_field(rest, deflated)) {
-    return;
-  }
-  if (server == server_id_) return;  // ours: its members heard it when it was sent
+  Message message;
+  if (!decode(payload, message)) return;
+  if (message.server == server_id_) return;  // ours: its members heard it when it was sent
+  const Kind kind = message.kind;
+  const std::string_view member = message.member, presence = message.presence;
   if (kind == Kind::kJoin || kind == Kind::kLeave) {
     std::lock_guard<std::mutex> lock(directory_mutex_);
     auto& members = directory_[channel];
@@ -564,9 +643,9 @@ void RedisBackplane::received(const std::string& channel, std::string_view paylo
       if (members.empty()) directory_.erase(channel);
     }
   }
-  if (plain.empty()) return;
+  if (message.plain.empty()) return;
   try {
-    listener_.remote_frame(channel, RoomFrame{shared_of(plain), shared_of(deflated), window_bits}, keep);
+    listener_.remote_frame(channel, message.frame(), message.keep);
     received_++;
   } catch (const std::bad_alloc&) {
     lost_++;

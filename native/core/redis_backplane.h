@@ -15,6 +15,8 @@
 //   <prefix>:room:<channel>     the pub/sub channel of a room
 //   <prefix>:members:<channel>  hash: "<server>/<member>" -> presence record
 //   <prefix>:server:<server>    this server is alive (expires 15 s after its last refresh)
+//   <prefix>:history:<channel>  list: the room's last `history` messages, for a server that opens the room
+//                               (expires a day after the last one)
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -48,7 +50,8 @@ class RedisBackplane final : public Backplane {
   RedisBackplane(const RedisBackplane&) = delete;
   RedisBackplane& operator=(const RedisBackplane&) = delete;
 
-  void publish(const std::string& channel, const RoomFrame& frame, bool keep) override;
+  void publish(const std::string& channel, const RoomFrame& frame, uint32_t history_count) override;
+  void opened(const std::string& channel, uint32_t history_count) override;
   void joined(const std::string& channel, uint32_t member, const std::string& presence,
               const RoomFrame& announce) override;
   void left(const std::string& channel, uint32_t member, const RoomFrame& announce) override;
@@ -62,6 +65,7 @@ class RedisBackplane final : public Backplane {
   void publisher_loop();
   void serve(Connection& redis);
   bool send(Connection& redis, std::deque<Outgoing>& batch);
+  bool load_history(Connection& redis, const Outgoing& request);
   bool register_members(Connection& redis);
   bool heartbeat(Connection& redis);
   bool reload_directory(Connection& redis);

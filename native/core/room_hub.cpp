@@ -186,6 +186,8 @@ abi::Status RoomHub::join(Connection& connection, const std::string& endpoint_pa
     room->settings = request.settings;
     auto self = connection.shared_from_this();
     if (backplane_ && !room->channel.empty()) {
+      if (room->members.empty() && room->version == 0)
+        backplane_->opened(room->channel, request.settings.history_count);
       backplane_->joined(room->channel, connection.id(), request.presence, RoomFrame{request.announce});
     }
     room->members.push_back(
@@ -212,7 +214,9 @@ abi::Status RoomHub::publish(Connection& connection, const RoomFrame& frame, boo
   if (!room->find(connection.id())) return abi::Status::kNotFound;
   if (keep) room->keep(frame);
   deliver_locked(*room, room, frame, include_self ? 0 : connection.id(), effects);
-  if (backplane_ && !room->channel.empty()) backplane_->publish(room->channel, frame, keep);
+  if (backplane_ && !room->channel.empty()) {
+    backplane_->publish(room->channel, frame, keep ? room->settings.history_count : 0);
+  }
   return abi::Status::kOk;
 }
 
@@ -223,6 +227,32 @@ void RoomHub::deliver_remote(const std::string& channel, const RoomFrame& frame,
   if (room->closed) return;
   if (keep) room->keep(frame);
   deliver_locked(*room, room, frame, 0, effects);
+}
+
+void RoomHub::remote_history(const std::string& channel, const std::vector<RoomFrame>& frames, RoomEffects& effects) {
+  std::shared_ptr<Room> room = find_channel(channel);
+  if (!room) return;
+  std::lock_guard<std::mutex> lock(room->mutex);
+  if (room->closed) return;
+  // What came live since the room opened is in Redis's list too: only the older frames are new here.
+  auto is_kept = [&room](const RoomFrame& frame) {
+    for (const auto& kept : room->history) {
+      if (kept.plain.size() == frame.plain.size() &&
+          std::memcmp(kept.plain.data(), frame.plain.data(), frame.plain.size()) == 0) {
+        return true;
+      }
+    }
+    return false;
+  };
+  std::deque<RoomFrame> since = std::move(room->history);
+  room->history.clear();
+  room->history_bytes = 0;
+  for (const auto& frame : frames) {
+    if (is_kept(frame)) continue;
+    room->keep(frame);
+    deliver_locked(*room, room, frame, 0, effects);
+  }
+  for (const auto& frame : since) room->keep(frame);
 }
 
 void RoomHub::remote_members_lost(const std::string& channel, const std::string& records, RoomEffects& effects) {

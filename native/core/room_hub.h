@@ -114,6 +114,9 @@ class RoomHub {
   void deliver_remote(const std::string& channel, const RoomFrame& frame, bool keep, RoomEffects& effects);
   // From the backplane: members of another server gone without a word, for a member here to announce.
   void remote_members_lost(const std::string& channel, const std::string& records, RoomEffects& effects);
+  // From the backplane: the farm's history of a room this server just opened (oldest first). It goes before
+  // what the room kept since, and to the members already there, who joined before it came.
+  void remote_history(const std::string& channel, const std::vector<RoomFrame>& frames, RoomEffects& effects);
 
  private:
   // The room of `key`; with `create`, a new one if there is none and the endpoint's cap allows (else null).

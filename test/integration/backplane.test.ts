@@ -116,6 +116,7 @@ before(async () => {
   const site = scratchSite();
   writeFileSync(path.join(site, "room.chatsocket"), "kind = chat\nmax_rate = 0\n");
   writeFileSync(path.join(site, "local.chatsocket"), "kind = chat\nbackplane = off\n");
+  writeFileSync(path.join(site, "history.chatsocket"), "kind = chat\nhistory = 3\nmax_rate = 0\n");
   a = await startHost({ site, env: { CHATSOCKET_REDIS: url }, provokesErrors: "Redis is down at the start and killed mid-suite" });
   b = await startHostProcess(site, { CHATSOCKET_REDIS: url, CHATSOCKET_LOG_LEVEL: "info" });
 });
@@ -162,6 +163,22 @@ test("members on two servers hear each other's messages once, in each sender's o
   await bob.leave();
   await alice.until((m) => m.events.some((e) => e.type === "leave" && e.name === "bob" && e.count === 1), "bob's leave");
   await alice.leave();
+});
+
+test("a newcomer on a server where the room is new gets the room's history from Redis", async () => {
+  const alice = await join(a, "/history.chatsocket?name=alice");
+  for (const text of ["one", "two", "three", "four"]) alice.ws.send(text);
+  await alice.until((m) => m.texts().length === 4, "alice's own four messages");
+  const bob = await join(b, "/history.chatsocket?name=bob"); // the room's first member on B
+  await bob.until((m) => m.texts().length >= 3, "the history");
+  alice.ws.send("five");
+  await bob.until((m) => m.texts().includes("five"), "the next live message");
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.deepEqual(bob.texts(), ["two", "three", "four", "five"], "the last 3 kept, once each, before what came live");
+  const carol = await join(b, "/history.chatsocket?name=carol"); // B's room now has the history itself
+  await carol.until((m) => m.texts().length >= 3, "the history on B");
+  assert.deepEqual(carol.texts(), ["three", "four", "five"]);
+  await Promise.all([alice.leave(), bob.leave(), carol.leave()]);
 });
 
 test("a room with backplane = off stays on its server", async () => {
