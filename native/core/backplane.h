@@ -11,15 +11,21 @@
 
 namespace cs {
 
+class Backplane;
+
 // What comes from the other servers, for the rooms of this one.
 class BackplaneListener {
  public:
-  virtual void remote_frame(const std::string& channel, const RoomFrame& frame, bool keep) noexcept = 0;
+  // Each comes from `from`, and is for the rooms shared through it.
+  virtual void remote_frame(Backplane& from, const std::string& channel, const RoomFrame& frame,
+                            bool keep) noexcept = 0;
   // Members of another server that are gone without a word (their server died, or Redis lost them): their
   // presence records (each a u32 length, then the bytes), for a member of the room here to announce.
-  virtual void remote_members_lost(const std::string& channel, const std::string& records) noexcept = 0;
+  virtual void remote_members_lost(Backplane& from, const std::string& channel,
+                                   const std::string& records) noexcept = 0;
   // The history the farm kept for `channel` (oldest first), asked for by opened().
-  virtual void remote_history(const std::string& channel, const std::vector<RoomFrame>& frames) noexcept = 0;
+  virtual void remote_history(Backplane& from, const std::string& channel,
+                              const std::vector<RoomFrame>& frames) noexcept = 0;
 
  protected:
   ~BackplaneListener() = default;

@@ -16,48 +16,45 @@ InstancePool::InstancePool(PoolOptions options)
       endpoints_([this](EndpointVersion& version) { forget_endpoint(version); }),
       processes_(options_.processes) {
   if (options_.instances == 0) options_.instances = 1;
-  if (!options_.redis_url.empty()) server_tag_ = 1 + std::random_device()() % ((1u << 21) - 1);
+  server_tag_ = 1 + std::random_device()() % ((1u << 21) - 1);
+  BackplaneListener& listener = *this;  // a private base: only the pool may hand itself out as one
+  backplanes_ = std::make_unique<Backplanes>(options_.redis_url, options_.redis_prefix, listener);
+  rooms_.use_backplanes(backplanes_.get());
   for (unsigned i = 0; i < options_.instances; ++i) slots_.push_back(std::make_unique<InstanceSlot>(*this, i));
   if (!slots_.front()->encode_close_frame(abi::CloseCode::kInternalError, internal_error_frame_)) {
     log(LogLevel::kError, "the 1011 close frame could not be encoded; failed connections will be dropped instead");
   }
-  if (!options_.redis_url.empty()) {
-    std::string error;
-    backplane_ = open_backplane(options_.redis_url, options_.redis_prefix, *this, error);
-    if (backplane_) {
-      rooms_.use_backplane(backplane_.get());
-    } else {
-      log(LogLevel::kError, "CHATSOCKET_REDIS is not usable (%s): chat rooms stay on this server", error.c_str());
-    }
-  }
 }
 
-InstancePool::~InstancePool() { backplane_.reset(); }
+InstancePool::~InstancePool() { backplanes_.reset(); }
 
-void InstancePool::remote_frame(const std::string& channel, const RoomFrame& frame, bool keep) noexcept {
+void InstancePool::remote_frame(Backplane& from, const std::string& channel, const RoomFrame& frame,
+                                bool keep) noexcept {
   try {
     RoomEffects effects;
-    rooms_.deliver_remote(channel, frame, keep, effects);
+    rooms_.deliver_remote(from, channel, frame, keep, effects);
     settle(effects.wakes, effects.losses, effects.evicted);
   } catch (const std::exception& error) {
     log(LogLevel::kWarning, "a message from another server could not be delivered (%s)", error.what());
   }
 }
 
-void InstancePool::remote_history(const std::string& channel, const std::vector<RoomFrame>& frames) noexcept {
+void InstancePool::remote_history(Backplane& from, const std::string& channel,
+                                  const std::vector<RoomFrame>& frames) noexcept {
   try {
     RoomEffects effects;
-    rooms_.remote_history(channel, frames, effects);
+    rooms_.remote_history(from, channel, frames, effects);
     settle(effects.wakes, effects.losses, effects.evicted);
   } catch (const std::exception& error) {
     log(LogLevel::kWarning, "a room's history from other servers could not be delivered (%s)", error.what());
   }
 }
 
-void InstancePool::remote_members_lost(const std::string& channel, const std::string& records) noexcept {
+void InstancePool::remote_members_lost(Backplane& from, const std::string& channel,
+                                       const std::string& records) noexcept {
   try {
     RoomEffects effects;
-    rooms_.remote_members_lost(channel, records, effects);
+    rooms_.remote_members_lost(from, channel, records, effects);
     settle(effects.wakes, effects.losses, effects.evicted);
   } catch (const std::exception& error) {
     log(LogLevel::kWarning, "members lost on another server could not be announced (%s)", error.what());
@@ -180,8 +177,8 @@ PoolStats InstancePool::stats() const {
   stats.native_failures = native_failures_.load();
   stats.processes = processes_.running();
   stats.rooms = rooms_.stats();
-  stats.backplane_on = backplane_ != nullptr;
-  if (backplane_) stats.backplane = backplane_->stats();
+  stats.backplane_on = backplanes_->any();
+  stats.backplane = backplanes_->stats();
   for (const auto& slot : slots_) stats.wasm_memory_bytes += slot->memory_bytes();
   return stats;
 }

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "backplane.h"
+#include "backplanes.h"
 #include "endpoint_cache.h"
 #include "endpoint_seats.h"
 #include "instance_slot.h"
@@ -26,6 +26,7 @@ class InstancePool final : private BackplaneListener {
   EndpointCache& endpoints() { return endpoints_; }
   ProcessHost& processes() { return processes_; }
   RoomHub& rooms() { return rooms_; }
+  Backplanes& backplanes() { return *backplanes_; }
   // Validates the handshake in Wasm and, on 101, creates the connection. Never throws.
   OpenResult open(EndpointVersion& endpoint, std::string_view head, RequestValues& request) noexcept;
   // The server is going away (IIS's GL_STOP_LISTENING, the host's stop()): every open connection hears
@@ -41,8 +42,8 @@ class InstancePool final : private BackplaneListener {
   }
   Timers& timers() { return timers_; }
   uint32_t next_id();
-  // With a backplane, a random number from 1 to 2^21 - 1 that tells this server's chat members apart from other
-  // servers' (their ids are this << 32 | the connection's id); 0 without one.
+  // A random number from 1 to 2^21 - 1 that tells this server's chat members apart from other servers' in a
+  // farm (their ids are this << 32 | the connection's id).
   uint32_t server_tag() const { return server_tag_; }
   // What a room's work left to do once no lock is held: wake its members, schedule the drop of members it cut
   // off, have a member announce the others who left without a word.
@@ -57,9 +58,10 @@ class InstancePool final : private BackplaneListener {
   // Takes a place for one more handshake under max_connections; false when the server is full. Concurrent
   // handshakes count against each other, so the cap is never exceeded (near it, one may be refused early).
   bool enter_handshake() noexcept;
-  void remote_frame(const std::string& channel, const RoomFrame& frame, bool keep) noexcept override;
-  void remote_members_lost(const std::string& channel, const std::string& records) noexcept override;
-  void remote_history(const std::string& channel, const std::vector<RoomFrame>& frames) noexcept override;
+  void remote_frame(Backplane& from, const std::string& channel, const RoomFrame& frame, bool keep) noexcept override;
+  void remote_members_lost(Backplane& from, const std::string& channel, const std::string& records) noexcept override;
+  void remote_history(Backplane& from, const std::string& channel,
+                      const std::vector<RoomFrame>& frames) noexcept override;
 
   PoolOptions options_;
   RoomHub rooms_;  // before the slots: a room may hold connections until their slot's last event
@@ -79,7 +81,7 @@ class InstancePool final : private BackplaneListener {
   std::atomic<uint64_t> instances_alive_{0};
   std::atomic<uint64_t> native_failures_{0};
   // Last: its threads deliver into the rooms and the slots, so it stops before anything else goes.
-  std::unique_ptr<Backplane> backplane_;
+  std::unique_ptr<Backplanes> backplanes_;
 };
 
 }  // namespace cs

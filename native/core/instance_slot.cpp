@@ -486,7 +486,7 @@ abi::Status InstanceSlot::process_stop(uint32_t id) {
 
 namespace {
 
-// Reads host_room_join's request (docs/ABI.md): eight u32, then five length-prefixed fields.
+// Reads host_room_join's request (docs/ABI.md): eight u32, then six length-prefixed fields.
 class RequestReader {
  public:
   explicit RequestReader(std::string_view bytes) : bytes_(bytes) {}
@@ -543,18 +543,20 @@ abi::Status InstanceSlot::room_join(uint32_t id, std::string_view bytes) {
   RequestReader reader(bytes);
   JoinRequest request;
   uint32_t flags = 0;
-  std::string_view room, presence, welcome, announce, eviction;
+  std::string_view room, presence, welcome, announce, eviction, backplane;
   if (!reader.number(request.version) || !reader.number(request.settings.max_members) ||
       !reader.number(request.settings.max_backlog) || !reader.number(flags) ||
       !reader.number(request.settings.history_count) || !reader.number(request.settings.history_bytes) ||
       !reader.number(request.settings.max_rooms) || !reader.number(request.deflate_window_bits) ||
       !reader.field(room) || !reader.field(presence) || !reader.field(welcome) || !reader.field(announce) ||
-      !reader.field(eviction) || !reader.done()) {
+      !reader.field(eviction) || !reader.field(backplane) || !reader.done()) {
     return abi::Status::kBadArgument;
   }
   request.settings.drop_on_backlog = (flags & static_cast<uint32_t>(abi::JoinFlag::kDropOnBacklog)) != 0;
-  if ((flags & static_cast<uint32_t>(abi::JoinFlag::kLocalOnly)) == 0)
-    request.channel = room_channel(*connection, room);
+  if ((flags & static_cast<uint32_t>(abi::JoinFlag::kLocalOnly)) == 0) {
+    request.backplane = pool_.backplanes().get(std::string(backplane));
+    if (request.backplane) request.channel = room_channel(*connection, room);
+  }
   request.room.assign(room.data(), room.size());
   request.presence.assign(presence.data(), presence.size());
   request.welcome = shared(welcome);

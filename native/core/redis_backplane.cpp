@@ -39,11 +39,21 @@ constexpr char kWireVersion = 1;
 enum class Kind : char { kFrame = 1, kJoin = 2, kLeave = 3, kLoadHistory = 4 };
 constexpr int kHistoryLifetimeSeconds = 24 * 3600;
 
-std::string random_server_id() {
-  std::random_device random;
-  char id[17];
-  std::snprintf(id, sizeof id, "%08x%08x", random(), random());
+// One per process, whatever the number of backplanes: a server never takes its own members or messages for
+// another server's, even through two URLs that name the same Redis.
+const std::string& server_id() {
+  static const std::string id = [] {
+    std::random_device random;
+    char text[17];
+    std::snprintf(text, sizeof text, "%08x%08x", random(), random());
+    return std::string(text);
+  }();
   return id;
+}
+
+// Redis's pub/sub ignores databases, so the database is part of the channels' names.
+std::string room_channels(const std::string& prefix, int database) {
+  return database == 0 ? prefix + ":room:" : prefix + ":" + std::to_string(database) + ":room:";
 }
 
 void put_field(std::string& out, std::string_view bytes) {
@@ -203,7 +213,11 @@ std::unique_ptr<Backplane> open_backplane(const std::string& url, const std::str
 }
 
 RedisBackplane::RedisBackplane(RedisAddress address, std::string prefix, BackplaneListener& listener)
-    : address_(std::move(address)), prefix_(std::move(prefix)), server_id_(random_server_id()), listener_(listener) {
+    : address_(std::move(address)),
+      prefix_(std::move(prefix)),
+      server_id_(server_id()),
+      room_channels_(room_channels(prefix_, address_.database)),
+      listener_(listener) {
   publisher_ = std::thread([this] { publisher_loop(); });
   subscriber_ = std::thread([this] { subscriber_loop(); });
 }
@@ -447,7 +461,7 @@ bool RedisBackplane::send(Connection& redis, std::deque<Outgoing>& batch) {
       redis.append({"EXPIRE", history, std::to_string(kHistoryLifetimeSeconds)});
       commands += 3;
     }
-    redis.append({"PUBLISH", prefix_ + ":room:" + out.channel, out.payload});
+    redis.append({"PUBLISH", room_channels_ + out.channel, out.payload});
     replies.push_back(commands);
     sent++;
   }
@@ -480,7 +494,7 @@ bool RedisBackplane::load_history(Connection& redis, const Outgoing& request) {
       RoomFrame frame;
       if (decode_frame(text_of(list->element[i]), frame)) frames.push_back(std::move(frame));
     }
-    listener_.remote_history(request.channel, frames);
+    listener_.remote_history(*this, request.channel, frames);
   } catch (const std::bad_alloc&) {
     log(LogLevel::kWarning, "Redis backplane: no memory for the history of a room; it starts without");
   }
@@ -583,14 +597,14 @@ bool RedisBackplane::reload_directory(Connection& redis) {
     }
     directory_.swap(directory);
   }
-  for (const auto& [channel, records] : lost) listener_.remote_members_lost(channel, records);
+  for (const auto& [channel, records] : lost) listener_.remote_members_lost(*this, channel, records);
   return true;
 }
 
 void RedisBackplane::subscriber_loop() {
   auto backoff = kFirstBackoff;
-  const std::string pattern = prefix_ + ":room:*";
-  const size_t channel_offset = prefix_.size() + 6;  // after "<prefix>:room:"
+  const std::string pattern = room_channels_ + "*";
+  const size_t channel_offset = room_channels_.size();
   while (!stopped()) {
     Connection redis;
     std::string error;
@@ -645,7 +659,7 @@ void RedisBackplane::received(const std::string& channel, std::string_view paylo
   }
   if (message.plain.empty()) return;
   try {
-    listener_.remote_frame(channel, message.frame(), message.keep);
+    listener_.remote_frame(*this, channel, message.frame(), message.keep);
     received_++;
   } catch (const std::bad_alloc&) {
     lost_++;

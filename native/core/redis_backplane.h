@@ -12,7 +12,8 @@
 // working locally meanwhile. Delivery across servers is at most once, in each server's order.
 //
 // Redis keys, under the prefix (CHATSOCKET_REDIS_PREFIX, default "chatsocket"):
-//   <prefix>:room:<channel>     the pub/sub channel of a room
+//   <prefix>:room:<channel>     the pub/sub channel of a room (<prefix>:<db>:room:<channel> for a database other
+//                               than 0: pub/sub ignores databases)
 //   <prefix>:members:<channel>  hash: "<server>/<member>" -> presence record
 //   <prefix>:server:<server>    this server is alive (expires 15 s after its last refresh)
 //   <prefix>:history:<channel>  list: the room's last `history` messages, for a server that opens the room
@@ -80,6 +81,7 @@ class RedisBackplane final : public Backplane {
   const RedisAddress address_;
   const std::string prefix_;
   const std::string server_id_;
+  const std::string room_channels_;  // the prefix of the rooms' pub/sub channels
   BackplaneListener& listener_;
 
   std::mutex mutex_;

@@ -4,7 +4,7 @@
 #include <exception>
 
 #include "connection.h"
-#include "backplane.h"
+#include "backplanes.h"
 
 namespace cs {
 
@@ -21,7 +21,8 @@ class Room {
 
   const std::string key;
   const std::string endpoint_path;
-  std::string channel;  // set at creation: "" for a room of this server only
+  std::string channel;             // set at creation: "" for a room of this server only
+  Backplane* backplane = nullptr;  // and what shares it
   std::mutex mutex;
   bool closed = false;   // out of the hub's map: whoever finds it must look again
   uint32_t version = 0;  // bumped by every join and departure
@@ -75,7 +76,7 @@ void add_record(std::string& records, const std::string& presence) {
 }  // namespace
 
 std::shared_ptr<Room> RoomHub::find(const std::string& key, bool create, const std::string& endpoint_path,
-                                    uint32_t max_rooms, const std::string& channel) {
+                                    uint32_t max_rooms, const std::string& channel, Backplane* backplane) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = rooms_.find(key);
   if (it != rooms_.end()) return it->second;
@@ -85,22 +86,23 @@ std::shared_ptr<Room> RoomHub::find(const std::string& key, bool create, const s
   auto room = std::make_shared<Room>(key, endpoint_path);
   rooms_.emplace(key, room);
   ++count;
-  if (backplane_ && !channel.empty()) {
+  if (backplane && !channel.empty()) {
     room->channel = channel;
+    room->backplane = backplane;
     rooms_by_channel_[channel] = room;
   }
   return room;
 }
 
-std::shared_ptr<Room> RoomHub::find_channel(const std::string& channel) {
+std::shared_ptr<Room> RoomHub::find_channel(const Backplane& from, const std::string& channel) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = rooms_by_channel_.find(channel);
-  return it == rooms_by_channel_.end() ? nullptr : it->second.lock();
+  std::shared_ptr<Room> room = it == rooms_by_channel_.end() ? nullptr : it->second.lock();
+  return room && room->backplane == &from ? room : nullptr;
 }
 
 void RoomHub::share_departure(const Room& room, uint32_t member, const SharedBytes& announce) {
-  if (!backplane_ || room.channel.empty()) return;
-  backplane_->left(room.channel, member, RoomFrame{announce});
+  if (room.backplane) room.backplane->left(room.channel, member, RoomFrame{announce});
 }
 
 void RoomHub::forget_if_empty(const std::shared_ptr<Room>& room) {
@@ -172,7 +174,8 @@ abi::Status RoomHub::join(Connection& connection, const std::string& endpoint_pa
   if (connection.room()) return abi::Status::kBadArgument;
   const std::string key = endpoint_path + '\n' + request.room;
   for (;;) {
-    std::shared_ptr<Room> room = find(key, true, endpoint_path, request.settings.max_rooms, request.channel);
+    std::shared_ptr<Room> room =
+        find(key, true, endpoint_path, request.settings.max_rooms, request.channel, request.backplane);
     if (!room) return abi::Status::kLimitReached;  // a new room, past the endpoint's cap
     std::unique_lock<std::mutex> lock(room->mutex);
     if (room->closed) continue;  // emptied and forgotten meanwhile: a new one takes its place
@@ -185,10 +188,11 @@ abi::Status RoomHub::join(Connection& connection, const std::string& endpoint_pa
     }
     room->settings = request.settings;
     auto self = connection.shared_from_this();
-    if (backplane_ && !room->channel.empty()) {
-      if (room->members.empty() && room->version == 0)
-        backplane_->opened(room->channel, request.settings.history_count);
-      backplane_->joined(room->channel, connection.id(), request.presence, RoomFrame{request.announce});
+    if (room->backplane) {
+      if (room->members.empty() && room->version == 0) {
+        room->backplane->opened(room->channel, request.settings.history_count);
+      }
+      room->backplane->joined(room->channel, connection.id(), request.presence, RoomFrame{request.announce});
     }
     room->members.push_back(
         {self, std::move(request.presence), std::move(request.eviction), request.deflate_window_bits});
@@ -214,14 +218,13 @@ abi::Status RoomHub::publish(Connection& connection, const RoomFrame& frame, boo
   if (!room->find(connection.id())) return abi::Status::kNotFound;
   if (keep) room->keep(frame);
   deliver_locked(*room, room, frame, include_self ? 0 : connection.id(), effects);
-  if (backplane_ && !room->channel.empty()) {
-    backplane_->publish(room->channel, frame, keep ? room->settings.history_count : 0);
-  }
+  if (room->backplane) room->backplane->publish(room->channel, frame, keep ? room->settings.history_count : 0);
   return abi::Status::kOk;
 }
 
-void RoomHub::deliver_remote(const std::string& channel, const RoomFrame& frame, bool keep, RoomEffects& effects) {
-  std::shared_ptr<Room> room = find_channel(channel);
+void RoomHub::deliver_remote(Backplane& from, const std::string& channel, const RoomFrame& frame, bool keep,
+                             RoomEffects& effects) {
+  std::shared_ptr<Room> room = find_channel(from, channel);
   if (!room) return;  // no member here
   std::lock_guard<std::mutex> lock(room->mutex);
   if (room->closed) return;
@@ -229,8 +232,9 @@ void RoomHub::deliver_remote(const std::string& channel, const RoomFrame& frame,
   deliver_locked(*room, room, frame, 0, effects);
 }
 
-void RoomHub::remote_history(const std::string& channel, const std::vector<RoomFrame>& frames, RoomEffects& effects) {
-  std::shared_ptr<Room> room = find_channel(channel);
+void RoomHub::remote_history(Backplane& from, const std::string& channel, const std::vector<RoomFrame>& frames,
+                             RoomEffects& effects) {
+  std::shared_ptr<Room> room = find_channel(from, channel);
   if (!room) return;
   std::lock_guard<std::mutex> lock(room->mutex);
   if (room->closed) return;
@@ -255,8 +259,9 @@ void RoomHub::remote_history(const std::string& channel, const std::vector<RoomF
   for (const auto& frame : since) room->keep(frame);
 }
 
-void RoomHub::remote_members_lost(const std::string& channel, const std::string& records, RoomEffects& effects) {
-  std::shared_ptr<Room> room = find_channel(channel);
+void RoomHub::remote_members_lost(Backplane& from, const std::string& channel, const std::string& records,
+                                  RoomEffects& effects) {
+  std::shared_ptr<Room> room = find_channel(from, channel);
   if (!room) return;
   std::lock_guard<std::mutex> lock(room->mutex);
   if (room->closed) return;
@@ -308,7 +313,7 @@ void RoomHub::snapshot(const std::string& endpoint_path, const std::string& room
                        uint32_t& version, uint32_t& count, std::string* records) {
   version = 0;
   count = 0;
-  if (backplane_ && !channel.empty()) count = backplane_->remote_members(channel, records);
+  if (backplanes_ && !channel.empty()) count = backplanes_->remote_members(channel, records);
   std::shared_ptr<Room> room = find(endpoint_path + '\n' + room_name, false);
   if (!room) return;
   std::lock_guard<std::mutex> lock(room->mutex);

@@ -28,6 +28,7 @@
 namespace cs {
 
 class Backplane;
+class Backplanes;
 class Connection;
 class Room;
 
@@ -63,6 +64,7 @@ struct JoinRequest {
   SharedBytes announce;              // for the others (empty: nothing)
   SharedBytes eviction;              // queued for this member if the room cuts it off (a close frame)
   std::string channel;               // the room's name across the servers of a farm ("": this server only)
+  Backplane* backplane = nullptr;    // what shares it with them (null: this server only)
 };
 
 struct RoomEffects {
@@ -108,21 +110,26 @@ class RoomHub {
 
   HubStats stats() const;
 
-  // Rooms with a channel share it through `backplane` from now on (set once, before any join).
-  void use_backplane(Backplane* backplane) { backplane_ = backplane; }
+  // The backplanes rooms may share through (set once, before any join): snapshots ask them for the other
+  // servers' members.
+  void use_backplanes(Backplanes* backplanes) { backplanes_ = backplanes; }
   // From the backplane: a frame another server's member published, for this server's members of `channel`.
-  void deliver_remote(const std::string& channel, const RoomFrame& frame, bool keep, RoomEffects& effects);
+  // (Each of these is for the room of `channel` only when it is shared through `from`.)
+  void deliver_remote(Backplane& from, const std::string& channel, const RoomFrame& frame, bool keep,
+                      RoomEffects& effects);
   // From the backplane: members of another server gone without a word, for a member here to announce.
-  void remote_members_lost(const std::string& channel, const std::string& records, RoomEffects& effects);
+  void remote_members_lost(Backplane& from, const std::string& channel, const std::string& records,
+                           RoomEffects& effects);
   // From the backplane: the farm's history of a room this server just opened (oldest first). It goes before
   // what the room kept since, and to the members already there, who joined before it came.
-  void remote_history(const std::string& channel, const std::vector<RoomFrame>& frames, RoomEffects& effects);
+  void remote_history(Backplane& from, const std::string& channel, const std::vector<RoomFrame>& frames,
+                      RoomEffects& effects);
 
  private:
   // The room of `key`; with `create`, a new one if there is none and the endpoint's cap allows (else null).
   std::shared_ptr<Room> find(const std::string& key, bool create, const std::string& endpoint_path = "",
-                             uint32_t max_rooms = 0, const std::string& channel = "");
-  std::shared_ptr<Room> find_channel(const std::string& channel);
+                             uint32_t max_rooms = 0, const std::string& channel = "", Backplane* backplane = nullptr);
+  std::shared_ptr<Room> find_channel(const Backplane& from, const std::string& channel);
   // Tells the other servers that a member left (with `announce` for their members, or nothing).
   void share_departure(const Room& room, uint32_t member, const SharedBytes& announce);
   void deliver_locked(Room& room, const std::shared_ptr<Room>& self, const RoomFrame& frame, uint32_t except,
@@ -133,7 +140,7 @@ class RoomHub {
   std::unordered_map<std::string, std::shared_ptr<Room>> rooms_;
   std::unordered_map<std::string, uint32_t> rooms_per_endpoint_;
   std::unordered_map<std::string, std::weak_ptr<Room>> rooms_by_channel_;
-  Backplane* backplane_ = nullptr;
+  Backplanes* backplanes_ = nullptr;
   std::atomic<uint64_t> delivered_{0};
   std::atomic<uint64_t> dropped_{0};
   std::atomic<uint64_t> evicted_{0};

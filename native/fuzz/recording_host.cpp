@@ -122,13 +122,13 @@ uint32_t le32(const uint8_t* at) {
   return value;
 }
 
-// host_room_join's request: eight u32, then five length-prefixed fields, nothing after; the welcome and the
+// host_room_join's request: eight u32, then six length-prefixed fields, nothing after; the welcome and the
 // announcement whole frames or nothing (format = raw has neither), the eviction frame a close frame.
 void check_join_request(std::string_view request) {
   const auto* bytes = reinterpret_cast<const uint8_t*>(request.data());
   size_t at = 8 * 4;
   check(request.size() >= at, "a room join request shorter than its fixed part");
-  std::string_view fields[5];
+  std::string_view fields[6];
   for (std::string_view& field : fields) {
     check(request.size() - at >= 4, "a room join request cut inside a field's length");
     uint32_t length = le32(bytes + at);

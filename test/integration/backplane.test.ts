@@ -117,6 +117,8 @@ before(async () => {
   writeFileSync(path.join(site, "room.chatsocket"), "kind = chat\nmax_rate = 0\n");
   writeFileSync(path.join(site, "local.chatsocket"), "kind = chat\nbackplane = off\n");
   writeFileSync(path.join(site, "history.chatsocket"), "kind = chat\nhistory = 3\nmax_rate = 0\n");
+  // An endpoint naming a Redis of its own (here the same server's database 1: a backplane of its own).
+  writeFileSync(path.join(site, "own.chatsocket"), `kind = chat\nbackplane = ${url}/1\n`);
   a = await startHost({ site, env: { CHATSOCKET_REDIS: url }, provokesErrors: "Redis is down at the start and killed mid-suite" });
   b = await startHostProcess(site, { CHATSOCKET_REDIS: url, CHATSOCKET_LOG_LEVEL: "info" });
 });
@@ -179,6 +181,15 @@ test("a newcomer on a server where the room is new gets the room's history from 
   await carol.until((m) => m.texts().length >= 3, "the history on B");
   assert.deepEqual(carol.texts(), ["three", "four", "five"]);
   await Promise.all([alice.leave(), bob.leave(), carol.leave()]);
+});
+
+test("an endpoint naming its own Redis shares its rooms through that one", async () => {
+  const here = await join(a, "/own.chatsocket?name=here");
+  const there = await join(b, "/own.chatsocket?name=there");
+  await here.until((m) => m.events.some((e) => e.type === "join" && e.name === "there"), "the other server's join", 20000);
+  there.ws.send("through database 1");
+  await here.until((m) => m.texts().includes("through database 1"), "the message across");
+  await Promise.all([here.leave(), there.leave()]);
 });
 
 test("a room with backplane = off stays on its server", async () => {

@@ -67,7 +67,7 @@ function isRoomName(name: string): bool {
   return true;
 }
 
-/** host_room_join's request (docs/ABI.md): eight u32, then five length-prefixed fields. */
+/** host_room_join's request (docs/ABI.md): eight u32, then six length-prefixed fields. */
 class JoinRequestWriter {
   private parts: ArrayBuffer[] = [];
   private numbers: u32[] = [];
@@ -169,6 +169,7 @@ export class ChatHandler extends Handler {
       .field(welcome)
       .field(announce)
       .field(closeFrame(CloseCode.POLICY_VIOLATION, "too slow: over max_backlog bytes waiting"))
+      .field(String.UTF8.encode(s.backplaneUrl))
       .finish();
   }
 

@@ -15,7 +15,8 @@
 //                    1 MiB); then on_backlog decides.
 //   on_backlog       close (default): the member is closed with 1008; drop: it misses messages (counted).
 //   backplane        on (default): when the server has a Redis backplane (CHATSOCKET_REDIS), the room is one
-//                    room across the servers of the farm; off: it stays on each server.
+//                    room across the servers of the farm; off: it stays on each server; a redis:// URL: this
+//                    endpoint's rooms share through that Redis instead of the server's.
 // (max_rate is every kind's, endpoint/endpoint_config.ts; a room's default is 100 a second.)
 
 import { Settings } from "../../endpoint/settings";
@@ -32,6 +33,8 @@ export class ChatSettings extends KindSettings {
   maxBacklog: u32 = 1024 * 1024;
   dropOnBacklog: bool = false;
   backplane: bool = true;
+  /** A Redis of the endpoint's own ("": the server's, CHATSOCKET_REDIS). */
+  backplaneUrl: string = "";
 }
 
 export function configureChat(settings: Settings): KindSettings {
@@ -45,6 +48,12 @@ export function configureChat(settings: Settings): KindSettings {
   c.maxMembers = settings.count("max_members", 1, 1000000, c.maxMembers, "");
   c.maxBacklog = settings.count("max_backlog", 4096, 256 * 1024 * 1024, c.maxBacklog, "bytes");
   c.dropOnBacklog = settings.choice("on_backlog", ["close", "drop"], 0) == 1;
-  c.backplane = settings.choice("backplane", ["off", "on"], 1) == 1;
+  const backplane = settings.take("backplane");
+  if (backplane != null) {
+    const value = backplane.value;
+    if (value.toLowerCase() == "off") c.backplane = false;
+    else if (value.startsWith("redis://")) c.backplaneUrl = value;
+    else if (value.toLowerCase() != "on") settings.fail(backplane.line, "backplane must be on, off or a redis:// URL.");
+  }
   return c;
 }
