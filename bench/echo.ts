@@ -4,6 +4,7 @@
 // Every echo is checked against what was sent. ws runs with bufferutil (its native masking), as its
 // README recommends. Beside each rate: the server's CPU and the client's (this process), in % of one core;
 // a client near 100 % means the client, not the server, set the rate.
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 
@@ -29,6 +30,7 @@ const SCENARIOS: Scenario[] = [
   { connections: 4, inFlight: 2, size: 1024 * 1024 },
 ];
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const IDLE = Number(process.env.BENCH_IDLE ?? 5000);
 const SAMPLES = Math.max(3, Number(process.env.BENCH_SAMPLES ?? 3));
 
 function patterned(size: number): Buffer {
@@ -76,6 +78,41 @@ async function sample(peer: Peer, scenario: Scenario): Promise<Sample> {
   return { rate, serverPercent, clientPercent: (client.user + client.system) / 1e4 / elapsed };
 }
 
+function rssBytes(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
+  return Number(line?.split(/\s+/)[1] ?? 0) * 1024;
+}
+
+/**
+ * Memory: IDLE connections, each having echoed one small message, then idle; the server's RSS growth per
+ * connection. Then all close: how much of that growth the server still holds 35 s later (after the host's
+ * 30 s retention of finished requests).
+ */
+async function idleMemory(peer: Peer): Promise<{ perConnection: number; kept: number }> {
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const before = rssBytes(peer.pid);
+  const sockets: WebSocket[] = [];
+  for (let i = 0; i < IDLE; i += 100) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(100, IDLE - i) }, () => new Promise<WebSocket>((resolve, reject) => {
+        const ws = new WebSocket(peer.url);
+        ws.once("open", () => {
+          ws.once("message", () => resolve(ws));
+          ws.send("hi");
+        });
+        ws.once("error", reject);
+      })),
+    );
+    sockets.push(...batch);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const peak = rssBytes(peer.pid);
+  for (const ws of sockets) ws.terminate();
+  await new Promise((resolve) => setTimeout(resolve, 35000));
+  const after = rssBytes(peer.pid);
+  return { perConnection: (peak - before) / IDLE, kept: (after - before) / Math.max(1, peak - before) };
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** "median (min–max)" of the rates, and the median CPU of server and client. */
@@ -102,6 +139,12 @@ async function main(): Promise<void> {
       const label = `${scenario.connections} conn × ${scenario.inFlight} in flight × ${scenario.size} B`;
       console.log(`${label.padEnd(30)} ${summarize(results[0])}  ${summarize(results[1])} ${ratio.toFixed(2).padStart(9)}`);
     }
+    const memory = [await idleMemory(peers[0]), await idleMemory(peers[1])];
+    const cell = (m: { perConnection: number; kept: number }) =>
+      `${(m.perConnection / 1024).toFixed(1)} KiB, ${(m.kept * 100).toFixed(0)}% kept`.padStart(31);
+    const ratio = (memory[0].perConnection / memory[1].perConnection).toFixed(2).padStart(9);
+    console.log(`${`RSS per idle conn (${IDLE})`.padEnd(30)} ${cell(memory[0])}  ${cell(memory[1])} ${ratio}`);
+    console.log("(% kept: of that growth, what the server still holds 35 s after they all closed)");
   } finally {
     await Promise.all(peers.map((peer) => peer.stop()));
   }

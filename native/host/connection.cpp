@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -40,7 +41,7 @@ Connection::Connection(HostCore& core, asio::ip::tcp::socket socket)
   getsockname(fd_, reinterpret_cast<sockaddr*>(&local_), &len);
   std::error_code ec;
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
-  core_.stats.open_connections.fetch_add(1);
+  core_.memory_return.opened(core_.stats.open_connections.fetch_add(1) + 1);
 }
 
 Connection::~Connection() { close(); }
@@ -282,7 +283,40 @@ void Connection::fail_and_close(int status) {
   r.headers.emplace_back("Connection", "close");
   auto bytes = std::make_shared<std::string>(format_head(status, reason_phrase(status), r.headers) + r.body);
   auto self = shared_from_this();
-  async_send(bytes, 0, [self](const std::error_code&) { self->close(); });
+  async_send(bytes, 0, [self](const std::error_code& error) {
+    if (error) {
+      self->close();
+    } else {
+      self->close_gracefully();
+    }
+  });
+}
+
+void Connection::close_gracefully() {
+  auto deadline = std::make_shared<asio::steady_timer>(core_.io, std::chrono::seconds(2));
+  {
+    std::lock_guard<std::mutex> lock(io_mutex_);
+    if (closed_) return;
+    std::error_code ec;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  }
+  auto self = shared_from_this();
+  deadline->async_wait([self](const std::error_code&) { self->close(); });
+  drain(deadline);
+}
+
+void Connection::drain(std::shared_ptr<asio::steady_timer> deadline) {
+  std::lock_guard<std::mutex> lock(io_mutex_);
+  if (closed_) return;
+  auto self = shared_from_this();
+  auto sink = std::make_shared<std::array<char, 4096>>();
+  socket_.async_read_some(asio::buffer(*sink), [self, sink, deadline](const std::error_code& error, size_t) {
+    if (error) {
+      deadline->cancel();  // the client closed (or the socket did): done
+      return;
+    }
+    self->drain(deadline);
+  });
 }
 
 void Connection::dispatch(RequestHead head) {

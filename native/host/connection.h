@@ -50,6 +50,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void process_buffer();
   void dispatch(RequestHead head);
   void fail_and_close(int status);
+  // After an error answer to a client that may still be sending: our side is shut, what it sends is read and
+  // dropped until it closes too (or 2 s pass). Closing at once with its bytes unread would reset the
+  // connection, and the client could lose the answer (http.sys closes gracefully too).
+  void close_gracefully();
+  void drain(std::shared_ptr<asio::steady_timer> deadline);
   void compact();
   void close_locked();
   void forget();

@@ -17,6 +17,17 @@ void Graveyard::add(std::shared_ptr<Request> request) {
   entries_.emplace_back(now, std::move(request));
 }
 
+size_t Graveyard::sweep() {
+  auto now = std::chrono::steady_clock::now();
+  std::vector<std::shared_ptr<Request>> expired;  // destroyed outside the lock
+  std::lock_guard<std::mutex> lock(mutex_);
+  while (!entries_.empty() && now - entries_.front().first > retention_) {
+    expired.push_back(std::move(entries_.front().second));
+    entries_.pop_front();
+  }
+  return expired.size();
+}
+
 void Graveyard::clear() {
   std::deque<std::pair<std::chrono::steady_clock::time_point, std::shared_ptr<Request>>> gone;
   std::lock_guard<std::mutex> lock(mutex_);

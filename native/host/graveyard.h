@@ -15,6 +15,8 @@ class Graveyard {
  public:
   explicit Graveyard(std::chrono::milliseconds retention = std::chrono::seconds(30)) : retention_(retention) {}
   void add(std::shared_ptr<Request> request);
+  // Frees the entries whose retention is over; returns how many.
+  size_t sweep();
   void clear();
   size_t size() const;
 

@@ -85,6 +85,7 @@ bool Host::start(const HostOptions& options, std::string& error) {
   port_ = core->acceptor.local_endpoint().port();
   core_ = std::move(core);
   core_->work.emplace(core_->io.get_executor());
+  core_->memory_return.start();
   accept_next();
   for (unsigned i = 0; i < options.threads; ++i) {
     core_->threads.emplace_back([core = core_.get()] {
@@ -133,6 +134,7 @@ void Host::stop() {
     wait_until(core.options.shutdown_timeout_ms, [&core] { return core.stats.active_requests.load() == 0; });
   uint64_t left = core.stats.active_requests.load();
 
+  core.memory_return.stop();
   core.work.reset();
   core.io.stop();
   for (auto& t : core.threads) t.join();

@@ -14,6 +14,7 @@
 #include "completion_policy.h"
 #include "dispatch_pool.h"
 #include "graveyard.h"
+#include "memory_return.h"
 #include "host.h"
 #include "module_host.h"
 #include "site_config.h"
@@ -49,6 +50,8 @@ struct HostCore {
   asio::ip::tcp::acceptor acceptor;
   std::vector<std::thread> threads;
   std::atomic<bool> stopping{false};
+
+  MemoryReturn memory_return{io, graveyard, stats.open_connections};
 
   std::mutex connections_mutex;
   std::unordered_map<Connection*, std::weak_ptr<Connection>> connections;

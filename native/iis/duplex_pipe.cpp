@@ -13,7 +13,7 @@ DuplexPipe::DuplexPipe(IHttpContext3* context, IHttpRequest3* request, IHttpResp
       request_(request),
       response_(response),
       connection_(std::move(connection)),
-      read_buffer_(new uint8_t[kReadBufferBytes]) {}
+      read_buffer_(new uint8_t[kSmallestRead]) {}
 
 std::shared_ptr<DuplexPipe> DuplexPipe::from(VOID* self) { return static_cast<DuplexPipe*>(self)->shared_from_this(); }
 
@@ -138,12 +138,16 @@ void DuplexPipe::pump_reads(std::unique_lock<std::mutex>& lock) {
     return;
   }
   while (state_ == State::kOpen && !read_busy_ && !connection_->paused()) {
+    if (next_read_capacity_ != read_capacity_) {
+      read_buffer_.reset(new uint8_t[next_read_capacity_]);
+      read_capacity_ = next_read_capacity_;
+    }
     read_busy_ = true;
     read_in_flight_ = true;
     DWORD received = 0;
     BOOL pending = FALSE;
     HRESULT hr =
-        request_->ReadEntityBody(read_buffer_.get(), kReadBufferBytes, TRUE, read_completed, this, &received, &pending);
+        request_->ReadEntityBody(read_buffer_.get(), read_capacity_, TRUE, read_completed, this, &received, &pending);
     if (SUCCEEDED(hr) && pending) return;  // read_completed takes over (it may already be waiting for lock_)
     read_in_flight_ = false;
     on_read(lock, hr, received);
@@ -163,7 +167,16 @@ void DuplexPipe::on_read(std::unique_lock<std::mutex>& lock, HRESULT status, DWO
     connection_->received(read_buffer_.get(), bytes);
     lock.lock();
   }
+  size_read_buffer(bytes);
   read_busy_ = false;
+}
+
+void DuplexPipe::size_read_buffer(DWORD bytes_read) {
+  if (bytes_read == read_capacity_ && read_capacity_ < kLargestRead) {
+    next_read_capacity_ = read_capacity_ * 2;
+  } else if (bytes_read <= read_capacity_ / 4) {
+    next_read_capacity_ = kSmallestRead;
+  }
 }
 
 void DuplexPipe::pump_writes(std::unique_lock<std::mutex>& lock) {

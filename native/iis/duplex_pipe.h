@@ -59,7 +59,12 @@ class DuplexPipe final : public Transport, public std::enable_shared_from_this<D
   void begin_ending(abi::ClosedReason reason);
   void finish_if_idle(std::unique_lock<std::mutex>& lock);
 
-  static constexpr DWORD kReadBufferBytes = 64 * 1024;
+  // The read buffer. A read is always pending, so every connection holds one: it starts small, doubles while
+  // reads fill it (a burst), and goes back to small at the first read that uses a quarter of it or less (the
+  // burst is over; an idle connection's next pong is such a read).
+  static constexpr DWORD kSmallestRead = 4 * 1024;
+  static constexpr DWORD kLargestRead = 64 * 1024;
+  void size_read_buffer(DWORD bytes_read);
   static constexpr size_t kMaxChunks = 64;
 
   IHttpContext3* const context_;
@@ -80,6 +85,8 @@ class DuplexPipe final : public Transport, public std::enable_shared_from_this<D
   Segment segments_[kMaxChunks];
   HTTP_DATA_CHUNK chunks_[kMaxChunks];
   std::unique_ptr<uint8_t[]> read_buffer_;
+  DWORD read_capacity_ = kSmallestRead;
+  DWORD next_read_capacity_ = kSmallestRead;  // applied before the next read is issued
 };
 
 }  // namespace cs
