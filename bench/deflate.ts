@@ -7,12 +7,12 @@
 // The peers are ws configured as chatsocket is by default (no context takeover either way, threshold
 // 1024 bytes, zlib's level 6) and ws with its own defaults (context takeover both ways). The client is ws in
 // this process, offering permessage-deflate to all of them.
-import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 
 import { EXAMPLE_SITE } from "../test/support/paths";
 import { forkServer, reportPort, serveHost, serverRole } from "./server_process";
+import { rssBytes } from "./proc_memory";
 import { treeCpuSeconds } from "./tree_cpu";
 
 interface Peer {
@@ -106,11 +106,6 @@ async function echoRate(peer: Peer, scenario: Scenario, text: string): Promise<{
   await closeAll(sockets);
   if (wrong) throw new Error(wrong);
   return { rate, cpu };
-}
-
-function rssBytes(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
-  return Number(line?.split(/\s+/)[1] ?? 0) * 1024;
 }
 
 /** The server's RSS growth per idle compressed connection, each having sent and received one message. */

@@ -4,11 +4,11 @@
 // Every echo is checked against what was sent. ws runs with bufferutil (its native masking), as its
 // README recommends. Beside each rate: the server's CPU and the client's (this process), in % of one core;
 // a client near 100 % means the client, not the server, set the rate.
-import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 
 import { Peer, startChatsocket, startWsEcho } from "./echo_servers";
+import { rssBytes } from "./proc_memory";
 import { treeCpuSeconds } from "./tree_cpu";
 
 interface Scenario {
@@ -76,11 +76,6 @@ async function sample(peer: Peer, scenario: Scenario): Promise<Sample> {
   })));
   if (wrong) throw new Error(wrong);
   return { rate, serverPercent, clientPercent: (client.user + client.system) / 1e4 / elapsed };
-}
-
-function rssBytes(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
-  return Number(line?.split(/\s+/)[1] ?? 0) * 1024;
 }
 
 /**

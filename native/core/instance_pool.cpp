@@ -26,7 +26,10 @@ InstancePool::InstancePool(PoolOptions options)
   }
 }
 
-InstancePool::~InstancePool() { backplanes_.reset(); }
+InstancePool::~InstancePool() {
+  rooms_.use_backplanes(nullptr);  // members the slots still close leave their rooms without a backplane
+  backplanes_.reset();
+}
 
 void InstancePool::remote_frame(Backplane& from, const std::string& channel, const RoomFrame& frame,
                                 bool keep) noexcept {

@@ -94,6 +94,8 @@ std::shared_ptr<Room> RoomHub::find(const std::string& key, bool create, const s
   return room;
 }
 
+Backplane* RoomHub::shared_through(const Room& room) const { return backplanes_ ? room.backplane : nullptr; }
+
 std::shared_ptr<Room> RoomHub::find_channel(const Backplane& from, const std::string& channel) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = rooms_by_channel_.find(channel);
@@ -102,7 +104,7 @@ std::shared_ptr<Room> RoomHub::find_channel(const Backplane& from, const std::st
 }
 
 void RoomHub::share_departure(const Room& room, uint32_t member, const SharedBytes& announce) {
-  if (room.backplane) room.backplane->left(room.channel, member, RoomFrame{announce});
+  if (Backplane* backplane = shared_through(room)) backplane->left(room.channel, member, RoomFrame{announce});
 }
 
 void RoomHub::forget_if_empty(const std::shared_ptr<Room>& room) {
@@ -188,11 +190,9 @@ abi::Status RoomHub::join(Connection& connection, const std::string& endpoint_pa
     }
     room->settings = request.settings;
     auto self = connection.shared_from_this();
-    if (room->backplane) {
-      if (room->members.empty() && room->version == 0) {
-        room->backplane->opened(room->channel, request.settings.history_count);
-      }
-      room->backplane->joined(room->channel, connection.id(), request.presence, RoomFrame{request.announce});
+    if (Backplane* backplane = shared_through(*room)) {
+      if (room->members.empty() && room->version == 0) backplane->opened(room->channel, request.settings.history_count);
+      backplane->joined(room->channel, connection.id(), request.presence, RoomFrame{request.announce});
     }
     room->members.push_back(
         {self, std::move(request.presence), std::move(request.eviction), request.deflate_window_bits});
@@ -218,7 +218,9 @@ abi::Status RoomHub::publish(Connection& connection, const RoomFrame& frame, boo
   if (!room->find(connection.id())) return abi::Status::kNotFound;
   if (keep) room->keep(frame);
   deliver_locked(*room, room, frame, include_self ? 0 : connection.id(), effects);
-  if (room->backplane) room->backplane->publish(room->channel, frame, keep ? room->settings.history_count : 0);
+  if (Backplane* backplane = shared_through(*room)) {
+    backplane->publish(room->channel, frame, keep ? room->settings.history_count : 0);
+  }
   return abi::Status::kOk;
 }
 

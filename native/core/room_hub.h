@@ -110,8 +110,8 @@ class RoomHub {
 
   HubStats stats() const;
 
-  // The backplanes rooms may share through (set once, before any join): snapshots ask them for the other
-  // servers' members.
+  // The backplanes rooms may share through (set before any join; null once they are gone, when the pool
+  // goes): snapshots ask them for the other servers' members.
   void use_backplanes(Backplanes* backplanes) { backplanes_ = backplanes; }
   // From the backplane: a frame another server's member published, for this server's members of `channel`.
   // (Each of these is for the room of `channel` only when it is shared through `from`.)
@@ -130,6 +130,8 @@ class RoomHub {
   std::shared_ptr<Room> find(const std::string& key, bool create, const std::string& endpoint_path = "",
                              uint32_t max_rooms = 0, const std::string& channel = "", Backplane* backplane = nullptr);
   std::shared_ptr<Room> find_channel(const Backplane& from, const std::string& channel);
+  // What `room` is shared through, while the backplanes are there.
+  Backplane* shared_through(const Room& room) const;
   // Tells the other servers that a member left (with `announce` for their members, or nothing).
   void share_departure(const Room& room, uint32_t member, const SharedBytes& announce);
   void deliver_locked(Room& room, const std::shared_ptr<Room>& self, const RoomFrame& frame, uint32_t except,

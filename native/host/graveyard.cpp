@@ -7,14 +7,9 @@
 namespace cs::host {
 
 void Graveyard::add(std::shared_ptr<Request> request) {
-  auto now = std::chrono::steady_clock::now();
-  std::vector<std::shared_ptr<Request>> expired;  // destroyed outside the lock
+  sweep();
   std::lock_guard<std::mutex> lock(mutex_);
-  while (!entries_.empty() && now - entries_.front().first > retention_) {
-    expired.push_back(std::move(entries_.front().second));
-    entries_.pop_front();
-  }
-  entries_.emplace_back(now, std::move(request));
+  entries_.emplace_back(std::chrono::steady_clock::now(), std::move(request));
 }
 
 size_t Graveyard::sweep() {
