@@ -36,7 +36,13 @@ constexpr auto kLossReportInterval = std::chrono::seconds(10);
 
 constexpr char kMagic = 'C';
 constexpr char kWireVersion = 1;
-enum class Kind : char { kFrame = 1, kJoin = 2, kLeave = 3, kLoadHistory = 4 };
+enum class Kind : char { kFrame = 1, kJoin = 2, kLeave = 3, kLoadHistory = 4, kRegistered = 5, kGone = 6 };
+// Where servers say they registered their members again, or that another server is gone (a room's channel
+// starts with '/', so none can be this).
+constexpr char kServersChannel[] = "\x01servers";
+// A server whose key is missing at this many heartbeats in a row (5 s apart) is gone: a restarted Redis has
+// lost every key until each server registers again, which its backoff does within 5 s.
+constexpr int kMissesBeforeGone = 3;
 constexpr int kHistoryLifetimeSeconds = 24 * 3600;
 
 // One per process, whatever the number of backplanes: a server never takes its own members or messages for
@@ -501,7 +507,8 @@ bool RedisBackplane::load_history(Connection& redis, const Outgoing& request) {
   return true;
 }
 
-// After a (re)connection: this server's members again (a restarted Redis has forgotten them) and its heartbeat.
+// After a (re)connection: this server's members again (a restarted Redis has forgotten them), then its key (so
+// a server whose key exists has registered its members), then a word to the others to read them again.
 bool RedisBackplane::register_members(Connection& redis) {
   std::map<std::string, std::map<uint32_t, std::string>> members;
   {
@@ -509,14 +516,16 @@ bool RedisBackplane::register_members(Connection& redis) {
     members = local_members_;
     directory_stale_ = true;
   }
-  size_t commands = 1;
-  redis.append({"SET", prefix_ + ":server:" + server_id_, "1", "EX", std::to_string(kServerLifetimeSeconds)});
+  size_t commands = 2;
   for (const auto& [channel, of_channel] : members) {
     for (const auto& [member, presence] : of_channel) {
       redis.append({"HSET", prefix_ + ":members:" + channel, member_key(server_id_, member), presence});
       commands++;
     }
   }
+  redis.append({"SET", prefix_ + ":server:" + server_id_, "1", "EX", std::to_string(kServerLifetimeSeconds)});
+  redis.append(
+      {"PUBLISH", room_channels_ + kServersChannel, encode(Kind::kRegistered, server_id_, {}, {}, RoomFrame{}, false)});
   for (size_t i = 0; i < commands; ++i) {
     if (!redis.reply()) return false;
   }
@@ -527,7 +536,7 @@ bool RedisBackplane::heartbeat(Connection& redis) {
   if (!redis.run({"SET", prefix_ + ":server:" + server_id_, "1", "EX", std::to_string(kServerLifetimeSeconds)})) {
     return false;
   }
-  // Servers in the directory that stopped refreshing their key died without a word: their members are gone.
+  // A server in the directory that stopped refreshing its key died without a word: its members are gone.
   std::set<std::string> servers;
   {
     std::lock_guard<std::mutex> lock(directory_mutex_);
@@ -538,9 +547,49 @@ bool RedisBackplane::heartbeat(Connection& redis) {
   for (const std::string& server : servers) {
     Reply alive = redis.run({"EXISTS", prefix_ + ":server:" + server});
     if (!alive) return false;
-    if (alive->type == REDIS_REPLY_INTEGER && alive->integer == 0) mark_directory_stale();
+    if (alive->type == REDIS_REPLY_INTEGER && alive->integer == 1) {
+      misses_.erase(server);
+    } else if (++misses_[server] >= kMissesBeforeGone) {
+      misses_.erase(server);
+      if (!forget_server(redis, server)) return false;
+    }
   }
   return true;
+}
+
+// Takes a dead server's members out of the directory and out of Redis, has them announced as gone, and tells
+// the other servers, which may not have noticed yet.
+bool RedisBackplane::forget_server(Connection& redis, const std::string& server) {
+  std::vector<std::pair<std::string, std::string>> stale = drop_server(server);
+  for (const auto& [channel, member] : stale) {
+    if (!redis.run({"HDEL", prefix_ + ":members:" + channel, member})) return false;
+  }
+  return static_cast<bool>(redis.run(
+      {"PUBLISH", room_channels_ + kServersChannel, encode(Kind::kGone, server_id_, server, {}, RoomFrame{}, false)}));
+}
+
+// Takes `server`'s members out of the directory and has them announced; returns them as (channel, member).
+std::vector<std::pair<std::string, std::string>> RedisBackplane::drop_server(const std::string& server) {
+  std::map<std::string, std::string> lost;  // channel -> records
+  std::vector<std::pair<std::string, std::string>> dropped;
+  {
+    std::lock_guard<std::mutex> lock(directory_mutex_);
+    for (auto channel = directory_.begin(); channel != directory_.end();) {
+      auto& members = channel->second;
+      for (auto member = members.begin(); member != members.end();) {
+        if (member->first.compare(0, server.size() + 1, server + "/") == 0) {
+          put_field(lost[channel->first], member->second);
+          dropped.emplace_back(channel->first, member->first);
+          member = members.erase(member);
+        } else {
+          ++member;
+        }
+      }
+      channel = members.empty() ? directory_.erase(channel) : std::next(channel);
+    }
+  }
+  for (const auto& [channel, records] : lost) listener_.remote_members_lost(*this, channel, records);
+  return dropped;
 }
 
 void RedisBackplane::mark_directory_stale() {
@@ -548,8 +597,10 @@ void RedisBackplane::mark_directory_stale() {
   directory_stale_ = true;
 }
 
-// Reads every member hash under the prefix and keeps the members of live servers other than this one; members
-// that were in the directory and are not any more (their server died, or Redis lost them) are announced.
+// Reads every member hash under the prefix. A server whose key exists is authoritative: its members are what
+// Redis says, and those we knew that are not there any more left while we were not listening (announced). A
+// server whose key is missing keeps what we knew of it: after a Redis restart it may not have registered again
+// yet; the heartbeat decides when it is gone.
 bool RedisBackplane::reload_directory(Connection& redis) {
   std::vector<std::string> keys;
   std::string cursor = "0";
@@ -561,8 +612,19 @@ bool RedisBackplane::reload_directory(Connection& redis) {
     for (size_t i = 0; i < found->elements; ++i) keys.emplace_back(text_of(found->element[i]));
   } while (cursor != "0");
 
-  std::map<std::string, std::map<std::string, std::string>> directory;
-  std::map<std::string, bool> server_alive;
+  std::map<std::string, std::map<std::string, std::string>> loaded;
+  std::set<std::string> servers;  // every other server in Redis's hashes or in our directory
+  std::map<std::string, bool> alive;
+  auto is_alive = [&](const std::string& server, bool& answer) {
+    auto known = alive.find(server);
+    if (known == alive.end()) {
+      Reply exists = redis.run({"EXISTS", prefix_ + ":server:" + server});
+      if (!exists) return false;
+      known = alive.emplace(server, exists->type == REDIS_REPLY_INTEGER && exists->integer == 1).first;
+    }
+    answer = known->second;
+    return true;
+  };
   const std::string members_prefix = prefix_ + ":members:";
   for (const std::string& key : keys) {
     Reply fields = redis.run({"HGETALL", key});
@@ -572,29 +634,41 @@ bool RedisBackplane::reload_directory(Connection& redis) {
       std::string member(text_of(fields->element[i]));
       std::string server = member.substr(0, member.find('/'));
       if (server == server_id_) continue;
-      auto known = server_alive.find(server);
-      if (known == server_alive.end()) {
-        Reply alive = redis.run({"EXISTS", prefix_ + ":server:" + server});
-        if (!alive) return false;
-        known = server_alive.emplace(server, alive->type == REDIS_REPLY_INTEGER && alive->integer == 1).first;
-      }
-      if (known->second) {
-        directory[channel][member] = std::string(text_of(fields->element[i + 1]));
-      } else if (!redis.run({"HDEL", key, member})) {  // a dead server's member: nobody else will remove it
-        return false;
-      }
+      loaded[channel][member] = std::string(text_of(fields->element[i + 1]));
+      servers.insert(server);
     }
   }
-
-  std::map<std::string, std::string> lost;  // channel -> records of members gone
   {
     std::lock_guard<std::mutex> lock(directory_mutex_);
     for (const auto& [channel, members] : directory_) {
-      auto now = directory.find(channel);
+      for (const auto& [member, presence] : members) servers.insert(member.substr(0, member.find('/')));
+    }
+  }
+  for (const std::string& server : servers) {
+    bool answer = false;
+    if (!is_alive(server, answer)) return false;
+  }
+
+  std::map<std::string, std::string> lost;  // channel -> records of members gone meanwhile
+  {
+    std::lock_guard<std::mutex> lock(directory_mutex_);
+    std::map<std::string, std::map<std::string, std::string>> directory;
+    for (const auto& [channel, members] : loaded) {
       for (const auto& [member, presence] : members) {
-        if (now == directory.end() || now->second.count(member) == 0) put_field(lost[channel], presence);
+        if (alive[member.substr(0, member.find('/'))]) directory[channel][member] = presence;
       }
     }
+    for (const auto& [channel, members] : directory_) {
+      for (const auto& [member, presence] : members) {
+        if (!alive[member.substr(0, member.find('/'))]) {
+          directory[channel][member] = presence;  // not registered again yet, or gone: the heartbeat will tell
+        } else if (directory[channel].count(member) == 0) {
+          put_field(lost[channel], presence);
+        }
+      }
+    }
+    for (auto it = directory.begin(); it != directory.end();)
+      it = it->second.empty() ? directory.erase(it) : std::next(it);
     directory_.swap(directory);
   }
   for (const auto& [channel, records] : lost) listener_.remote_members_lost(*this, channel, records);
@@ -645,6 +719,15 @@ void RedisBackplane::received(const std::string& channel, std::string_view paylo
   Message message;
   if (!decode(payload, message)) return;
   if (message.server == server_id_) return;  // ours: its members heard it when it was sent
+  if (message.kind == Kind::kRegistered) {   // another server registered its members again: read them
+    mark_directory_stale();
+    wake_.notify_all();
+    return;
+  }
+  if (message.kind == Kind::kGone) {  // another server found one dead: its members are gone here too
+    drop_server(std::string(message.member));
+    return;
+  }
   const Kind kind = message.kind;
   const std::string_view member = message.member, presence = message.presence;
   if (kind == Kind::kJoin || kind == Kind::kLeave) {

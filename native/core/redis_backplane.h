@@ -29,6 +29,8 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "backplane.h"
 
@@ -69,6 +71,8 @@ class RedisBackplane final : public Backplane {
   bool load_history(Connection& redis, const Outgoing& request);
   bool register_members(Connection& redis);
   bool heartbeat(Connection& redis);
+  bool forget_server(Connection& redis, const std::string& server);
+  std::vector<std::pair<std::string, std::string>> drop_server(const std::string& server);
   bool reload_directory(Connection& redis);
   void mark_directory_stale();
   void subscriber_loop();
@@ -92,7 +96,8 @@ class RedisBackplane final : public Backplane {
   std::chrono::steady_clock::time_point last_loss_report_{};
   // This server's members, to register again after Redis lost them (a restart): channel -> member -> presence.
   std::map<std::string, std::map<uint32_t, std::string>> local_members_;
-  bool directory_stale_ = true;  // reload the directory at the publisher's next chance (under mutex_)
+  bool directory_stale_ = true;        // reload the directory at the publisher's next chance (under mutex_)
+  std::map<std::string, int> misses_;  // servers whose key the heartbeat found missing, how many times in a row
 
   mutable std::mutex directory_mutex_;
   // The other servers' members: channel -> "<server>/<member>" -> presence.
