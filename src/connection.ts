@@ -81,9 +81,8 @@ export class Connection {
   /** max_rate's token bucket: messages the client may still send, and when it was last filled (0: never). */
   private tokens: f64 = 0;
   private filledAt: u64 = 0;
-  /** permessage-deflate: host_deflate's params for our messages (0: not negotiated), and our window. */
+  /** permessage-deflate: host_deflate's params for our messages (0: not negotiated). */
   private deflateOut: u32 = 0;
-  private deflateWindow: u32 = 0;
 
   constructor(id: u32, endpoint: Endpoint) {
     this.id = id;
@@ -105,7 +104,6 @@ export class Connection {
   /** permessage-deflate is agreed: messages both ways may be compressed. Before the handler is made. */
   useDeflate(agreement: DeflateAgreement): void {
     const config = this.endpoint.config.deflate;
-    this.deflateWindow = agreement.serverWindowBits;
     this.deflateOut = deflateParams(config, agreement.serverWindowBits, agreement.serverContextTakeover);
     const keep = agreement.clientContextTakeover ? <u32>Deflate.KEEP_CONTEXT : 0;
     acceptCompressed(this.parser, this.id, agreement.clientWindowBits | keep);
@@ -113,7 +111,7 @@ export class Connection {
 
   /** The LZ77 window our compressed messages may use (0: no permessage-deflate): a room's frames are made for it. */
   get deflateWindowBits(): u32 {
-    return this.deflateWindow;
+    return this.deflateOut & <u32>Deflate.WINDOW_BITS_MASK;
   }
 
   get isOpen(): bool {

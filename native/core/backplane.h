@@ -33,10 +33,9 @@ class BackplaneListener {
 
 struct BackplaneStats {
   bool connected = false;
-  uint64_t published = 0;   // messages sent to the other servers
-  uint64_t received = 0;    // messages from other servers handed to the rooms
-  uint64_t lost = 0;        // messages that never left (the backplane down, slow, or a failed send)
-  uint64_t reconnects = 0;  // connections made after the first
+  uint64_t published = 0;  // messages sent to the other servers
+  uint64_t received = 0;   // messages from other servers handed to the rooms
+  uint64_t lost = 0;       // messages that never left (the backplane down, slow, or a failed send)
 };
 
 class Backplane {

@@ -52,14 +52,8 @@ BackplaneStats Backplanes::stats() const {
     all.published += one.published;
     all.received += one.received;
     all.lost += one.lost;
-    all.reconnects += one.reconnects;
   }
   return all;
-}
-
-bool Backplanes::any() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return !open_.empty();
 }
 
 }  // namespace cs

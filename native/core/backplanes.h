@@ -23,7 +23,6 @@ class Backplanes {
   uint32_t remote_members(const std::string& channel, std::string* records) const;
   // All backplanes together; `connected` when every one is.
   BackplaneStats stats() const;
-  bool any() const;
 
  private:
   const std::string default_url_;

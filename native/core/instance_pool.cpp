@@ -31,37 +31,33 @@ InstancePool::~InstancePool() {
   backplanes_.reset();
 }
 
-void InstancePool::remote_frame(Backplane& from, const std::string& channel, const RoomFrame& frame,
-                                bool keep) noexcept {
+template <class Work>
+void InstancePool::from_backplane(const char* failure, Work&& work) noexcept {
   try {
     RoomEffects effects;
-    rooms_.deliver_remote(from, channel, frame, keep, effects);
+    work(effects);
     settle(effects.wakes, effects.losses, effects.evicted);
   } catch (const std::exception& error) {
-    log(LogLevel::kWarning, "a message from another server could not be delivered (%s)", error.what());
+    log(LogLevel::kWarning, "%s (%s)", failure, error.what());
   }
+}
+
+void InstancePool::remote_frame(Backplane& from, const std::string& channel, const RoomFrame& frame,
+                                bool keep) noexcept {
+  from_backplane("a message from another server could not be delivered",
+                 [&](RoomEffects& effects) { rooms_.deliver_remote(from, channel, frame, keep, effects); });
 }
 
 void InstancePool::remote_history(Backplane& from, const std::string& channel,
                                   const std::vector<RoomFrame>& frames) noexcept {
-  try {
-    RoomEffects effects;
-    rooms_.remote_history(from, channel, frames, effects);
-    settle(effects.wakes, effects.losses, effects.evicted);
-  } catch (const std::exception& error) {
-    log(LogLevel::kWarning, "a room's history from other servers could not be delivered (%s)", error.what());
-  }
+  from_backplane("a room's history from other servers could not be delivered",
+                 [&](RoomEffects& effects) { rooms_.remote_history(from, channel, frames, effects); });
 }
 
 void InstancePool::remote_members_lost(Backplane& from, const std::string& channel,
                                        const std::string& records) noexcept {
-  try {
-    RoomEffects effects;
-    rooms_.remote_members_lost(from, channel, records, effects);
-    settle(effects.wakes, effects.losses, effects.evicted);
-  } catch (const std::exception& error) {
-    log(LogLevel::kWarning, "members lost on another server could not be announced (%s)", error.what());
-  }
+  from_backplane("members lost on another server could not be announced",
+                 [&](RoomEffects& effects) { rooms_.remote_members_lost(from, channel, records, effects); });
 }
 
 uint32_t InstancePool::next_id() {
@@ -180,7 +176,6 @@ PoolStats InstancePool::stats() const {
   stats.native_failures = native_failures_.load();
   stats.processes = processes_.running();
   stats.rooms = rooms_.stats();
-  stats.backplane_on = backplanes_->any();
   stats.backplane = backplanes_->stats();
   for (const auto& slot : slots_) stats.wasm_memory_bytes += slot->memory_bytes();
   return stats;

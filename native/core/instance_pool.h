@@ -58,6 +58,9 @@ class InstancePool final : private BackplaneListener {
   // Takes a place for one more handshake under max_connections; false when the server is full. Concurrent
   // handshakes count against each other, so the cap is never exceeded (near it, one may be refused early).
   bool enter_handshake() noexcept;
+  // Runs a room's work for a backplane's thread and settles what it left to do; a failure is logged.
+  template <class Work>
+  void from_backplane(const char* failure, Work&& work) noexcept;
   void remote_frame(Backplane& from, const std::string& channel, const RoomFrame& frame, bool keep) noexcept override;
   void remote_members_lost(Backplane& from, const std::string& channel, const std::string& records) noexcept override;
   void remote_history(Backplane& from, const std::string& channel,

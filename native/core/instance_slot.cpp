@@ -97,27 +97,17 @@ Connection* InstanceSlot::find_locked(uint32_t id) {
   return it == connections_.end() ? nullptr : it->second.get();
 }
 
-void InstanceSlot::deliver_wakes(std::vector<std::shared_ptr<Connection>>& wakes) noexcept {
-  for (auto& connection : wakes) connection->wake();
-  wakes.clear();
-}
-
 void InstanceSlot::take_room_effects_locked(RoomEffects& effects) {
   wakes_.insert(wakes_.end(), effects.wakes.begin(), effects.wakes.end());
   losses_.insert(losses_.end(), effects.losses.begin(), effects.losses.end());
   evicted_.insert(evicted_.end(), effects.evicted.begin(), effects.evicted.end());
 }
 
-void InstanceSlot::settle(std::vector<std::shared_ptr<Connection>>& wakes, std::vector<std::shared_ptr<Room>>& losses,
-                          std::vector<std::shared_ptr<Connection>>& evicted) noexcept {
-  pool_.settle(wakes, losses, evicted);
-}
-
 void InstanceSlot::leave_room_quietly(Connection& connection) noexcept {
   if (!connection.room()) return;
   RoomEffects effects;
   pool_.rooms().remove(connection, effects);
-  settle(effects.wakes, effects.losses, effects.evicted);
+  pool_.settle(effects.wakes, effects.losses, effects.evicted);
 }
 
 // The instance is lost: every connection it held hears 1011 and is ended. The frame was encoded when the
@@ -263,7 +253,7 @@ OpenResult InstanceSlot::open(EndpointVersion& endpoint, std::string_view head, 
       losses.swap(losses_);
       evicted.swap(evicted_);
     }
-    settle(wakes, losses, evicted);
+    pool_.settle(wakes, losses, evicted);
   } catch (const std::exception& error) {
     pool_.native_failures_++;
     log(LogLevel::kError, "a handshake failed natively (%s)", error.what());
@@ -305,7 +295,7 @@ void InstanceSlot::dispatch(Connection& connection, abi::Event event, const uint
     if (event == abi::Event::kClosed) return;  // nothing left to close
     fail_connection(connection, "an event", error.what(), event != abi::Event::kWritable);
   }
-  settle(wakes, losses, evicted);
+  pool_.settle(wakes, losses, evicted);
 }
 
 size_t InstanceSlot::tell_going_away() noexcept {

@@ -70,7 +70,6 @@ struct PoolStats {
   uint64_t native_failures = 0;
   uint64_t processes = 0;
   HubStats rooms;
-  bool backplane_on = false;  // a backplane is configured
   BackplaneStats backplane;
 };
 
@@ -142,11 +141,6 @@ class InstanceSlot final : private ImportHandler {
   void arm_timer(Connection& connection, uint32_t slot, uint32_t milliseconds);
   void probe_while_paused(const std::shared_ptr<Connection>& connection);
   Connection* find_locked(uint32_t id);
-  void deliver_wakes(std::vector<std::shared_ptr<Connection>>& wakes) noexcept;
-  // What a room's work left to do once no lock is held: wake its members, have a member announce the others
-  // who left without a word.
-  void settle(std::vector<std::shared_ptr<Connection>>& wakes, std::vector<std::shared_ptr<Room>>& losses,
-              std::vector<std::shared_ptr<Connection>>& evicted) noexcept;
   void take_room_effects_locked(RoomEffects& effects);
 
   // What cs_open is building; imports about the opening id read and write it.

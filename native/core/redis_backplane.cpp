@@ -371,7 +371,6 @@ BackplaneStats RedisBackplane::stats() const {
   stats.published = published_.load();
   stats.received = received_.load();
   stats.lost = lost_.load();
-  stats.reconnects = reconnects_.load();
   return stats;
 }
 
@@ -384,7 +383,6 @@ bool RedisBackplane::wait_to_retry(std::chrono::milliseconds& backoff) {
 
 void RedisBackplane::publisher_loop() {
   auto backoff = kFirstBackoff;
-  bool first = true;
   bool reported = false;
   while (!stopped()) {
     Connection redis;
@@ -399,8 +397,6 @@ void RedisBackplane::publisher_loop() {
       continue;
     }
     redis.limit_commands();
-    if (!first) reconnects_++;
-    first = false;
     try {
       if (!register_members(redis)) {
         if (!wait_to_retry(backoff)) return;

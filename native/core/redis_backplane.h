@@ -111,7 +111,6 @@ class RedisBackplane final : public Backplane {
   std::atomic<uint64_t> published_{0};
   std::atomic<uint64_t> received_{0};
   std::atomic<uint64_t> lost_{0};
-  std::atomic<uint64_t> reconnects_{0};
 
   std::thread publisher_;
   std::thread subscriber_;

@@ -37,7 +37,6 @@ void MemoryReturn::check() {
   if (burst_over) peak_.store(open);
   if (burst_over || freed >= kSmallestBurst) {
     malloc_trim(0);
-    trims_++;
   }
 }
 

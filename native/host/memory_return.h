@@ -23,7 +23,6 @@ class MemoryReturn {
   void stop();
   // A connection opened; `open_now` counts it.
   void opened(uint64_t open_now);
-  uint64_t trims() const { return trims_.load(); }
 
  private:
   static constexpr uint64_t kSmallestBurst = 64;  // connections or requests; fewer hold too little to trim for
@@ -35,7 +34,6 @@ class MemoryReturn {
   const std::atomic<uint64_t>& open_connections_;
   std::atomic<uint64_t> peak_{0};
   std::atomic<bool> stopped_{false};
-  std::atomic<uint64_t> trims_{0};
 };
 
 }  // namespace cs::host
