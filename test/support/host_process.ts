@@ -1,16 +1,22 @@
 // Runs `npm start`'s server (build/js/scripts/serve.js) in a child process, for tests that read what a user
 // reads in its log: the module's lines on stderr. Also makes scratch copies of a site folder to edit.
 import { ChildProcess, spawn } from "node:child_process";
-import { cpSync, mkdtempSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { FIXTURE_SITE } from "./host";
 import { REPO_ROOT } from "./paths";
 
-/** A scratch copy of `site` (the fixture site unless given), free to edit. */
+const scratchCopies: string[] = [];
+process.once("exit", () => {
+  for (const copy of scratchCopies) rmSync(copy, { recursive: true, force: true });
+});
+
+/** A scratch copy of `site` (the fixture site unless given), free to edit; removed when this process exits. */
 export function scratchSite(site = FIXTURE_SITE): string {
   const copy = mkdtempSync(path.join(tmpdir(), "chatsocket-site-"));
+  scratchCopies.push(copy);
   cpSync(site, copy, { recursive: true });
   return copy;
 }

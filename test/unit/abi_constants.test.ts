@@ -1,7 +1,7 @@
 // Every ABI constant has one source, src/abi.json; its copies are checked by value (scripts/gen-abi.mjs).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
@@ -24,7 +24,9 @@ function check(...copies: string[]) {
 function tampered(file: string, from: RegExp, to: string): string {
   const text = readFileSync(path.join(REPO_ROOT, file), "utf8");
   assert.equal(text.match(new RegExp(from, "g"))?.length, 1, `${from} occurs once in ${file}`);
-  const out = path.join(mkdtempSync(path.join(tmpdir(), "abi-")), path.basename(file));
+  const scratch = mkdtempSync(path.join(tmpdir(), "abi-"));
+  process.once("exit", () => rmSync(scratch, { recursive: true, force: true }));
+  const out = path.join(scratch, path.basename(file));
   writeFileSync(out, text.replace(from, to));
   return out;
 }
