@@ -48,15 +48,37 @@ export interface ModuleStats {
   backplanePublished: number;
   backplaneReceived: number;
   backplaneLost: number;
+  /** WebSocket connections the module accepted since it loaded. */
+  connectionsOpened: number;
+  /** Whole data messages from clients, and sent to one client (a room's deliveries are roomDelivered). */
+  messagesIn: number;
+  messagesOut: number;
+  /** Closes the server started, by the code of its close frame (a room cutting off a slow member: 1008). */
+  closed1000: number;
+  closed1001: number;
+  closed1002: number;
+  closed1003: number;
+  closed1007: number;
+  closed1008: number;
+  closed1009: number;
+  closed1011: number;
+  closed1013: number;
+  /** Any other code (a handler's own). */
+  closedOther: number;
 }
 
 /** The module's boundaries where a test can inject an allocation failure (CHATSOCKET_TEST_HOOKS=1). */
 export const FaultPoint = { import: 0, completion: 1, timer: 2, notification: 3 } as const;
 
 export interface HostStats {
+  /** False before start() and after stop(); after stop() the counters are those the host stopped with. */
+  running: boolean;
   openConnections: number;
   activeRequests: number;
   upgraded: number;
+  /** Since the host started: requests, and connections upgraded by a 101. */
+  requestsTotal: number;
+  upgradesTotal: number;
   threads: number;
   completions: Record<"read" | "write" | "flush" | "post", CompletionCounts>;
   violations: number;

@@ -4,6 +4,7 @@ import { existsSync, realpathSync } from "node:fs";
 import path from "node:path";
 
 import { loadHostBinding } from "./host_binding";
+import { describeHostStats, serveStats } from "./stats_endpoint";
 
 const root = path.resolve(__dirname, "../../..");
 const site = path.resolve(process.env.SITE ?? path.join(root, "examples", "site"));
@@ -16,6 +17,11 @@ if (!existsSync(path.join(site, "web.config"))) {
 }
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT=${process.env.PORT} is not a port number`);
+  process.exit(1);
+}
+const statsPort = process.env.CHATSOCKET_STATS_PORT === undefined ? null : Number(process.env.CHATSOCKET_STATS_PORT);
+if (statsPort !== null && (!Number.isInteger(statsPort) || statsPort < 0 || statsPort > 65535)) {
+  console.error(`CHATSOCKET_STATS_PORT=${process.env.CHATSOCKET_STATS_PORT} is not a port number`);
   process.exit(1);
 }
 
@@ -45,7 +51,18 @@ try {
 }
 console.log(`chatsocket is serving ${site}`);
 console.log(`programs allowed to run (CHATSOCKET_ALLOWED_PROGRAMS): ${process.env.CHATSOCKET_ALLOWED_PROGRAMS || "none"}`);
-console.log(`open http://127.0.0.1:${bound}/`);
+// "open …" comes last: whoever waits for it (a test, a script) may use everything printed before it.
+void (async () => {
+  if (statsPort !== null) {
+    try {
+      console.log(`counters (CHATSOCKET_STATS_PORT): ${await serveStats(statsPort, () => host.stats())}`);
+    } catch (error) {
+      console.error(`could not serve the counters on 127.0.0.1:${statsPort}: ${(error as Error).message}`);
+      process.exit(1);
+    }
+  }
+  console.log(`open http://127.0.0.1:${bound}/`);
+})();
 
 // Stopping is IIS's recycle: every open WebSocket gets 1001 and a few seconds to answer. A second signal does
 // not wait.
@@ -58,7 +75,10 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     }
     stopping = true;
     console.log("stopping: open connections are closing with 1001 (again to stop at once)");
-    void host.stop().then(() => process.exit(0));
+    void host.stop().then(() => {
+      console.log(describeHostStats(host.stats()));
+      process.exit(0);
+    });
   });
 }
 setInterval(() => {}, 1 << 30);  // the host runs on its own threads; keep the process alive

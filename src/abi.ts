@@ -11,6 +11,7 @@
 
 import { ABI_VERSION, CloseCode, Event, InitFlag, LogLevel, Status } from "./abi_constants";
 import { Connection } from "./connection";
+import { COUNTERS } from "./counters";
 import { Endpoint, endpointErrorLine, endpointErrorText, parseEndpoint } from "./endpoint/endpoint";
 import { writeCloseFrame } from "./protocol/frame_encoder";
 import { FRAME_HEADROOM } from "./protocol/limits";
@@ -192,4 +193,8 @@ export function cs_event(id: u32, event: u32, a: u32, b: u32): Status {
 
 export function cs_encode_close(code: u32, out: usize): u32 {
   return <u32>writeCloseFrame(out, code);
+}
+
+export function cs_counters(): usize {
+  return COUNTERS;
 }

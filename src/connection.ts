@@ -24,7 +24,7 @@
 // and we close with 1001. Idle (idle_timeout): a message either way marks the connection active; the idle
 // timer, when it fires, closes an inactive connection or starts again, so no timer is re-armed per message.
 
-import { CloseCode, Deflate, Limit, Status } from "./abi_constants";
+import { CloseCode, Counter, Deflate, Limit, Status } from "./abi_constants";
 import { isValidReceivedCloseCode } from "./protocol/close_codes";
 import {
   MAX_CLOSE_REASON,
@@ -40,6 +40,7 @@ import {
   FrameEvent,
   FrameParser,
   freeFrameParser,
+  parseErrorText,
   parseFrames,
   releaseMessage,
 } from "./protocol/frame_parser";
@@ -49,7 +50,8 @@ import { UTF8_BOUNDARY, utf8Validate } from "./protocol/utf8";
 import { utf8Boundary } from "./text/utf8_repair";
 import { Endpoint } from "./endpoint/endpoint";
 import { Handler } from "./handlers/handler";
-import { endConnection, now, pauseReading, sendBytes, setTimer } from "./host";
+import { count } from "./counters";
+import { endConnection, now, pauseReading, reportClosing, sendBytes, setTimer } from "./host";
 
 const SCRATCH_FRAME: usize = memory.data(16, 8);
 const CLOSE_FRAME: usize = memory.data(4 + <i32>MAX_CLOSE_REASON, 8);
@@ -146,6 +148,7 @@ export class Connection {
     const p = this.parser;
     if (event == FrameEvent.MESSAGE) {
       this.active = true;
+      count(Counter.MESSAGES_IN);
       if (this.state == CloseState.OPEN && !this.withinRate()) {
         this.closeWith(CloseCode.POLICY_VIOLATION, "too many messages: over max_rate");
       } else if (this.state == CloseState.OPEN) {
@@ -159,9 +162,9 @@ export class Connection {
     } else if (event == FrameEvent.CLOSE) {
       this.receivedClose(p.eventPtr, p.eventLength);
     } else if (event == FrameEvent.ERROR) {
-      this.closeWith(p.errorCode);
+      this.closeWith(p.errorCode, parseErrorText(p.error));
     } else if (event == FrameEvent.LOST) {
-      this.sendClose(p.errorCode); // unless ours is out already
+      this.sendClose(p.errorCode, parseErrorText(p.error), true); // unless ours is out already
       this.endGracefully();
     }
   }
@@ -169,7 +172,7 @@ export class Connection {
   private receivedClose(ptr: usize, len: u32): void {
     if (this.state == CloseState.CLOSING) return this.endGracefully(); // the answer to our close
     // The peer has closed, even with a faulty close frame: answer and end, there is nothing to wait for.
-    this.sendClose(answerToClose(ptr, len));
+    this.sendClose(answerToClose(ptr, len), "", false);
     this.endGracefully();
   }
 
@@ -178,6 +181,7 @@ export class Connection {
     if (this.closeSent) return Status.DROPPED;
     if (opcode < Opcode.CLOSE) {
       this.active = true;
+      count(Counter.MESSAGES_OUT);
       const compressed = this.sendCompressed(opcode, ptr, len);
       if (compressed >= 0) return <Status>compressed;
     }
@@ -211,6 +215,7 @@ export class Connection {
     if (this.closeSent) return Status.DROPPED;
     if (opcode < Opcode.CLOSE) {
       this.active = true;
+      count(Counter.MESSAGES_OUT);
       const compressed = this.sendCompressed(opcode, ptr, len);
       if (compressed >= 0) return <Status>compressed;
     }
@@ -246,7 +251,7 @@ export class Connection {
    */
   closeWith(code: u32, reason: string = ""): void {
     if (this.state != CloseState.OPEN) return;
-    this.sendClose(code, reason);
+    this.sendClose(code, reason, true);
     this.state = CloseState.CLOSING;
     drainFrames(this.parser);
     if (this.readingPaused) {
@@ -256,8 +261,11 @@ export class Connection {
     setTimer(this.id, CLOSE_TIMER, this.endpoint.config.closeTimeout);
   }
 
-  /** Sends our close frame, once; a reason too long for a control frame is cut between characters. */
-  private sendClose(code: u32, reason: string = ""): void {
+  /**
+   * Sends our close frame, once; a reason too long for a control frame is cut between characters. `first`:
+   * we close before the client did, which the server counts and logs.
+   */
+  private sendClose(code: u32, reason: string, first: bool): void {
     if (this.closeSent) return;
     this.closeSent = true;
     this.handler.onClosing();
@@ -265,6 +273,7 @@ export class Connection {
     const ptr = changetype<usize>(bytes);
     const len = min(<usize>bytes.byteLength, MAX_CLOSE_REASON);
     const cut = len < <usize>bytes.byteLength ? utf8Boundary(ptr, len) : len;
+    if (first) reportClosing(this.id, code, ptr, cut, this.endpoint.config.logCloses);
     sendBytes(this.id, CLOSE_FRAME, writeCloseFrame(CLOSE_FRAME, code, ptr, cut));
   }
 

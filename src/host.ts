@@ -2,7 +2,7 @@
 // values and strings. Every import returns a Status. AssemblyScript's own `abort` is one more import
 // (env.abort); it traps the instance.
 
-import { LogLevel, RequestSource, Status } from "./abi_constants";
+import { CloseFlag, LogLevel, RequestSource, Status } from "./abi_constants";
 import { decodeUtf8 } from "./text/utf8_repair";
 
 @external("env", "host_response_header")
@@ -45,6 +45,8 @@ declare function host_room_leave(id: u32, announce: usize, announceLen: u32, ver
 declare function host_now(out: usize): u32;
 @external("env", "host_endpoint_error")
 declare function host_endpoint_error(endpoint: u32, line: u32, ptr: usize, len: u32): u32;
+@external("env", "host_closing")
+declare function host_closing(id: u32, code: u32, reason: usize, reasonLen: u32, flags: u32): u32;
 @external("env", "host_log")
 declare function host_log(level: u32, ptr: usize, len: u32): u32;
 
@@ -207,4 +209,9 @@ export function reportEndpointError(endpoint: u32, line: i32, text: string): Sta
 export function log(level: LogLevel, text: string): void {
   const b = String.UTF8.encode(text);
   host_log(level, changetype<usize>(b), <u32>b.byteLength);
+}
+
+/** We close `id` first with `code` and the reason's UTF-8 bytes: for the server's close counters and its log. */
+export function reportClosing(id: u32, code: u32, reason: usize, reasonLen: usize, logIt: bool): void {
+  host_closing(id, code, reason, <u32>reasonLen, logIt ? <u32>CloseFlag.LOG : 0);
 }

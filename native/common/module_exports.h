@@ -29,13 +29,44 @@ enum class ModuleStat : uint32_t {
   kBackplanePublished = 16,
   kBackplaneReceived = 17,
   kBackplaneLost = 18,
+  kConnectionsOpened = 19,
+  kMessagesIn = 20,
+  kMessagesOut = 21,
+  kClosed1000 = 22,  // then one per code of CloseCounts::kCodes, in its order, and the other codes last
 };
-constexpr uint32_t kModuleStatCount = 19;
-constexpr const char* kModuleStatNames[kModuleStatCount] = {
-    "connections",    "traps",      "rebuilds",  "instances",          "wasmMemoryBytes",    "endpointVersions",
-    "nativeFailures", "processes",  "rooms",     "roomMembers",        "roomDelivered",      "roomDropped",
-    "roomEvicted",    "frameBytes", "zlibBytes", "backplaneConnected", "backplanePublished", "backplaneReceived",
-    "backplaneLost"};
+constexpr uint32_t kModuleStatCount = 32;
+constexpr const char* kModuleStatNames[kModuleStatCount] = {"connections",
+                                                            "traps",
+                                                            "rebuilds",
+                                                            "instances",
+                                                            "wasmMemoryBytes",
+                                                            "endpointVersions",
+                                                            "nativeFailures",
+                                                            "processes",
+                                                            "rooms",
+                                                            "roomMembers",
+                                                            "roomDelivered",
+                                                            "roomDropped",
+                                                            "roomEvicted",
+                                                            "frameBytes",
+                                                            "zlibBytes",
+                                                            "backplaneConnected",
+                                                            "backplanePublished",
+                                                            "backplaneReceived",
+                                                            "backplaneLost",
+                                                            "connectionsOpened",
+                                                            "messagesIn",
+                                                            "messagesOut",
+                                                            "closed1000",
+                                                            "closed1001",
+                                                            "closed1002",
+                                                            "closed1003",
+                                                            "closed1007",
+                                                            "closed1008",
+                                                            "closed1009",
+                                                            "closed1011",
+                                                            "closed1013",
+                                                            "closedOther"};
 
 // Fills values[0 .. count-1] (count up to kModuleStatCount); returns how many it filled, 0 when the module
 // is not registered.

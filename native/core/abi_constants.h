@@ -4,7 +4,7 @@
 
 namespace cs::abi {
 
-constexpr uint32_t kAbiVersion = 4;
+constexpr uint32_t kAbiVersion = 5;
 
 // What every import and most exports return.
 enum class Status : uint32_t {
@@ -161,5 +161,21 @@ constexpr uint32_t kInternalError = 1011;
 // the server is overloaded
 constexpr uint32_t kTryAgainLater = 1013;
 }  // namespace CloseCode
+
+// Bits of host_closing's flags.
+enum class CloseFlag : uint32_t {
+  // the endpoint's log_closes is on: the close is logged at info (otherwise at debug)
+  kLog = 1,
+};
+
+// The instance's counters at cs_counters, a u64 each, in this order.
+namespace Counter {
+// data messages received from clients, whole (after reassembly)
+constexpr uint32_t kMessagesIn = 0;
+// data messages sent to one client (a room's deliveries are the native side's roomDelivered)
+constexpr uint32_t kMessagesOut = 1;
+// how many counters there are
+constexpr uint32_t kCount = 2;
+}  // namespace Counter
 
 }  // namespace cs::abi

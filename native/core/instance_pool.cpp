@@ -27,8 +27,26 @@ InstancePool::InstancePool(PoolOptions options)
 }
 
 InstancePool::~InstancePool() {
+  log_summary();
   rooms_.use_backplanes(nullptr);  // members the slots still close leave their rooms without a backplane
   backplanes_.reset();
+}
+
+// What an operator wants to know when the module goes (on IIS an Event Log entry, on the host a line on stderr).
+void InstancePool::log_summary() noexcept {
+  try {
+    PoolStats s = stats();
+    log(LogLevel::kInfo,
+        "chatsocket unloading: %llu connection(s) served, %llu message(s) in, %llu out, %llu room deliveries "
+        "(%llu dropped); closes the server started: %s; %llu trap(s), %llu rebuild(s), %llu native failure(s)",
+        static_cast<unsigned long long>(s.connections_opened), static_cast<unsigned long long>(s.messages_in),
+        static_cast<unsigned long long>(s.messages_out), static_cast<unsigned long long>(s.rooms.delivered),
+        static_cast<unsigned long long>(s.rooms.dropped), CloseCounts::describe(s.closes).c_str(),
+        static_cast<unsigned long long>(s.traps), static_cast<unsigned long long>(s.rebuilds),
+        static_cast<unsigned long long>(s.native_failures));
+  } catch (const std::exception&) {
+    // out of memory while unloading: no summary
+  }
 }
 
 template <class Work>
@@ -175,9 +193,16 @@ PoolStats InstancePool::stats() const {
   stats.endpoint_versions = endpoints_.size();
   stats.native_failures = native_failures_.load();
   stats.processes = processes_.running();
+  stats.connections_opened = connections_opened_.load();
+  stats.closes = closes_.snapshot();
   stats.rooms = rooms_.stats();
+  // A room cuts a member off with the 1008 frame its handler made at the join.
+  stats.closes[CloseCounts::slot_of(abi::CloseCode::kPolicyViolation)] += stats.rooms.evicted;
   stats.backplane = backplanes_->stats();
-  for (const auto& slot : slots_) stats.wasm_memory_bytes += slot->memory_bytes();
+  for (const auto& slot : slots_) {
+    stats.wasm_memory_bytes += slot->memory_bytes();
+    slot->add_message_counts(stats.messages_in, stats.messages_out);
+  }
   return stats;
 }
 

@@ -54,6 +54,7 @@ class InstancePool final : private BackplaneListener {
 
  private:
   friend class InstanceSlot;
+  void log_summary() noexcept;
   void forget_endpoint(EndpointVersion& endpoint) noexcept;
   // Takes a place for one more handshake under max_connections; false when the server is full. Concurrent
   // handshakes count against each other, so the cap is never exceeded (near it, one may be refused early).
@@ -83,6 +84,8 @@ class InstancePool final : private BackplaneListener {
   std::atomic<uint64_t> rebuilds_{0};
   std::atomic<uint64_t> instances_alive_{0};
   std::atomic<uint64_t> native_failures_{0};
+  std::atomic<uint64_t> connections_opened_{0};
+  CloseCounts closes_;
   // Last: its threads deliver into the rooms and the slots, so it stops before anything else goes.
   std::unique_ptr<Backplanes> backplanes_;
 };

@@ -29,6 +29,17 @@ size_t InstanceSlot::memory_bytes() {
   return instance_ ? instance_->memory_bytes() : 0;
 }
 
+void InstanceSlot::add_message_counts(uint64_t& in, uint64_t& out) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto counters = lost_counters_;
+  if (instance_) {
+    auto live = instance_->counters();
+    for (size_t i = 0; i < counters.size(); ++i) counters[i] += live[i];
+  }
+  in += counters[abi::Counter::kMessagesIn];
+  out += counters[abi::Counter::kMessagesOut];
+}
+
 bool InstanceSlot::encode_close_frame(uint32_t code, std::vector<uint8_t>& frame) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!instance_ || instance_->encode_close(code, frame)) return instance_ != nullptr;
@@ -116,6 +127,11 @@ void InstanceSlot::after_trap_locked(const char* where) noexcept {
   pool_.traps_++;
   log(LogLevel::kError, "instance %u trapped in %s (%s); closing its %zu connection(s) with 1011", index_, where,
       instance_ ? instance_->last_trap() : "?", connections_.size());
+  if (instance_) {
+    // A trap leaves memory as it was; the counters are plain numbers in it, worth keeping.
+    auto counters = instance_->counters();
+    for (size_t i = 0; i < counters.size(); ++i) lost_counters_[i] += counters[i];
+  }
   instance_.reset();
   pool_.instances_alive_--;
   endpoints_.clear();
@@ -145,6 +161,7 @@ void InstanceSlot::after_trap_locked(const char* where) noexcept {
 // the frame is sent: send() drops whatever the module writes once the end is requested.
 void InstanceSlot::fail_locked(Connection& connection, bool stream_intact) noexcept {
   if (connection.end_requested()) return;  // already ending, after its own close frame
+  pool_.closes_.add(abi::CloseCode::kInternalError);
   const std::vector<uint8_t>& frame = pool_.internal_error_frame();
   bool queued = false;
   if (stream_intact && !frame.empty()) {
@@ -228,6 +245,7 @@ void InstanceSlot::open_locked(EndpointVersion& endpoint, std::string_view head,
     result.status = 101;
     result.connection = connection;
     pool_.connections_++;
+    pool_.connections_opened_++;
   }
   // The module forgets a retired endpoint only when told; tell it again if it learnt this one meanwhile.
   if (endpoint.retired() && instance_ && endpoints_.erase(endpoint.id()) && !instance_->endpoint_done(endpoint.id())) {
@@ -583,6 +601,16 @@ abi::Status InstanceSlot::room_leave(uint32_t id, const uint8_t* announce, size_
       pool_.rooms().leave(*connection, announced ? SharedBytes::copy(announce, size) : SharedBytes(), version, effects);
   take_room_effects_locked(effects);
   return status;
+}
+
+abi::Status InstanceSlot::closing(uint32_t id, uint32_t code, std::string_view reason, uint32_t flags) {
+  Connection* connection = find_locked(id);
+  if (!connection) return abi::Status::kNotFound;
+  pool_.closes_.add(code);
+  LogLevel level = flags & static_cast<uint32_t>(abi::CloseFlag::kLog) ? LogLevel::kInfo : LogLevel::kDebug;
+  log(level, "connection %u (%s): closing with %u%s%.*s", id, connection->url_path().c_str(), code,
+      reason.empty() ? "" : ", ", static_cast<int>(reason.size()), reason.data());
+  return abi::Status::kOk;
 }
 
 void InstanceSlot::import_failed(uint32_t id, const char* import, const char* what) noexcept {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "backplane.h"
+#include "close_counts.h"
 #include "connection.h"
 #include "endpoint_cache.h"
 #include "process_host.h"
@@ -69,6 +70,10 @@ struct PoolStats {
   uint64_t endpoint_versions = 0;
   uint64_t native_failures = 0;
   uint64_t processes = 0;
+  uint64_t connections_opened = 0;  // since the module loaded
+  uint64_t messages_in = 0;
+  uint64_t messages_out = 0;
+  CloseCounts::Snapshot closes{};  // the closes the server started, by code (CloseCounts::kCodes)
   HubStats rooms;
   BackplaneStats backplane;
 };
@@ -85,6 +90,8 @@ class InstanceSlot final : private ImportHandler {
   bool encode_close_frame(uint32_t code, std::vector<uint8_t>& frame);
   size_t connection_count();
   size_t memory_bytes();
+  // Adds the messages counted by this slot's instances, the lost ones included, to `in` and `out`.
+  void add_message_counts(uint64_t& in, uint64_t& out);
 
   // Runs one event for `connection` under the lock; skipped when the connection's instance is gone.
   // Events that carry bytes (kData, kProcessStdout, kProcessStderr) pass them in `bytes`/`size`; the others
@@ -126,6 +133,7 @@ class InstanceSlot final : private ImportHandler {
   abi::Status room_publish(uint32_t id, const uint8_t* frame, size_t size, const uint8_t* deflated,
                            size_t deflated_size, uint32_t window_bits, uint32_t flags) override;
   abi::Status room_leave(uint32_t id, const uint8_t* announce, size_t size, uint32_t version) override;
+  abi::Status closing(uint32_t id, uint32_t code, std::string_view reason, uint32_t flags) override;
   void import_failed(uint32_t id, const char* import, const char* what) noexcept override;
 
   // Builds the instance if there is none. Fails when rebuilds are over their rate (rate_limited set) or
@@ -164,7 +172,8 @@ class InstanceSlot final : private ImportHandler {
   Opening opening_{0, nullptr, nullptr, nullptr};
   uint32_t endpoint_error_line_ = 0;  // what host_endpoint_error reported during cs_endpoint_create
   std::string endpoint_error_text_;
-  bool built_before_ = false;  // a build was tried: every later one is a rebuild
+  std::array<uint64_t, abi::Counter::kCount> lost_counters_{};  // what instances counted before they trapped
+  bool built_before_ = false;                                   // a build was tried: every later one is a rebuild
   std::deque<std::chrono::steady_clock::time_point> recent_rebuilds_;
 };
 

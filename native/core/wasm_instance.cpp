@@ -252,6 +252,11 @@ u32 Z_envZ_host_endpoint_error(struct Z_env_instance_t* env, u32 endpoint, u32 l
   return cs::guarded(env, 0, "host_endpoint_error", [&] { return env->handler->endpoint_error(endpoint, line, text); });
 }
 
+u32 Z_envZ_host_closing(struct Z_env_instance_t* env, u32 id, u32 code, u32 pointer, u32 length, u32 flags) {
+  std::string_view reason = cs::guest_text(env, pointer, length);
+  return cs::guarded(env, id, "host_closing", [&] { return env->handler->closing(id, code, reason, flags); });
+}
+
 u32 Z_envZ_host_log(struct Z_env_instance_t* env, u32 level, u32 pointer, u32 length) {
   std::string_view line = cs::guest_text(env, pointer, length);
   return cs::guarded(env, 0, "host_log", [&] {
@@ -289,11 +294,13 @@ std::unique_ptr<WasmInstance> WasmInstance::create(ImportHandler& handler, uint3
   Z_env_instance_t* env = state.get();
   uint32_t version = 0;
   uint32_t init_status = 0;
-  auto instantiate = [env, init_flags, message_memory_mib, server_tag, &version, &init_status] {
+  uint32_t counters_at = 0;
+  auto instantiate = [env, init_flags, message_memory_mib, server_tag, &version, &init_status, &counters_at] {
     Z_chatsocket_instantiate(&env->module, env);
     version = Z_chatsocketZ_cs_abi_version(&env->module);
     if (version == abi::kAbiVersion) {
       init_status = Z_chatsocketZ_cs_init(&env->module, init_flags, message_memory_mib, server_tag);
+      counters_at = Z_chatsocketZ_cs_counters(&env->module);
     }
   };
   int trap = cs_wasm_invoke(instantiate);
@@ -313,6 +320,11 @@ std::unique_ptr<WasmInstance> WasmInstance::create(ImportHandler& handler, uint3
     error = "cs_init answered status " + std::to_string(init_status);
     return nullptr;
   }
+  if (static_cast<uint64_t>(counters_at) + 8 * abi::Counter::kCount > instance->memory_bytes()) {
+    error = "cs_counters points outside the instance's memory";
+    return nullptr;
+  }
+  instance->counters_at_ = counters_at;
   return instance;
 }
 
@@ -385,5 +397,12 @@ bool WasmInstance::encode_close(uint32_t code, std::vector<uint8_t>& frame) {
 }
 
 size_t WasmInstance::memory_bytes() const { return Z_chatsocketZ_memory(&state_->module)->size; }
+
+std::array<uint64_t, abi::Counter::kCount> WasmInstance::counters() const {
+  std::array<uint64_t, abi::Counter::kCount> values{};
+  // Memory only grows, so the address checked at creation stays inside it.
+  std::memcpy(values.data(), memory_of(state_.get())->data + counters_at_, sizeof values);
+  return values;
+}
 
 }  // namespace cs

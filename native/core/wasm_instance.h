@@ -2,6 +2,7 @@
 // One instantiation of build/chatsocket.wasm (through wasm2c), with the imports of docs/ABI.md routed to an
 // ImportHandler. Not thread-safe: the owner serializes calls (InstanceSlot holds a lock around each).
 // Every call returns false when the instance trapped; after that the instance must be discarded.
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -44,6 +45,8 @@ class ImportHandler {
   virtual abi::Status room_publish(uint32_t id, const uint8_t* frame, size_t size, const uint8_t* deflated,
                                    size_t deflated_size, uint32_t window_bits, uint32_t flags) = 0;
   virtual abi::Status room_leave(uint32_t id, const uint8_t* announce, size_t size, uint32_t version) = 0;
+  // The module closes `id` first with `code` and `reason`; `flags` are CloseFlag bits.
+  virtual abi::Status closing(uint32_t id, uint32_t code, std::string_view reason, uint32_t flags) = 0;
   // An import for `id` (0: not about a connection) failed with a C++ exception; must not throw.
   virtual void import_failed(uint32_t id, const char* import, const char* what) noexcept = 0;
 
@@ -71,6 +74,8 @@ class WasmInstance {
   // input region, and the event gets their address and length.
   bool bytes_event(uint32_t id, abi::Event event, const uint8_t* bytes, size_t size);
   bool encode_close(uint32_t code, std::vector<uint8_t>& frame);
+  // The instance's counters (abi::Counter) as they stand: read from its memory, no call into it.
+  std::array<uint64_t, abi::Counter::kCount> counters() const;
 
   // The trap that made the last call fail, as text.
   const char* last_trap() const { return last_trap_; }
@@ -84,6 +89,7 @@ class WasmInstance {
   int64_t stage(const void* bytes, size_t size);
 
   std::unique_ptr<State> state_;
+  uint32_t counters_at_ = 0;  // where cs_counters said the counters are
   const char* last_trap_ = "";
 };
 

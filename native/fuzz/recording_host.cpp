@@ -312,6 +312,16 @@ Status RecordingHost::room_leave(uint32_t id, const uint8_t* announce, size_t si
   return Status::kOk;
 }
 
+Status RecordingHost::closing(uint32_t id, uint32_t code, std::string_view reason, uint32_t) {
+  ConnectionRecord& record = record_of(id, "host_closing");
+  check(!record.closing_reported, "host_closing was called twice for one connection");
+  check(!record.frames.close_sent(), "host_closing came after our close frame was sent");
+  check(code >= 1000 && code < 5000, "host_closing reports a code no close frame may carry");
+  check(reason.size() <= 123, "host_closing reports a reason longer than a close frame holds");
+  record.closing_reported = true;
+  return Status::kOk;
+}
+
 void RecordingHost::import_failed(uint32_t id, const char* import, const char* what) noexcept {
   fail(std::string(import) + " failed for connection " + std::to_string(id) + ": " + what);
 }

@@ -28,6 +28,7 @@ struct ConnectionRecord {
   bool writable_due = false;  // a send answered BACKPRESSURE: WRITABLE is owed once the queue drains
   bool process_started = false;
   bool in_room = false;
+  bool closing_reported = false;  // host_closing: we close first
   uint32_t timers[abi::Limit::kTimerSlots] = {};
   DeflateContexts deflate;  // host_deflate and host_inflate, with the core's own zlib streams
 };
@@ -80,6 +81,7 @@ class RecordingHost : public ImportHandler {
   abi::Status room_publish(uint32_t id, const uint8_t* frame, size_t size, const uint8_t* deflated,
                            size_t deflated_size, uint32_t window_bits, uint32_t flags) override;
   abi::Status room_leave(uint32_t id, const uint8_t* announce, size_t size, uint32_t version) override;
+  abi::Status closing(uint32_t id, uint32_t code, std::string_view reason, uint32_t flags) override;
   void import_failed(uint32_t id, const char* import, const char* what) noexcept override;
 
  protected:

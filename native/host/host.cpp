@@ -35,7 +35,7 @@ bool Host::running() const { return core_ != nullptr; }
 uint16_t Host::port() const { return port_; }
 
 StatsSnapshot Host::stats() const {
-  if (!core_) return StatsSnapshot{};
+  if (!core_) return stopped_stats_;
   StatsSnapshot s = core_->stats.snapshot();
   s.has_module_stats = core_->module.module_stats(s.module_stats);
   return s;
@@ -141,6 +141,7 @@ void Host::stop() {
   core.threads.clear();
   core.dispatch.stop();
   core.graveyard.clear();
+  stopped_stats_ = stats();  // the module's counters too, while it is loaded
   if (left > 0) {
     log(LogLevel::kError, "%zu request(s) still pending at shutdown; the module stays loaded",
         static_cast<size_t>(left));

@@ -49,6 +49,7 @@ class Host {
   // module's objects and unloads it. Returns at once when no request is open. Idempotent.
   void stop();
   bool running() const;
+  // Live while running; once stopped, the counters as they ended (the module's included).
   StatsSnapshot stats() const;
   // Test hooks of the module (ChatSocketArmFault); false when the module has none or refused.
   bool arm_module_fault(uint32_t point, uint32_t skip);
@@ -58,6 +59,7 @@ class Host {
   void stop_listening();
   std::vector<std::shared_ptr<Connection>> open_connections();
   std::unique_ptr<HostCore> core_;
+  StatsSnapshot stopped_stats_;  // what stats() answers once stopped: the counters as they ended
   uint16_t port_ = 0;
 };
 

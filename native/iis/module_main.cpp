@@ -63,27 +63,35 @@ CS_EXPORT uint32_t ChatSocketGetStats(uint64_t* values, uint32_t count) {
   cs::InstancePool* pool = g_pool.load();
   if (!pool || !values) return 0;
   cs::PoolStats stats = pool->stats();
-  const uint64_t all[cs::kModuleStatCount] = {stats.connections,
-                                              stats.traps,
-                                              stats.rebuilds,
-                                              stats.instances_alive,
-                                              stats.wasm_memory_bytes,
-                                              stats.endpoint_versions,
-                                              stats.native_failures,
-                                              stats.processes,
-                                              stats.rooms.rooms,
-                                              stats.rooms.members,
-                                              stats.rooms.delivered,
-                                              stats.rooms.dropped,
-                                              stats.rooms.evicted,
-                                              cs::SharedBytes::live_bytes(),
-                                              cs::zlib_bytes(),
-                                              stats.backplane.connected ? 1u : 0u,
-                                              stats.backplane.published,
-                                              stats.backplane.received,
-                                              stats.backplane.lost};
+  const uint64_t all[static_cast<uint32_t>(cs::ModuleStat::kClosed1000)] = {stats.connections,
+                                                                            stats.traps,
+                                                                            stats.rebuilds,
+                                                                            stats.instances_alive,
+                                                                            stats.wasm_memory_bytes,
+                                                                            stats.endpoint_versions,
+                                                                            stats.native_failures,
+                                                                            stats.processes,
+                                                                            stats.rooms.rooms,
+                                                                            stats.rooms.members,
+                                                                            stats.rooms.delivered,
+                                                                            stats.rooms.dropped,
+                                                                            stats.rooms.evicted,
+                                                                            cs::SharedBytes::live_bytes(),
+                                                                            cs::zlib_bytes(),
+                                                                            stats.backplane.connected ? 1u : 0u,
+                                                                            stats.backplane.published,
+                                                                            stats.backplane.received,
+                                                                            stats.backplane.lost,
+                                                                            stats.connections_opened,
+                                                                            stats.messages_in,
+                                                                            stats.messages_out};
+  static_assert(static_cast<uint32_t>(cs::ModuleStat::kClosed1000) + cs::CloseCounts::kSlots == cs::kModuleStatCount,
+                "a stat per close code");
   uint32_t n = count < cs::kModuleStatCount ? count : cs::kModuleStatCount;
-  for (uint32_t i = 0; i < n; ++i) values[i] = all[i];
+  for (uint32_t i = 0; i < n; ++i) {
+    const uint32_t first_close = static_cast<uint32_t>(cs::ModuleStat::kClosed1000);
+    values[i] = i < first_close ? all[i] : stats.closes[i - first_close];
+  }
   return n;
 }
 

@@ -16,6 +16,9 @@ std::unique_ptr<cs::host::Host> g_host;
 // loaded module.
 unsigned g_stopping = 0;
 std::condition_variable g_stopped;
+// The counters of the host stopped last, as they stood once it had stopped: what stats() answers until the
+// next start (running: false).
+cs::host::StatsSnapshot g_last_stats;
 
 Napi::Value fail(Napi::Env env, const std::string& message) {
   Napi::Error::New(env, message).ThrowAsJavaScriptException();
@@ -88,8 +91,10 @@ class StopWorker final : public Napi::AsyncWorker {
   void Execute() override {
     if (!host_) return;
     host_->stop();
+    cs::host::StatsSnapshot last = host_->stats();
     host_.reset();
     std::lock_guard<std::mutex> lock(g_mutex);
+    g_last_stats = last;
     --g_stopping;
     g_stopped.notify_all();
   }
@@ -130,6 +135,8 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
     if (g_host) {
       s = g_host->stats();
       running = true;
+    } else {
+      s = g_last_stats;
     }
   }
   auto n = [](uint64_t v) { return static_cast<double>(v); };

@@ -24,6 +24,8 @@
 //                     100 for chat, where every message goes to the whole room; 0 for the other kinds.
 //   allowed_origins   the web pages that may open the endpoint, by their Origin (endpoint/origin_policy.ts);
 //                     others get 403. Default: every origin.
+//   log_closes        on: every close the server starts (its code and reason) is logged at info; off (the
+//                     default): at debug, which CHATSOCKET_LOG_LEVEL=debug shows for every endpoint.
 //   compression …     permessage-deflate and its parameters (endpoint/compression_config.ts).
 
 import {
@@ -55,6 +57,7 @@ export class EndpointConfig {
   maxRate: u32 = 0; // messages per second from the client; 0: no limit
   origins: OriginPolicy = OriginPolicy.parse([]);
   deflate: DeflateConfig = new DeflateConfig();
+  logCloses: bool = false;
 
   /**
    * Takes the common keys from `settings`; problems are recorded there. `sharedFrames`: the kind sends one
@@ -77,6 +80,7 @@ export class EndpointConfig {
       config.origins = OriginPolicy.parse(entries);
       if (config.origins.error.length > 0) settings.fail(origins.line, "allowed_origins: " + config.origins.error);
     }
+    config.logCloses = settings.choice("log_closes", ["off", "on"], 0) == 1;
     config.deflate = compressionFrom(settings, sharedFrames);
     const protocols = settings.take("protocols");
     if (protocols != null) {

@@ -48,6 +48,45 @@ export const enum ParseStep {
   LOST = 6, // the frame boundaries are lost: everything else is ignored
 }
 
+/** What broke a rule (ERROR, LOST): the reason of our close frame, in a few words (parseErrorText). */
+export const enum ParseError {
+  NONE = 0,
+  RESERVED_BITS,
+  RESERVED_OPCODE,
+  FRAGMENTED_CONTROL,
+  STRAY_CONTINUATION,
+  TOO_MANY_FRAGMENTS,
+  UNFINISHED_MESSAGE,
+  UNMASKED,
+  LONG_CONTROL,
+  LENGTH_OVER_2_63,
+  OVER_MAX_SIZE,
+  OUT_OF_MEMORY,
+  NOT_UTF8,
+  NOT_DEFLATE,
+  INFLATE_FAILED,
+}
+
+export function parseErrorText(error: ParseError): string {
+  switch (error) {
+    case ParseError.RESERVED_BITS: return "reserved bits set that no extension agreed on";
+    case ParseError.RESERVED_OPCODE: return "reserved opcode";
+    case ParseError.FRAGMENTED_CONTROL: return "fragmented control frame";
+    case ParseError.STRAY_CONTINUATION: return "continuation frame outside a message";
+    case ParseError.TOO_MANY_FRAGMENTS: return "message in more fragments than max_fragments";
+    case ParseError.UNFINISHED_MESSAGE: return "new message before the last one ended";
+    case ParseError.UNMASKED: return "unmasked frame from a client";
+    case ParseError.LONG_CONTROL: return "control frame over 125 bytes";
+    case ParseError.LENGTH_OVER_2_63: return "frame length over 2^63";
+    case ParseError.OVER_MAX_SIZE: return "message over max_message_size";
+    case ParseError.OUT_OF_MEMORY: return "the server's message memory is full";
+    case ParseError.NOT_UTF8: return "text that is not UTF-8";
+    case ParseError.NOT_DEFLATE: return "compressed message that is not DEFLATE";
+    case ParseError.INFLATE_FAILED: return "the server could not inflate the message";
+  }
+  return "";
+}
+
 export const enum FrameEvent {
   NONE = 0,
   MESSAGE = 1, // eventOpcode TEXT/BINARY, eventPtr/eventLength: the whole message (FRAME_HEADROOM before it)
@@ -104,6 +143,7 @@ export class FrameParser {
   eventPtr: usize;
   eventLength: u32;
   errorCode: u32;
+  error: ParseError;
 }
 
 @inline
@@ -239,9 +279,10 @@ function endSkippedFrame(p: FrameParser): void {
  * A rule is broken but the header still says where this frame ends: reports it and drains from here,
  * skipping the rest of this frame. A broken close frame is still the peer's close (see the top).
  */
-function fail(p: FrameParser, code: u32): void {
+function fail(p: FrameParser, code: u32, error: ParseError): void {
   p.event = FrameEvent.ERROR;
   p.errorCode = code;
+  p.error = error;
   freeMessageBuffer(p); // nobody holds a pointer into it during parseFrames
   beginDraining(p, p.opcode == Opcode.CLOSE);
 }
@@ -251,6 +292,7 @@ function loseFrameBoundaries(p: FrameParser): void {
   p.step = ParseStep.LOST;
   p.event = FrameEvent.LOST;
   p.errorCode = CloseCode.PROTOCOL_ERROR;
+  p.error = ParseError.LENGTH_OVER_2_63;
 }
 
 function readFirstByte(p: FrameParser, b: u32): void {
@@ -266,19 +308,19 @@ function readFirstByte(p: FrameParser, b: u32): void {
   const rsv = b & 0x70;
   p.rsv1 = rsv == 0x40;
   if (rsv != 0 && (!p.rsv1 || p.inflateParams == 0 || opcode == Opcode.CONTINUATION || opcode >= Opcode.CLOSE)) {
-    return fail(p, CloseCode.PROTOCOL_ERROR);
+    return fail(p, CloseCode.PROTOCOL_ERROR, ParseError.RESERVED_BITS);
   }
   if (opcode >= Opcode.CLOSE) {
-    if (opcode > Opcode.PONG) return fail(p, CloseCode.PROTOCOL_ERROR);
-    if (!p.fin) return fail(p, CloseCode.PROTOCOL_ERROR); // control frames are never fragmented
+    if (opcode > Opcode.PONG) return fail(p, CloseCode.PROTOCOL_ERROR, ParseError.RESERVED_OPCODE);
+    if (!p.fin) return fail(p, CloseCode.PROTOCOL_ERROR, ParseError.FRAGMENTED_CONTROL);
   } else if (opcode > Opcode.BINARY) {
-    return fail(p, CloseCode.PROTOCOL_ERROR); // reserved data opcodes 3-7
+    return fail(p, CloseCode.PROTOCOL_ERROR, ParseError.RESERVED_OPCODE);
   }
   if (opcode == Opcode.CONTINUATION) {
-    if (p.messageOpcode == 0) return fail(p, CloseCode.PROTOCOL_ERROR);
-    if (p.fragments >= p.maxFragments) return fail(p, CloseCode.MESSAGE_TOO_BIG);
+    if (p.messageOpcode == 0) return fail(p, CloseCode.PROTOCOL_ERROR, ParseError.STRAY_CONTINUATION);
+    if (p.fragments >= p.maxFragments) return fail(p, CloseCode.MESSAGE_TOO_BIG, ParseError.TOO_MANY_FRAGMENTS);
   } else if (opcode <= Opcode.BINARY) {
-    if (p.messageOpcode != 0) return fail(p, CloseCode.PROTOCOL_ERROR); // previous message unfinished
+    if (p.messageOpcode != 0) return fail(p, CloseCode.PROTOCOL_ERROR, ParseError.UNFINISHED_MESSAGE);
   }
 }
 
@@ -286,8 +328,8 @@ function readSecondByte(p: FrameParser, b: u32): void {
   p.masked = (b & 0x80) != 0;
   const length7 = b & 0x7f;
   if (!p.draining) {
-    if (!p.masked) fail(p, CloseCode.PROTOCOL_ERROR); // clients must mask
-    else if (p.opcode >= Opcode.CLOSE && length7 > MAX_CONTROL_PAYLOAD) fail(p, CloseCode.PROTOCOL_ERROR);
+    if (!p.masked) fail(p, CloseCode.PROTOCOL_ERROR, ParseError.UNMASKED);
+    else if (p.opcode >= Opcode.CLOSE && length7 > MAX_CONTROL_PAYLOAD) fail(p, CloseCode.PROTOCOL_ERROR, ParseError.LONG_CONTROL);
   }
   if (length7 >= 126) {
     p.bytesLeft = length7 == 126 ? 2 : 8;
@@ -308,7 +350,7 @@ function readLengthByte(p: FrameParser, b: u32): void {
   const least = p.extendedLength << (<u64>p.bytesLeft << 3);
   if ((least >> 63) != 0) return loseFrameBoundaries(p);
   // Non-minimal encodings (a small length in 2 or 8 bytes) are accepted, as most servers do.
-  if (!p.draining && least > roomLeft(p)) fail(p, CloseCode.MESSAGE_TOO_BIG); // the length still counts
+  if (!p.draining && least > roomLeft(p)) fail(p, CloseCode.MESSAGE_TOO_BIG, ParseError.OVER_MAX_SIZE); // the length still counts
   if (p.bytesLeft == 0) setPayloadLength(p, p.extendedLength);
 }
 
@@ -327,7 +369,7 @@ function roomLeft(p: FrameParser): u64 {
 }
 
 function setPayloadLength(p: FrameParser, length: u64): void {
-  if (!p.draining && p.opcode < Opcode.CLOSE && length > roomLeft(p)) fail(p, CloseCode.MESSAGE_TOO_BIG);
+  if (!p.draining && p.opcode < Opcode.CLOSE && length > roomLeft(p)) fail(p, CloseCode.MESSAGE_TOO_BIG, ParseError.OVER_MAX_SIZE);
   p.payloadLength = <u32>length; // only read when not draining: within the limits (control frames: at most 125)
   p.skipLength = length;
   p.payloadRead = 0;
@@ -367,7 +409,7 @@ function readPayload(p: FrameParser, src: usize, n: usize): void {
   if (p.compressed) return readCompressed(p, src, n);
   if (!reserve(p, p.messageLength + <u32>n)) {
     p.payloadRead += <u32>n; // consumed: the drain skips only what is left of the frame
-    return fail(p, CloseCode.TRY_AGAIN_LATER);
+    return fail(p, CloseCode.TRY_AGAIN_LATER, ParseError.OUT_OF_MEMORY);
   }
   const dst = p.buffer + FRAME_HEADROOM + p.messageLength;
   unmaskCopy(dst, src, n, p.mask, p.payloadRead);
@@ -375,7 +417,7 @@ function readPayload(p: FrameParser, src: usize, n: usize): void {
   p.payloadRead += <u32>n;
   if (p.messageOpcode == Opcode.TEXT) {
     p.utf8 = utf8Validate(p.utf8, dst, n);
-    if (p.utf8 == UTF8_INVALID) fail(p, CloseCode.INVALID_PAYLOAD); // fail fast, mid-frame
+    if (p.utf8 == UTF8_INVALID) fail(p, CloseCode.INVALID_PAYLOAD, ParseError.NOT_UTF8); // fail fast, mid-frame
   }
 }
 
@@ -389,8 +431,9 @@ function finishFrame(p: FrameParser): void {
   }
   if (!p.fin) return;
   if (p.compressed && !inflateInto(p, 0, 0, true)) return;
-  if (p.messageOpcode == Opcode.TEXT && p.utf8 != UTF8_BOUNDARY) return fail(p, CloseCode.INVALID_PAYLOAD);
-  if (!reserve(p, p.messageLength)) return fail(p, CloseCode.TRY_AGAIN_LATER); // an empty one needs headroom too
+  if (p.messageOpcode == Opcode.TEXT && p.utf8 != UTF8_BOUNDARY) return fail(p, CloseCode.INVALID_PAYLOAD, ParseError.NOT_UTF8);
+  // an empty one needs headroom too
+  if (!reserve(p, p.messageLength)) return fail(p, CloseCode.TRY_AGAIN_LATER, ParseError.OUT_OF_MEMORY);
   p.event = FrameEvent.MESSAGE;
   p.eventOpcode = p.messageOpcode;
   p.eventPtr = p.buffer + FRAME_HEADROOM;
@@ -442,7 +485,7 @@ function inflateInto(p: FrameParser, src: usize, n: usize, end: bool): bool {
       room = <usize>(p.capacity - p.messageLength);
     } else if (p.messageLength < p.maxMessageSize) {
       if (!reserve(p, p.messageLength + 1)) {
-        fail(p, CloseCode.TRY_AGAIN_LATER);
+        fail(p, CloseCode.TRY_AGAIN_LATER, ParseError.OUT_OF_MEMORY);
         return false;
       }
       continue;
@@ -450,17 +493,18 @@ function inflateInto(p: FrameParser, src: usize, n: usize, end: bool): bool {
     const status = inflateBytes(p.inflateId, params, input, left, out, room);
     const produced = inflatedOut();
     if (out == INFLATE_PROBE && produced > 0) {
-      fail(p, CloseCode.MESSAGE_TOO_BIG);
+      fail(p, CloseCode.MESSAGE_TOO_BIG, ParseError.OVER_MAX_SIZE);
       return false;
     }
     if (status != Status.OK && status != Status.BUFFER_TOO_SMALL) {
-      fail(p, status == Status.INVALID_DATA ? CloseCode.INVALID_PAYLOAD : CloseCode.INTERNAL_ERROR);
+      if (status == Status.INVALID_DATA) fail(p, CloseCode.INVALID_PAYLOAD, ParseError.NOT_DEFLATE);
+      else fail(p, CloseCode.INTERNAL_ERROR, ParseError.INFLATE_FAILED);
       return false;
     }
     if (produced > 0 && p.messageOpcode == Opcode.TEXT) {
       p.utf8 = utf8Validate(p.utf8, out, produced);
       if (p.utf8 == UTF8_INVALID) {
-        fail(p, CloseCode.INVALID_PAYLOAD);
+        fail(p, CloseCode.INVALID_PAYLOAD, ParseError.NOT_UTF8);
         return false;
       }
     }

@@ -26,6 +26,8 @@ export interface HostProcess {
   url(pathname: string): string;
   /** Every stderr line so far. */
   logLines(): string[];
+  /** Every stdout line so far (what `npm start` prints for its user). */
+  outLines(): string[];
   /** Waits until `count` stderr lines match (a line is written before the answer it explains is sent, but
    * reaches this process through a pipe of its own); returns the matching lines. */
   waitForLog(pattern: RegExp, count?: number, timeoutMs?: number): Promise<string[]>;
@@ -55,8 +57,8 @@ export async function startHostProcess(site: string, env: Record<string, string 
     partial = parts.pop() ?? "";
     lines.push(...parts);
   });
+  let out = "";
   const port = await new Promise<number>((resolve, reject) => {
-    let out = "";
     child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
       out += chunk;
       const match = /open http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
@@ -68,6 +70,7 @@ export async function startHostProcess(site: string, env: Record<string, string 
     port,
     url: (pathname) => `ws://127.0.0.1:${port}${pathname}`,
     logLines: () => [...lines, ...(partial ? [partial] : [])],
+    outLines: () => out.split("\n").filter((line) => line.length > 0),
     async waitForLog(pattern, count = 1, timeoutMs = 10000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

@@ -334,3 +334,48 @@ describe("failing the connection (RFC 6455 §7.1.7)", () => {
     assert.deepEqual(h.ends.get(1), [0]);
   });
 });
+
+describe("the closes the server starts are reported (host_closing), the client's are not", () => {
+  it("a protocol error is reported once, with its code and reason, before the close frame", () => {
+    const h = new Harness();
+    connect(h, 1);
+    h.data(1, clientFrame(TEXT, "x", { masked: false }));
+    assert.deepEqual(
+      h.closings.map((c) => [c.id, c.code]),
+      [[1, 1002]],
+    );
+    assert.equal(closeCodeOf(parseServerFrames(h.takeSent(1))[0]), 1002);
+    h.data(1, clientFrame(CLOSE, closePayload(1002)));
+    assert.equal(h.closings.length, 1);
+  });
+
+  it("log_closes = on marks the report for logging at info; the default does not", () => {
+    for (const [endpoint, flags] of [["kind = echo\nlog_closes = on\n", 1], ["kind = echo\n", 0]] as const) {
+      const h = new Harness();
+      connect(h, 1, endpoint);
+      h.data(1, clientFrame(TEXT, Buffer.from([0xff])));
+      assert.deepEqual(h.closings, [{ id: 1, code: 1007, reason: h.closings[0]?.reason ?? "", flags }]);
+    }
+  });
+
+  it("answering the client's close is not reported", () => {
+    const { h } = sendClose(closePayload(1000, "bye"));
+    assert.deepEqual(h.closings, []);
+  });
+});
+
+describe("message counters (cs_counters)", () => {
+  it("count whole messages in and out, not frames, pings or closes", () => {
+    const h = new Harness();
+    connect(h, 1);
+    const before = h.counters();
+    h.data(1, Buffer.concat([clientFrame(TEXT, "a", { fin: false }), clientFrame(CONTINUATION, "b"), clientFrame(PING, "p")]));
+    h.data(1, clientFrame(BINARY, "c"));
+    h.data(1, clientFrame(CLOSE, closePayload(1000)));
+    const after = h.counters();
+    assert.deepEqual(
+      after.map((n, i) => n - before[i]),
+      [2n, 2n],
+    );
+  });
+});

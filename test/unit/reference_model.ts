@@ -101,11 +101,27 @@ export function serverFrame(opcode: number, payload: Uint8Array): Buffer {
   return Buffer.concat([head, payload]);
 }
 
-export function closeFrame(code: number): Buffer {
-  const payload = Buffer.alloc(2);
+export function closeFrame(code: number, reason = ""): Buffer {
+  const payload = Buffer.concat([Buffer.alloc(2), Buffer.from(reason)]);
   payload.writeUInt16BE(code);
   return serverFrame(CLOSE, payload);
 }
+
+/** The reason the server gives in its close frame when it fails the connection; an answer to the client's
+ * close has none. */
+export const FAILURE_REASONS: Partial<Record<Decision, string>> = {
+  "rsv-without-extension": "reserved bits set that no extension agreed on",
+  "reserved-opcode": "reserved opcode",
+  "fragmented-control": "fragmented control frame",
+  "continuation-without-message": "continuation frame outside a message",
+  "too-many-fragments": "message in more fragments than max_fragments",
+  "data-inside-message": "new message before the last one ended",
+  unmasked: "unmasked frame from a client",
+  "control-too-long": "control frame over 125 bytes",
+  "message-too-big": "message over max_message_size",
+  "length-top-bit": "frame length over 2^63",
+  "invalid-utf8-text": "text that is not UTF-8",
+};
 
 /** §7.4: codes a peer may send. 1004–1006 and 1015 are reserved or never sent; 1016–2999 unassigned. */
 export function isValidCloseCode(code: number): boolean {
@@ -191,7 +207,7 @@ class EchoEndpointModel {
    * frame that broke the rule, from which to look for the client's close frame.
    */
   private close(at: number, code: number, decision: Decision, then: "ended" | "boundaries lost" | number): never {
-    this.send(at, closeFrame(code));
+    this.send(at, closeFrame(code, FAILURE_REASONS[decision]));
     const r = this.result;
     r.closedAt = at;
     r.closeCode = code;

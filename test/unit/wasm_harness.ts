@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
 
-import { ClosedReason, Deflate, Event, InitFlag, Limit, PublishFlag, RequestSource, Status } from "../support/abi_constants";
+import { ClosedReason, Counter, Deflate, Event, InitFlag, Limit, PublishFlag, RequestSource, Status } from "../support/abi_constants";
 
 export const WASM_PATH = path.resolve(__dirname, "../../../chatsocket.wasm");
 export const SEND_OK = Status.OK;
@@ -36,6 +36,7 @@ interface Exports {
   cs_open(id: number, endpoint: number, head: number, headLen: number): number;
   cs_event(id: number, event: number, a: number, b: number): number;
   cs_encode_close(code: number, out: number): number;
+  cs_counters(): number;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -67,6 +68,8 @@ export class Harness {
   /** Connections host_admit gave a seat (max_connections). */
   readonly admitted = new Set<number>();
   readonly logs: { level: number; text: string }[] = [];
+  /** host_closing reports: the closes the module started. */
+  readonly closings: { id: number; code: number; reason: string; flags: number }[] = [];
   /** host_endpoint_error reports: endpoint id, line, text. */
   readonly endpointErrors: { endpoint: number; line: number; text: string }[] = [];
   /** Server variables host_request_value answers with. */
@@ -278,6 +281,10 @@ export class Harness {
         this.endpointErrors.push({ endpoint, line, text: this.text(p, l) });
         return Status.OK;
       },
+      host_closing: (id: number, code: number, p: number, l: number, flags: number) => {
+        this.closings.push({ id, code, reason: this.text(p, l), flags });
+        return Status.OK;
+      },
       host_log: (level: number, p: number, l: number) => {
         this.logs.push({ level, text: this.text(p, l) });
         return Status.OK;
@@ -289,6 +296,12 @@ export class Harness {
     const instance = new WebAssembly.Instance(wasmModule(), { env });
     this.exports = instance.exports as unknown as Exports;
     this.exports.cs_init(flags);
+  }
+
+  /** The instance's counters (Counter), read from its memory as the native side reads them. */
+  counters(): bigint[] {
+    const view = new DataView(this.exports.memory.buffer, this.exports.cs_counters(), 8 * Counter.COUNT);
+    return Array.from({ length: Counter.COUNT }, (_, i) => view.getBigUint64(8 * i, true));
   }
 
   private queue(id: number, ...frames: Buffer[]): void {

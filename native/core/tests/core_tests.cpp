@@ -385,7 +385,8 @@ TEST_CASE("the endpoint cache reads a file once per version and retires the old 
 
   send_text(*old_connection.connection, "too long");
   send_text(*new_connection.connection, "too long");
-  CHECK(drain(*old_connection.connection) == std::string("\x88\x02\x03\xf1", 4));  // 1009: the old limit holds
+  // 1009: the old limit holds
+  CHECK(drain(*old_connection.connection).substr(0, 4) == std::string("\x88\x1f\x03\xf1", 4));
   CHECK(drain(*new_connection.connection) == server_text_frame("too long"));
   old_connection.connection->closed(abi::ClosedReason::kByPeer);
   new_connection.connection->closed(abi::ClosedReason::kByPeer);
