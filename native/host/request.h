@@ -79,6 +79,7 @@ class Request : public std::enable_shared_from_this<Request> {
   void* allocate(DWORD bytes);
   bool peer_connected() const;
   void close_connection_now();
+  void reset_connection();  // as close_connection_now; what is in flight completes with ERROR_CONNECTION_ABORTED
 
   // Response state (guarded by mutex(); the faces lock it).
   std::mutex& mutex() const { return mutex_; }
@@ -140,6 +141,7 @@ class Request : public std::enable_shared_from_this<Request> {
   bool send_notified_ = false;
   bool full_duplex_ = false;
   bool cancel_requested_ = false;
+  bool reset_ = false;
   bool upgraded_ = false;
   bool upgrade_refused_ = false;  // a 101 went out as an ordinary response
   bool close_after_ = false;      // head went out without a length: close to end the body

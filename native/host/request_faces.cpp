@@ -266,7 +266,7 @@ VOID HostHttpResponse::SetNeedDisconnect() {
   r_.response.need_disconnect = true;
 }
 VOID HostHttpResponse::ResetConnection() {
-  if (r_.enter_call("IHttpResponse::ResetConnection")) r_.close_connection_now();
+  if (r_.enter_call("IHttpResponse::ResetConnection")) r_.reset_connection();
 }
 VOID HostHttpResponse::DisableKernelCache(ULONG) { r_.enter_call("IHttpResponse::DisableKernelCache"); }
 BOOL HostHttpResponse::GetKernelCacheEnabled() const {

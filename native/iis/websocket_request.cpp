@@ -94,7 +94,7 @@ REQUEST_NOTIFICATION_STATUS WebSocketRequest::upgrade(IHttpContext* context, con
 
   std::shared_ptr<DuplexPipe> pipe;
   try {
-    pipe = std::make_shared<DuplexPipe>(context3, request3, response2, accepted.connection);
+    pipe = std::make_shared<DuplexPipe>(context3, request3, response2, accepted.connection, globals_.pool->timers());
   } catch (const std::exception&) {
     accepted.connection->closed(abi::ClosedReason::kByError);
     throw;

@@ -13,6 +13,8 @@ export interface HostOptions {
   threads?: number;
   /** At stop(), how long open requests may finish by themselves (the host's default unless given). */
   drainMs?: number;
+  /** The host imitates IIS where CancelIo misses a pending WebSocket read (README of native/host). */
+  cancelIoMissesReads?: boolean;
   /** Environment the module reads at RegisterModule (CHATSOCKET_TEST_HOOKS, CHATSOCKET_INSTANCES). */
   env?: Record<string, string>;
   /** Why this suite makes the module fail on purpose (traps, injected faults, broken files): its log is
@@ -44,6 +46,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     threads: options.threads ?? 4,
     completionMode: options.completionMode ?? "mixed",
     ...(options.drainMs === undefined ? {} : { drainMs: options.drainMs }),
+    ...(options.cancelIoMissesReads === undefined ? {} : { cancelIoMissesReads: options.cancelIoMissesReads }),
   });
   return {
     port,
