@@ -14,6 +14,8 @@ export interface StartOptions {
   drainMs?: number;
   /** Imitates IIS where CancelIo misses a pending WebSocket read: it reports success and the read stays pending. */
   cancelIoMissesReads?: boolean;
+  /** Imitates http.sys leaving a known Connection response header out of a 101. */
+  dropsKnownConnectionOn101?: boolean;
 }
 
 export interface CompletionCounts {

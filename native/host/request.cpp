@@ -1,5 +1,6 @@
 #include "request.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -235,6 +236,15 @@ void Request::send_response_notification() {
 // Builds the head (plus the buffered body for a final response). Decides the upgrade of a 101.
 std::string Request::take_head_locked(bool final_response) {
   Response& r = response;
+  bool drop_known_connection = r.status == 101 && core_.options.drops_known_connection_on_101;
+  if (raw_) {
+    raw_->read_back(r.status, r.reason, r.headers, drop_known_connection);
+    raw_.reset();
+  } else if (drop_known_connection) {
+    r.headers.erase(std::remove_if(r.headers.begin(), r.headers.end(),
+                                   [](const auto& header) { return iequals(header.first, "Connection"); }),
+                    r.headers.end());
+  }
   HeaderList headers = r.headers;
   bool is_101 = r.status == 101;
   if (is_101) {
@@ -431,6 +441,7 @@ HRESULT Request::write_entity(OpType type, HTTP_DATA_CHUNK* chunks, DWORD count,
   if (expected) *expected = FALSE;
 
   std::unique_lock<std::mutex> lock(mutex_);
+  fold_raw_response_locked();
   if (write_op_) {
     core_.stats.violation(std::string(method) + " while another write is outstanding");
     return kBadCallResult;
@@ -538,6 +549,18 @@ void Request::enable_full_duplex() {
 bool Request::peer_connected() const { return conn_->peer_connected(); }
 
 void Request::close_connection_now() { conn_->close(); }
+
+HTTP_RESPONSE* Request::raw_response() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!raw_) raw_ = std::make_unique<RawResponse>(response.status, response.reason, response.headers);
+  return raw_->get();
+}
+
+void Request::fold_raw_response_locked() {
+  if (!raw_) return;
+  raw_->read_back(response.status, response.reason, response.headers, false);
+  raw_.reset();
+}
 
 void Request::reset_connection() {
   {

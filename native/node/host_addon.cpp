@@ -54,7 +54,8 @@ bool read_options(const Napi::Object& o, cs::host::HostOptions& out, std::string
       !text("logLevel", out.log_level, false) || !number("port", 0, 65535, port) ||
       !number("threads", 1, 256, threads) || !number("seed", 0, 4294967295.0, seed) ||
       !number("shutdownTimeoutMs", 0, 600000, timeout) || !number("drainMs", 0, 600000, drain) ||
-      !flag("cancelIoMissesReads", out.cancel_io_misses_reads))
+      !flag("cancelIoMissesReads", out.cancel_io_misses_reads) ||
+      !flag("dropsKnownConnectionOn101", out.drops_known_connection_on_101))
     return false;
   if (!cs::host::parse_completion_mode(mode, out.completion_mode)) {
     error = "options.completionMode must be mixed, sync, before-return or after-return";

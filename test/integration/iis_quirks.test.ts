@@ -1,11 +1,13 @@
 // What real IIS does that a strict host need not, imitated on request (native/host README, "IIS quirks"), and
-// the module coping with each: CancelIo that misses a pending WebSocket read.
+// the module coping with each: CancelIo that misses a pending WebSocket read, and http.sys leaving the known
+// Connection header out of a 101.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import { CLOSE, TEXT, clientFrame, closeCodeOf } from "../unit/frames";
 import { RunningHost, startHost } from "../support/host";
 import { RawClient, upgradeRequest } from "../support/raw_client";
+import { closeOf, messageOf, openWs } from "../support/ws_client";
 
 // quick-close.chatsocket gives up on the client's close frame after 200 ms, then the module lets go of the read.
 async function silentAfterOurClose(host: RunningHost): Promise<RawClient> {
@@ -71,3 +73,31 @@ describe("a host whose CancelIo ends a pending read (the default)", () => {
     }
   });
 });
+
+for (const drops of [true, false]) {
+  describe(`a host that ${drops ? "drops" : "sends"} a 101's known Connection header`, () => {
+    test("sends exactly one Connection: Upgrade", async () => {
+      const host = await startHost({ dropsKnownConnectionOn101: drops });
+      try {
+        const client = await RawClient.connect(host.port);
+        await client.write(upgradeRequest("/echo.chatsocket"));
+        const answer = await client.readAnswer();
+        assert.equal(answer.status, 101);
+        // Repeated headers are read as one, their values joined with ", ".
+        assert.equal(answer.headers.get("connection"), "Upgrade");
+        assert.equal(answer.headers.get("upgrade"), "websocket");
+        client.destroy();
+
+        const ws = await openWs(host.url("/echo.chatsocket"));
+        ws.send("through");
+        assert.equal((await messageOf(ws)).data.toString(), "through");
+        const closed = closeOf(ws);
+        ws.close(1000);
+        await closed;
+        await assertAllEnded(host);
+      } finally {
+        await host.stop();
+      }
+    });
+  });
+}

@@ -15,6 +15,8 @@ export interface HostOptions {
   drainMs?: number;
   /** The host imitates IIS where CancelIo misses a pending WebSocket read (README of native/host). */
   cancelIoMissesReads?: boolean;
+  /** The host imitates http.sys leaving a known Connection response header out of a 101. */
+  dropsKnownConnectionOn101?: boolean;
   /** Environment the module reads at RegisterModule (CHATSOCKET_TEST_HOOKS, CHATSOCKET_INSTANCES). */
   env?: Record<string, string>;
   /** Why this suite makes the module fail on purpose (traps, injected faults, broken files): its log is
@@ -47,6 +49,9 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     completionMode: options.completionMode ?? "mixed",
     ...(options.drainMs === undefined ? {} : { drainMs: options.drainMs }),
     ...(options.cancelIoMissesReads === undefined ? {} : { cancelIoMissesReads: options.cancelIoMissesReads }),
+    ...(options.dropsKnownConnectionOn101 === undefined
+      ? {}
+      : { dropsKnownConnectionOn101: options.dropsKnownConnectionOn101 }),
   });
   return {
     port,
