@@ -12,6 +12,10 @@ export interface StartOptions {
   moduleName?: string;
   /** At stop(), how long requests may finish by themselves after GL_STOP_LISTENING (default 6000). */
   drainMs?: number;
+  /** Imitates IIS where CancelIo misses a pending WebSocket read: it reports success and the read stays pending. */
+  cancelIoMissesReads?: boolean;
+  /** Imitates http.sys leaving a known Connection response header out of a 101. */
+  dropsKnownConnectionOn101?: boolean;
 }
 
 export interface CompletionCounts {
@@ -83,6 +87,10 @@ export interface HostStats {
   completions: Record<"read" | "write" | "flush" | "post", CompletionCounts>;
   violations: number;
   lastViolation: string;
+  /** Completions of finished requests, never delivered to the module. */
+  droppedCompletions: number;
+  /** IHttpResponse::ResetConnection calls. */
+  connectionResets: number;
   bytesIn: number;
   bytesOut: number;
   rssBytes: number;

@@ -203,11 +203,51 @@ typedef struct _HTTP_DATA_CHUNK {
   };
 } HTTP_DATA_CHUNK, *PHTTP_DATA_CHUNK;
 
+typedef struct _HTTP_VERSION {
+  USHORT MajorVersion;
+  USHORT MinorVersion;
+} HTTP_VERSION;
+
+typedef struct _HTTP_KNOWN_HEADER {
+  USHORT RawValueLength;
+  PCSTR pRawValue;
+} HTTP_KNOWN_HEADER, *PHTTP_KNOWN_HEADER;
+
+typedef struct _HTTP_UNKNOWN_HEADER {
+  USHORT NameLength;
+  USHORT RawValueLength;
+  PCSTR pName;
+  PCSTR pRawValue;
+} HTTP_UNKNOWN_HEADER, *PHTTP_UNKNOWN_HEADER;
+
+typedef struct _HTTP_RESPONSE_HEADERS {
+  USHORT UnknownHeaderCount;
+  PHTTP_UNKNOWN_HEADER pUnknownHeaders;
+  USHORT TrailerCount;
+  PHTTP_UNKNOWN_HEADER pTrailers;
+  HTTP_KNOWN_HEADER KnownHeaders[HttpHeaderResponseMaximum];
+} HTTP_RESPONSE_HEADERS;
+
+struct _HTTP_RESPONSE_INFO;
+typedef struct _HTTP_RESPONSE_INFO HTTP_RESPONSE_INFO, *PHTTP_RESPONSE_INFO;
+
+// http.h's HTTP_RESPONSE is HTTP_RESPONSE_V2 since Vista: the V1 fields, then the response info.
+typedef struct _HTTP_RESPONSE {
+  ULONG Flags;
+  HTTP_VERSION Version;
+  USHORT StatusCode;
+  USHORT ReasonLength;
+  PCSTR pReason;
+  HTTP_RESPONSE_HEADERS Headers;
+  USHORT EntityChunkCount;
+  PHTTP_DATA_CHUNK pEntityChunks;
+  USHORT ResponseInfoCount;
+  PHTTP_RESPONSE_INFO pResponseInfo;
+} HTTP_RESPONSE;
+
 // Only ever passed by pointer through the interfaces we declare; the Linux host returns NULL for them.
 struct _HTTP_REQUEST;
 typedef struct _HTTP_REQUEST HTTP_REQUEST;
-struct _HTTP_RESPONSE;
-typedef struct _HTTP_RESPONSE HTTP_RESPONSE;
 struct _HTTP_CACHE_POLICY;
 typedef struct _HTTP_CACHE_POLICY HTTP_CACHE_POLICY;
 struct _HTTP_LOG_DATA;

@@ -245,10 +245,12 @@ void Connection::process_buffer() {
     size_t drop = static_cast<size_t>(std::min<uint64_t>(body_remaining, buffer_.size() - buffer_start_));
     buffer_start_ += drop;
     body_remaining -= drop;
+    if (body_remaining == 0) buffer_start_ += leading_empty_lines(std::string_view(buffer_).substr(buffer_start_));
     compact();
     view = buffer_;
   }
-  if (body_remaining > 0) {
+  // A lone CR may be the start of another empty line.
+  if (body_remaining > 0 || view == "\r") {
     read_more();
     return;
   }

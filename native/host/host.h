@@ -25,6 +25,12 @@ struct HostOptions {
   // that does not answer the 1001.
   unsigned drain_ms = 6000;
   unsigned shutdown_timeout_ms = 5000;  // then, after their connections are closed, the wait for them to end
+  // Imitates IIS where CancelIo misses a pending WebSocket read: on an upgraded request it reports success and
+  // the read stays pending (until the peer sends, the connection is reset, or stop() closes it).
+  bool cancel_io_misses_reads = false;
+  // Imitates http.sys leaving a known Connection response header out of a 101 (an unknown one of that name,
+  // from GetRawHttpResponse's pUnknownHeaders, is sent).
+  bool drops_known_connection_on_101 = false;
 };
 
 struct HostCore;

@@ -102,6 +102,12 @@ HeadStatus find_head_end(std::string_view data, size_t& head_length) {
   return HeadStatus::kIncomplete;
 }
 
+size_t leading_empty_lines(std::string_view data) {
+  size_t n = 0;
+  while (data.substr(n, 2) == "\r\n") n += 2;
+  return n;
+}
+
 int parse_request_head(std::string_view head, RequestHead& out) {
   size_t line_end = head.find("\r\n");
   if (line_end == std::string_view::npos) return 400;

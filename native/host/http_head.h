@@ -35,6 +35,10 @@ enum class HeadStatus { kIncomplete, kComplete, kTooLarge, kNotHttp };
 // once, as http.sys does, instead of waiting for a CRLF that never comes.
 HeadStatus find_head_end(std::string_view data, size_t& head_length);
 
+// The bytes of empty lines (CRLF) at the start of `data`, which a server ignores before a request line
+// (RFC 9112 section 2.2: some clients send one after a request's body).
+size_t leading_empty_lines(std::string_view data);
+
 // Parses a complete head. Returns 0 on success, else the HTTP status to answer with (400, 501, 505).
 int parse_request_head(std::string_view head, RequestHead& out);
 

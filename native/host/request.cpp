@@ -1,5 +1,6 @@
 #include "request.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -13,7 +14,7 @@ namespace {
 
 const HRESULT kEofResult = HRESULT_FROM_WIN32(ERROR_HANDLE_EOF);
 const HRESULT kBadCallResult = HRESULT_FROM_WIN32(ERROR_INVALID_PARAMETER);
-const HRESULT kWriteFailedResult = HRESULT_FROM_WIN32(ERROR_CONNECTION_ABORTED);
+const HRESULT kAbortedResult = HRESULT_FROM_WIN32(ERROR_CONNECTION_ABORTED);
 const HRESULT kCancelledResult = HRESULT_FROM_WIN32(ERROR_OPERATION_ABORTED);
 
 DWORD completed_operation(OpType type) {
@@ -235,6 +236,15 @@ void Request::send_response_notification() {
 // Builds the head (plus the buffered body for a final response). Decides the upgrade of a 101.
 std::string Request::take_head_locked(bool final_response) {
   Response& r = response;
+  bool drop_known_connection = r.status == 101 && core_.options.drops_known_connection_on_101;
+  if (raw_) {
+    raw_->read_back(r.status, r.reason, r.headers, drop_known_connection);
+    raw_.reset();
+  } else if (drop_known_connection) {
+    r.headers.erase(std::remove_if(r.headers.begin(), r.headers.end(),
+                                   [](const auto& header) { return iequals(header.first, "Connection"); }),
+                    r.headers.end());
+  }
   HeaderList headers = r.headers;
   bool is_101 = r.status == 101;
   if (is_101) {
@@ -394,7 +404,9 @@ HRESULT Request::read_entity(void* buffer, DWORD size, BOOL async, PFN_ASYNC_COM
     {
       std::lock_guard<std::mutex> guard(self->mutex_);
       op->on_socket = false;
-      if (ec == asio::error::operation_aborted && self->cancel_requested_) {
+      if (self->reset_) {
+        op->info.set(0, kAbortedResult, kCompletedRead);
+      } else if (ec == asio::error::operation_aborted && self->cancel_requested_) {
         op->info.set(0, kCancelledResult, kCompletedRead);
       } else if (ec || got == 0) {
         op->info.set(0, kEofResult, kCompletedRead);
@@ -429,6 +441,7 @@ HRESULT Request::write_entity(OpType type, HTTP_DATA_CHUNK* chunks, DWORD count,
   if (expected) *expected = FALSE;
 
   std::unique_lock<std::mutex> lock(mutex_);
+  fold_raw_response_locked();
   if (write_op_) {
     core_.stats.violation(std::string(method) + " while another write is outstanding");
     return kBadCallResult;
@@ -462,13 +475,13 @@ HRESULT Request::write_entity(OpType type, HTTP_DATA_CHUNK* chunks, DWORD count,
       lock.lock();
     }
     if (sent) *sent = ok ? entity_bytes : 0;
-    return ok ? S_OK : kWriteFailedResult;
+    return ok ? S_OK : kAbortedResult;
   }
 
   auto op = new_op(type, callback, context_ptr);
   long now = out.empty() ? 0 : conn_->try_send(out.data(), out.size());
   if (now < 0 || static_cast<size_t>(now) == out.size()) {
-    HRESULT result = now < 0 ? kWriteFailedResult : S_OK;
+    HRESULT result = now < 0 ? kAbortedResult : S_OK;
     DWORD bytes = now < 0 ? 0 : entity_bytes;
     CompletionKind kind = core_.policy.for_immediate_result();
     if (kind == CompletionKind::kSync) {
@@ -490,9 +503,10 @@ HRESULT Request::write_entity(OpType type, HTTP_DATA_CHUNK* chunks, DWORD count,
     {
       std::lock_guard<std::mutex> guard(self->mutex_);
       op->on_socket = false;
-      HRESULT result = !ec                                                               ? S_OK
-                       : ec == asio::error::operation_aborted && self->cancel_requested_ ? kCancelledResult
-                                                                                         : kWriteFailedResult;
+      HRESULT result = !ec ? S_OK
+                       : ec == asio::error::operation_aborted && self->cancel_requested_ && !self->reset_
+                           ? kCancelledResult
+                           : kAbortedResult;
       op->info.set(ec ? 0 : entity_bytes, result, completed_operation(type));
     }
     self->deliver(op);
@@ -512,8 +526,14 @@ HRESULT Request::post_completion(DWORD bytes) {
 
 HRESULT Request::cancel_io() {
   std::lock_guard<std::mutex> lock(mutex_);
-  bool waiting = (read_op_ && read_op_->on_socket) || (write_op_ && write_op_->on_socket);
+  bool reading = read_op_ && read_op_->on_socket;
+  bool waiting = reading || (write_op_ && write_op_->on_socket);
   if (!waiting) return HRESULT_FROM_WIN32(ERROR_NOT_FOUND);
+  if (reading && upgraded_ && core_.options.cancel_io_misses_reads) {
+    // A socket's cancel would end its write too: with the read missed, nothing is cancelled.
+    log(LogLevel::kDebug, "CancelIo: a pending WebSocket read is missed (cancelIoMissesReads)");
+    return S_OK;
+  }
   cancel_requested_ = true;
   conn_->cancel_io();
   return S_OK;
@@ -529,6 +549,27 @@ void Request::enable_full_duplex() {
 bool Request::peer_connected() const { return conn_->peer_connected(); }
 
 void Request::close_connection_now() { conn_->close(); }
+
+HTTP_RESPONSE* Request::raw_response() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!raw_) raw_ = std::make_unique<RawResponse>(response.status, response.reason, response.headers);
+  return raw_->get();
+}
+
+void Request::fold_raw_response_locked() {
+  if (!raw_) return;
+  raw_->read_back(response.status, response.reason, response.headers, false);
+  raw_.reset();
+}
+
+void Request::reset_connection() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    reset_ = true;
+  }
+  core_.stats.connection_resets.fetch_add(1);
+  conn_->close();
+}
 
 void* Request::allocate(DWORD bytes) {
   void* p = std::malloc(bytes ? bytes : 1);

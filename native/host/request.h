@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 
 #include "http_head.h"
+#include "raw_response.h"
 #include "request_interfaces.h"
 #include "response_head.h"
 #include "site_path.h"
@@ -79,6 +80,8 @@ class Request : public std::enable_shared_from_this<Request> {
   void* allocate(DWORD bytes);
   bool peer_connected() const;
   void close_connection_now();
+  HTTP_RESPONSE* raw_response();  // see raw_response.h
+  void reset_connection();        // as close_connection_now; what is in flight completes with ERROR_CONNECTION_ABORTED
 
   // Response state (guarded by mutex(); the faces lock it).
   std::mutex& mutex() const { return mutex_; }
@@ -99,6 +102,8 @@ class Request : public std::enable_shared_from_this<Request> {
     HRESULT error_status = S_OK;
   } response;
   uint64_t body_remaining() const;
+  // Takes back what the module edited through raw_response() before the response changes or is read.
+  void fold_raw_response_locked();
 
   HostContext context;
   HostHttpRequest http_request;
@@ -140,9 +145,11 @@ class Request : public std::enable_shared_from_this<Request> {
   bool send_notified_ = false;
   bool full_duplex_ = false;
   bool cancel_requested_ = false;
+  bool reset_ = false;
   bool upgraded_ = false;
   bool upgrade_refused_ = false;  // a 101 went out as an ordinary response
   bool close_after_ = false;      // head went out without a length: close to end the body
+  std::unique_ptr<RawResponse> raw_;
   std::shared_ptr<AsyncOp> read_op_, write_op_;
   std::vector<std::shared_ptr<AsyncOp>> post_ops_;
   std::map<std::string, std::string> variables_;

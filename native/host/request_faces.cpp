@@ -55,6 +55,8 @@ const char* request_header_name(HTTP_HEADER_ID id) {
   return i >= 0 && i < HttpHeaderRequestMaximum ? kKnownHeaderNames[i] : nullptr;
 }
 
+}  // namespace
+
 const char* response_header_name(HTTP_HEADER_ID id) {
   int i = static_cast<int>(id);
   if (i >= 0 && i < HttpHeaderAcceptRanges) return kKnownHeaderNames[i];
@@ -62,12 +64,15 @@ const char* response_header_name(HTTP_HEADER_ID id) {
   return nullptr;
 }
 
+namespace {
+
 HRESULT set_response_header(Request& r, const char* name, PCSTR value, USHORT length, BOOL replace) {
   if (!name || !*name || !value) return E_INVALIDARG;
   // cchHeaderValue is the value's length; 0 is taken as "NUL-terminated".
   std::string v(value, length ? length : std::strlen(value));
   std::lock_guard<std::mutex> lock(r.mutex());
   if (r.response.head_sent) return HRESULT_FROM_WIN32(ERROR_NOT_SUPPORTED);
+  r.fold_raw_response_locked();
   HeaderList& headers = r.response.headers;
   for (auto it = headers.begin(); it != headers.end(); ++it) {
     if (!iequals(it->first, name)) continue;
@@ -85,6 +90,7 @@ HRESULT set_response_header(Request& r, const char* name, PCSTR value, USHORT le
 HRESULT delete_response_header(Request& r, const char* name) {
   if (!name) return E_INVALIDARG;
   std::lock_guard<std::mutex> lock(r.mutex());
+  r.fold_raw_response_locked();
   HeaderList& headers = r.response.headers;
   for (auto it = headers.begin(); it != headers.end();) {
     if (iequals(it->first, name))
@@ -95,10 +101,11 @@ HRESULT delete_response_header(Request& r, const char* name) {
   return S_OK;
 }
 
-PCSTR get_response_header(const Request& r, const char* name, USHORT* length) {
+PCSTR get_response_header(Request& r, const char* name, USHORT* length) {
   if (length) *length = 0;
   if (!name) return nullptr;
   std::lock_guard<std::mutex> lock(r.mutex());
+  r.fold_raw_response_locked();
   const std::string* v = find_header(r.response.headers, name);
   if (!v) return nullptr;
   if (length) *length = static_cast<USHORT>(std::min<size_t>(v->size(), 0xFFFF));
@@ -142,6 +149,9 @@ HRESULT HostContext::CancelIo() {
 }
 VOID HostContext::EnableFullDuplex() {
   if (r_.enter_call("IHttpContext3::EnableFullDuplex")) r_.enable_full_duplex();
+}
+VOID* HostContext::AllocateRequestMemory(DWORD bytes) {
+  return r_.enter_call("IHttpContext::AllocateRequestMemory") ? r_.allocate(bytes) : nullptr;
 }
 
 // ---------------------------------------------------------------- IHttpRequest3
@@ -200,12 +210,10 @@ VOID HostHttpRequest::GetHttpVersion(USHORT* major, USHORT* minor) const {
 // ---------------------------------------------------------------- IHttpResponse2
 
 HTTP_RESPONSE* HostHttpResponse::GetRawHttpResponse() {
-  not_implemented("IHttpResponse::GetRawHttpResponse");
-  return nullptr;
+  return r_.enter_call("IHttpResponse::GetRawHttpResponse") ? r_.raw_response() : nullptr;
 }
 const HTTP_RESPONSE* HostHttpResponse::GetRawHttpResponse() const {
-  not_implemented("IHttpResponse::GetRawHttpResponse const");
-  return nullptr;
+  return r_.enter_call("IHttpResponse::GetRawHttpResponse const") ? r_.raw_response() : nullptr;
 }
 HRESULT HostHttpResponse::SetStatus(USHORT status, PCSTR reason, USHORT substatus, HRESULT error,
                                     IAppHostConfigException*, BOOL) {
@@ -213,6 +221,7 @@ HRESULT HostHttpResponse::SetStatus(USHORT status, PCSTR reason, USHORT substatu
   if (status < 100 || status > 999) return E_INVALIDARG;
   std::lock_guard<std::mutex> lock(r_.mutex());
   if (r_.response.head_sent) return HRESULT_FROM_WIN32(ERROR_NOT_SUPPORTED);
+  r_.fold_raw_response_locked();
   r_.response.status = status;
   r_.response.substatus = substatus;
   r_.response.reason = reason ? reason : "";
@@ -249,6 +258,7 @@ VOID HostHttpResponse::Clear() {
   if (!r_.enter_call("IHttpResponse::Clear")) return;
   std::lock_guard<std::mutex> lock(r_.mutex());
   if (r_.response.head_sent) return;  // "may appear to have no effect" once flushed
+  r_.fold_raw_response_locked();
   r_.response.status = 200;
   r_.response.substatus = 0;
   r_.response.reason = "OK";
@@ -258,6 +268,7 @@ VOID HostHttpResponse::Clear() {
 VOID HostHttpResponse::ClearHeaders() {
   if (!r_.enter_call("IHttpResponse::ClearHeaders")) return;
   std::lock_guard<std::mutex> lock(r_.mutex());
+  r_.fold_raw_response_locked();
   if (!r_.response.head_sent) r_.response.headers.clear();
 }
 VOID HostHttpResponse::SetNeedDisconnect() {
@@ -266,7 +277,7 @@ VOID HostHttpResponse::SetNeedDisconnect() {
   r_.response.need_disconnect = true;
 }
 VOID HostHttpResponse::ResetConnection() {
-  if (r_.enter_call("IHttpResponse::ResetConnection")) r_.close_connection_now();
+  if (r_.enter_call("IHttpResponse::ResetConnection")) r_.reset_connection();
 }
 VOID HostHttpResponse::DisableKernelCache(ULONG) { r_.enter_call("IHttpResponse::DisableKernelCache"); }
 BOOL HostHttpResponse::GetKernelCacheEnabled() const {
@@ -298,6 +309,7 @@ VOID HostHttpResponse::GetStatus(USHORT* status, USHORT* substatus, PCSTR* reaso
                                  IAppHostConfigException** exception, BOOL* skip_custom_errors) {
   if (!r_.enter_call("IHttpResponse::GetStatus")) return;
   std::lock_guard<std::mutex> lock(r_.mutex());
+  r_.fold_raw_response_locked();
   if (status) *status = r_.response.status;
   if (substatus) *substatus = r_.response.substatus;
   if (reason) *reason = r_.response.reason.c_str();

@@ -13,6 +13,8 @@ class Request;
 HRESULT query_request_interface(const GUID& from, void* input, const GUID& to, void** output);
 
 void report_not_implemented(const Request& r, const char* method);
+// The name of a response header id (http.h: 0-19 shared with requests, 20-29 response only); null past them.
+const char* response_header_name(HTTP_HEADER_ID id);
 
 // Common base of the faces: the owning request, and where unimplemented slots report.
 template <template <class> class Stub, class Derived>
@@ -45,6 +47,7 @@ class HostContext final : public RequestFace<CsStubIHttpContext3, HostContext> {
   VOID SetRequestHandled() override;
   HRESULT CancelIo() override;
   VOID EnableFullDuplex() override;
+  VOID* AllocateRequestMemory(DWORD cbAllocation) override;
 };
 
 class HostHttpRequest final : public RequestFace<CsStubIHttpRequest3, HostHttpRequest> {

@@ -46,6 +46,7 @@ StatsSnapshot Stats::snapshot() const {
   for (int op = 0; op < kOpTypes; ++op)
     for (int kind = 0; kind < kCompletionKinds; ++kind) s.completions[op][kind] = completions_[op][kind].load();
   s.dropped_completions = dropped_completions.load();
+  s.connection_resets = connection_resets.load();
   s.violations = violations_.load();
   s.not_implemented = not_implemented_.load();
   {

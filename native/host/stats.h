@@ -26,6 +26,7 @@ struct StatsSnapshot {
   // completions[op][kind], indexed by OpType and CompletionKind
   std::array<std::array<uint64_t, kCompletionKinds>, kOpTypes> completions{};
   uint64_t dropped_completions = 0;  // completions of a finished request: never delivered to the module
+  uint64_t connection_resets = 0;    // IHttpResponse::ResetConnection calls
   uint64_t violations = 0;
   std::string last_violation;
   uint64_t not_implemented = 0;
@@ -48,6 +49,7 @@ class Stats {
   std::atomic<uint64_t> pool_threads{0};
   std::atomic<uint64_t> requests_total{0};
   std::atomic<uint64_t> dropped_completions{0};
+  std::atomic<uint64_t> connection_resets{0};
   std::atomic<uint64_t> bytes_in{0};
   std::atomic<uint64_t> bytes_out{0};
 

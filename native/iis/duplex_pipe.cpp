@@ -1,5 +1,6 @@
 #include "duplex_pipe.h"
 
+#include <atomic>
 #include <exception>
 
 #include "fault_injection.h"
@@ -8,11 +9,12 @@
 namespace cs {
 
 DuplexPipe::DuplexPipe(IHttpContext3* context, IHttpRequest3* request, IHttpResponse2* response,
-                       std::shared_ptr<Connection> connection)
+                       std::shared_ptr<Connection> connection, Timers& timers)
     : context_(context),
       request_(request),
       response_(response),
       connection_(std::move(connection)),
+      timers_(timers),
       read_buffer_(new uint8_t[kSmallestRead]) {}
 
 std::shared_ptr<DuplexPipe> DuplexPipe::from(VOID* self) { return static_cast<DuplexPipe*>(self)->shared_from_this(); }
@@ -226,7 +228,27 @@ void DuplexPipe::begin_ending(abi::ClosedReason reason) {
   if ((read_in_flight_ || write_in_flight_) && !cancel_requested_) {
     cancel_requested_ = true;
     context_->CancelIo();
+    std::weak_ptr<DuplexPipe> weak = weak_from_this();
+    timers_.schedule(kCancelGraceMilliseconds, [weak] {
+      if (auto pipe = weak.lock())
+        pipe->guarded("resetting the connection",
+                      [&](std::unique_lock<std::mutex>&) { pipe->reset_if_still_in_flight(); });
+    });
   }
+}
+
+// ANCM meets the same IIS behaviour the same way: ResetConnection aborts the connection, and whatever was
+// pending completes with an error. Still in kEnding, so the request is alive and may be called.
+void DuplexPipe::reset_if_still_in_flight() {
+  if (state_ != State::kEnding || reset_requested_ || !(read_in_flight_ || write_in_flight_)) return;
+  reset_requested_ = true;
+  static std::atomic<bool> said{false};
+  bool first = !said.exchange(true);
+  log(first ? LogLevel::kWarning : LogLevel::kDebug,
+      "connection %u: CancelIo left the %s pending for %u ms; resetting the connection%s", connection_->id(),
+      read_in_flight_ ? "read" : "write", static_cast<unsigned>(kCancelGraceMilliseconds),
+      first ? " (said once; later ones are logged at debug level)" : "");
+  response_->ResetConnection();
 }
 
 // The one exit: only when nothing is in flight does the request end, through PostCompletion and

@@ -9,26 +9,31 @@
 // A busy flag marks a read or write whose bytes are still being handed to the core, so no second one
 // starts meanwhile and the request cannot finish under it.
 //
-// Lifetime: shared. The CHttpModule holds one reference until IIS disposes it, the core's Connection a
-// weak one. The request is finished (PostCompletion -> FINISH_REQUEST) only once nothing is in flight, so
-// no IIS completion can reach this object after IIS has let go of the request.
+// Lifetime: shared. The CHttpModule holds one reference until IIS disposes it, the core's Connection and
+// the cancel timer weak ones. The request is finished (PostCompletion -> FINISH_REQUEST) only once nothing is
+// in flight, so no IIS completion can reach this object after IIS has let go of the request.
 //
-// Failures: every entry from outside (start, wake, the three completion callbacks) catches what its work
-// throws. The connection is then closed with 1011 (or aborted, when a write's outcome was lost) and the
-// pipe carries on to its normal end, so the request still finishes exactly once.
+// Ending: CancelIo lets go of the read that waits on a quiet client. Where IIS's cancel misses a pending
+// WebSocket read, the connection is reset once I/O is still in flight a while later, so that read completes;
+// the request still ends only once nothing is in flight.
+//
+// Failures: every entry from outside (start, wake, the three completion callbacks, the cancel timer) catches
+// what its work throws. The connection is then closed with 1011 (or aborted, when a write's outcome was lost)
+// and the pipe carries on to its normal end, so the request still finishes exactly once.
 #include <cstdint>
 #include <memory>
 #include <mutex>
 
 #include "connection.h"
 #include "iis_api.h"
+#include "timers.h"
 
 namespace cs {
 
 class DuplexPipe final : public Transport, public std::enable_shared_from_this<DuplexPipe> {
  public:
   DuplexPipe(IHttpContext3* context, IHttpRequest3* request, IHttpResponse2* response,
-             std::shared_ptr<Connection> connection);
+             std::shared_ptr<Connection> connection, Timers& timers);
 
   // Flushes the 101 (already set on the response) and starts the loops. Always leads to PostCompletion
   // eventually; the caller returns RQ_NOTIFICATION_PENDING.
@@ -57,6 +62,7 @@ class DuplexPipe final : public Transport, public std::enable_shared_from_this<D
   void pump_reads(std::unique_lock<std::mutex>& lock);
   void pump_writes(std::unique_lock<std::mutex>& lock);
   void begin_ending(abi::ClosedReason reason);
+  void reset_if_still_in_flight();
   void finish_if_idle(std::unique_lock<std::mutex>& lock);
 
   // The read buffer. A read is always pending, so every connection holds one: it starts small, doubles while
@@ -66,11 +72,14 @@ class DuplexPipe final : public Transport, public std::enable_shared_from_this<D
   static constexpr DWORD kLargestRead = 64 * 1024;
   void size_read_buffer(DWORD bytes_read);
   static constexpr size_t kMaxChunks = 64;
+  // How long I/O may stay in flight after CancelIo before the connection is reset instead.
+  static constexpr uint32_t kCancelGraceMilliseconds = 2000;
 
   IHttpContext3* const context_;
   IHttpRequest3* const request_;
   IHttpResponse2* const response_;
   const std::shared_ptr<Connection> connection_;
+  Timers& timers_;
 
   std::mutex lock_;
   State state_ = State::kFlushing;
@@ -81,6 +90,7 @@ class DuplexPipe final : public Transport, public std::enable_shared_from_this<D
   bool write_busy_ = false;
   bool write_in_flight_ = false;
   bool cancel_requested_ = false;
+  bool reset_requested_ = false;
   DWORD write_bytes_ = 0;
   Segment segments_[kMaxChunks];
   HTTP_DATA_CHUNK chunks_[kMaxChunks];

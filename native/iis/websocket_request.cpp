@@ -1,8 +1,10 @@
 #include "websocket_request.h"
 
+#include <atomic>
 #include <exception>
 #include <string>
 
+#include "connection_header.h"
 #include "fault_injection.h"
 #include "handshake_head.h"
 #include "http_answer.h"
@@ -94,7 +96,7 @@ REQUEST_NOTIFICATION_STATUS WebSocketRequest::upgrade(IHttpContext* context, con
 
   std::shared_ptr<DuplexPipe> pipe;
   try {
-    pipe = std::make_shared<DuplexPipe>(context3, request3, response2, accepted.connection);
+    pipe = std::make_shared<DuplexPipe>(context3, request3, response2, accepted.connection, globals_.pool->timers());
   } catch (const std::exception&) {
     accepted.connection->closed(abi::ClosedReason::kByError);
     throw;
@@ -118,9 +120,17 @@ REQUEST_NOTIFICATION_STATUS WebSocketRequest::upgrade(IHttpContext* context, con
 }
 
 // With IIS's WebSocket module off (<webSocket enabled="false"/> or not installed) nobody else marks the
-// upgraded connection opaque, so the module does.
-REQUEST_NOTIFICATION_STATUS WebSocketRequest::OnSendResponse(IHttpContext*, ISendResponseProvider* provider) {
-  if (upgrading_) provider->SetFlags(provider->GetFlags() | HTTP_SEND_RESPONSE_FLAG_OPAQUE);
+// upgraded connection opaque, so the module does. The last moment to arrange the 101's headers, too.
+REQUEST_NOTIFICATION_STATUS WebSocketRequest::OnSendResponse(IHttpContext* context, ISendResponseProvider* provider) {
+  if (!upgrading_) return RQ_NOTIFICATION_CONTINUE;
+  provider->SetFlags(provider->GetFlags() | HTTP_SEND_RESPONSE_FLAG_OPAQUE);
+  if (!send_connection_header_verbatim(context)) {
+    static std::atomic<bool> said{false};
+    if (!said.exchange(true))
+      log(LogLevel::kWarning,
+          "the 101's Connection header could not be moved where http.sys sends it as it is "
+          "(no raw response or no memory); some clients may see no Connection: Upgrade");
+  }
   return RQ_NOTIFICATION_CONTINUE;
 }
 

@@ -43,13 +43,22 @@ bool read_options(const Napi::Object& o, cs::host::HostOptions& out, std::string
     field = d;
     return true;
   };
+  auto flag = [&](const char* key, bool& field) {
+    Napi::Value v = o.Get(key);
+    if (v.IsUndefined()) return true;
+    if (!v.IsBoolean()) return (error = std::string("options.") + key + " must be a boolean", false);
+    field = v.As<Napi::Boolean>().Value();
+    return true;
+  };
   std::string mode = "mixed";
   double port = 0, threads = out.threads, seed = 0, timeout = out.shutdown_timeout_ms, drain = out.drain_ms;
   if (!text("module", out.module_path, true) || !text("site", out.site_path, true) ||
       !text("moduleName", out.module_name, false) || !text("completionMode", mode, false) ||
       !text("logLevel", out.log_level, false) || !number("port", 0, 65535, port) ||
       !number("threads", 1, 256, threads) || !number("seed", 0, 4294967295.0, seed) ||
-      !number("shutdownTimeoutMs", 0, 600000, timeout) || !number("drainMs", 0, 600000, drain))
+      !number("shutdownTimeoutMs", 0, 600000, timeout) || !number("drainMs", 0, 600000, drain) ||
+      !flag("cancelIoMissesReads", out.cancel_io_misses_reads) ||
+      !flag("dropsKnownConnectionOn101", out.drops_known_connection_on_101))
     return false;
   if (!cs::host::parse_completion_mode(mode, out.completion_mode)) {
     error = "options.completionMode must be mixed, sync, before-return or after-return";
@@ -153,6 +162,7 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
     completions.Set(cs::host::op_name(static_cast<cs::host::OpType>(op)), Kinds(env, s.completions[op]));
   o.Set("completions", completions);
   o.Set("droppedCompletions", n(s.dropped_completions));
+  o.Set("connectionResets", n(s.connection_resets));
   o.Set("violations", n(s.violations));
   o.Set("lastViolation", s.last_violation);
   o.Set("notImplemented", n(s.not_implemented));

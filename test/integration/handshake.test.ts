@@ -22,6 +22,11 @@ describe("the WebSocket handshake", () => {
     assert.equal(answer.headers.get("connection")?.toLowerCase(), "upgrade");
   });
 
+  test("ignores empty lines before the request line (RFC 9112 section 2.2)", async () => {
+    const answer = await httpExchange(host.port, "\r\n\r\n" + upgradeRequest("/echo.chatsocket"));
+    assert.equal(answer.status, 101);
+  });
+
   test("accepts Firefox's Connection: keep-alive, Upgrade", async () => {
     const answer = await httpExchange(host.port, upgradeRequest("/echo.chatsocket", { Connection: "keep-alive, Upgrade" }));
     assert.equal(answer.status, 101);

@@ -13,6 +13,10 @@ export interface HostOptions {
   threads?: number;
   /** At stop(), how long open requests may finish by themselves (the host's default unless given). */
   drainMs?: number;
+  /** The host imitates IIS where CancelIo misses a pending WebSocket read (README of native/host). */
+  cancelIoMissesReads?: boolean;
+  /** The host imitates http.sys leaving a known Connection response header out of a 101. */
+  dropsKnownConnectionOn101?: boolean;
   /** Environment the module reads at RegisterModule (CHATSOCKET_TEST_HOOKS, CHATSOCKET_INSTANCES). */
   env?: Record<string, string>;
   /** Why this suite makes the module fail on purpose (traps, injected faults, broken files): its log is
@@ -44,6 +48,10 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     threads: options.threads ?? 4,
     completionMode: options.completionMode ?? "mixed",
     ...(options.drainMs === undefined ? {} : { drainMs: options.drainMs }),
+    ...(options.cancelIoMissesReads === undefined ? {} : { cancelIoMissesReads: options.cancelIoMissesReads }),
+    ...(options.dropsKnownConnectionOn101 === undefined
+      ? {}
+      : { dropsKnownConnectionOn101: options.dropsKnownConnectionOn101 }),
   });
   return {
     port,

@@ -25,6 +25,13 @@ TEST_SUITE("http_head") {
     CHECK(find_head_end("GET /\x01", len) == HeadStatus::kIncomplete);  // past the method: judged whole
   }
 
+  TEST_CASE("empty lines before a request line are counted, a lone CR or LF is not") {
+    CHECK(leading_empty_lines("GET / HTTP/1.1\r\n") == 0);
+    CHECK(leading_empty_lines("\r\n\r\nGET / HTTP/1.1\r\n") == 4);
+    CHECK(leading_empty_lines("\r\n\r") == 2);
+    CHECK(leading_empty_lines("\nGET") == 0);
+  }
+
   TEST_CASE("request line, query and headers are parsed; duplicates are joined with a comma") {
     RequestHead h;
     REQUIRE(parse_request_head("GET /a/b.x?q=1 HTTP/1.1\r\nHost: h\r\nX-A: 1\r\nx-a: 2\r\n\r\n", h) == 0);
