@@ -12,6 +12,12 @@ export interface StartOptions {
   moduleName?: string;
   /** At stop(), how long requests may finish by themselves after GL_STOP_LISTENING (default 6000). */
   drainMs?: number;
+  /** http.sys's HeaderWait: a request head begun must be whole within this, or the connection is closed
+   * without an answer (default 120000; 0: never). */
+  headerWaitMs?: number;
+  /** http.sys's IdleConnectionTimeout: a connection with no request begun (new, or kept alive) is closed after
+   * this (default 120000; 0: never). Neither applies to an upgraded connection. */
+  idleConnectionTimeoutMs?: number;
 }
 
 export interface CompletionCounts {

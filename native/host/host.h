@@ -25,6 +25,12 @@ struct HostOptions {
   // that does not answer the 1001.
   unsigned drain_ms = 6000;
   unsigned shutdown_timeout_ms = 5000;  // then, after their connections are closed, the wait for them to end
+  // http.sys's HeaderWait: once the first byte of a request head has arrived, the whole head must arrive within
+  // this, or the connection is closed without an answer. 0: never.
+  unsigned header_wait_ms = 120000;
+  // http.sys's IdleConnectionTimeout: a connection waiting for a request of which no byte has arrived (a new
+  // one, or kept alive after a response) is closed after this. 0: never. Upgraded connections have neither.
+  unsigned idle_connection_timeout_ms = 120000;
 };
 
 struct HostCore;

@@ -13,6 +13,9 @@ export interface HostOptions {
   threads?: number;
   /** At stop(), how long open requests may finish by themselves (the host's default unless given). */
   drainMs?: number;
+  /** http.sys's HeaderWait and IdleConnectionTimeout (the host's defaults, 120 s, unless given). */
+  headerWaitMs?: number;
+  idleConnectionTimeoutMs?: number;
   /** Environment the module reads at RegisterModule (CHATSOCKET_TEST_HOOKS, CHATSOCKET_INSTANCES). */
   env?: Record<string, string>;
   /** Why this suite makes the module fail on purpose (traps, injected faults, broken files): its log is
@@ -44,6 +47,8 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     threads: options.threads ?? 4,
     completionMode: options.completionMode ?? "mixed",
     ...(options.drainMs === undefined ? {} : { drainMs: options.drainMs }),
+    ...(options.headerWaitMs === undefined ? {} : { headerWaitMs: options.headerWaitMs }),
+    ...(options.idleConnectionTimeoutMs === undefined ? {} : { idleConnectionTimeoutMs: options.idleConnectionTimeoutMs }),
   });
   return {
     port,
