@@ -16,6 +16,12 @@ export interface StartOptions {
   cancelIoMissesReads?: boolean;
   /** Imitates http.sys leaving a known Connection response header out of a 101. */
   dropsKnownConnectionOn101?: boolean;
+  /** http.sys's HeaderWait: a request head begun must be whole within this, or the connection is closed
+   * without an answer (default 120000; 0: never). */
+  headerWaitMs?: number;
+  /** http.sys's IdleConnectionTimeout: a connection with no request begun (new, or kept alive) is closed after
+   * this (default 120000; 0: never). Neither applies to an upgraded connection. */
+  idleConnectionTimeoutMs?: number;
 }
 
 export interface CompletionCounts {

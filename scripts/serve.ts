@@ -1,5 +1,6 @@
 // `npm start`: serves a site folder (examples/site unless SITE says otherwise) through our IIS-compatible
-// host and the chatsocket module, on 127.0.0.1:PORT (8080 unless PORT says otherwise).
+// host and the chatsocket module, on 127.0.0.1:PORT (8080 unless PORT says otherwise). HEADER_WAIT_MS and
+// IDLE_CONNECTION_TIMEOUT_MS set the host's http.sys-like connection timeouts (native/host/README.md).
 import { existsSync, realpathSync } from "node:fs";
 import path from "node:path";
 
@@ -41,10 +42,30 @@ if (process.env.CHATSOCKET_ALLOWED_PROGRAMS === undefined) {
   process.env.CHATSOCKET_ALLOWED_PROGRAMS = allowed.join(path.delimiter);
 }
 
+/** A millisecond count from the environment, or undefined (the host's default) when not set. */
+function milliseconds(name: string): number | undefined {
+  const text = process.env[name];
+  if (text === undefined || text === "") return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) {
+    console.error(`${name}=${text} is not a number of milliseconds`);
+    process.exit(1);
+  }
+  return value;
+}
+const headerWaitMs = milliseconds("HEADER_WAIT_MS");
+const idleConnectionTimeoutMs = milliseconds("IDLE_CONNECTION_TIMEOUT_MS");
+
 const host = loadHostBinding(path.join(release, "chatsocket_host.node"));
 let bound: number;
 try {
-  bound = host.start({ module: path.join(release, "chatsocket.so"), site, port }).port;
+  bound = host.start({
+    module: path.join(release, "chatsocket.so"),
+    site,
+    port,
+    ...(headerWaitMs === undefined ? {} : { headerWaitMs }),
+    ...(idleConnectionTimeoutMs === undefined ? {} : { idleConnectionTimeoutMs }),
+  }).port;
 } catch (error) {
   console.error(`could not start: ${(error as Error).message}`);
   process.exit(1);

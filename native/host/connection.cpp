@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "connection_timeouts.h"
 #include "host_core.h"
 #include "log.h"
 #include "request.h"
@@ -55,12 +56,45 @@ void Connection::start() {
     close();
     return;
   }
+  {
+    std::lock_guard<std::mutex> lock(io_mutex_);
+    wait_for_locked(Wait::kIdle);
+  }
   read_more();
 }
 
 bool Connection::closed() const {
   std::lock_guard<std::mutex> lock(io_mutex_);
   return closed_;
+}
+
+bool Connection::head_overdue(int64_t now_ms) const {
+  int64_t deadline = head_deadline_ms_.load();
+  return deadline != 0 && deadline <= now_ms;
+}
+
+void Connection::close_if_head_overdue(int64_t now_ms) {
+  Wait was;
+  {
+    std::lock_guard<std::mutex> lock(io_mutex_);
+    if (closed_ || in_request_ || upgraded_ || !head_overdue(now_ms)) return;
+    was = wait_;
+    close_locked();
+  }
+  forget();
+  log(LogLevel::kDebug, "closed a connection: %s",
+      was == Wait::kHead ? "no whole request head within header_wait_ms"
+                         : "no request within idle_connection_timeout_ms");
+}
+
+// The deadline is set when the wait changes, not on every chunk: a head's time runs from its first byte.
+void Connection::wait_for_locked(Wait wait) {
+  if (wait == wait_) return;
+  wait_ = wait;
+  unsigned ms = wait == Wait::kIdle   ? core_.options.idle_connection_timeout_ms
+                : wait == Wait::kHead ? core_.options.header_wait_ms
+                                      : 0;
+  head_deadline_ms_.store(ms == 0 ? 0 : steady_now_ms() + ms);
 }
 
 void Connection::close() {
@@ -248,6 +282,7 @@ void Connection::process_buffer() {
     if (body_remaining == 0) buffer_start_ += leading_empty_lines(std::string_view(buffer_).substr(buffer_start_));
     compact();
     view = buffer_;
+    wait_for_locked(buffer_.empty() && body_remaining == 0 ? Wait::kIdle : Wait::kHead);
   }
   // A lone CR may be the start of another empty line.
   if (body_remaining > 0 || view == "\r") {
@@ -279,6 +314,10 @@ void Connection::process_buffer() {
 }
 
 void Connection::fail_and_close(int status) {
+  {
+    std::lock_guard<std::mutex> lock(io_mutex_);
+    wait_for_locked(Wait::kNone);  // close_gracefully bounds what is left
+  }
   // Answered before any IIS request exists (http.sys does this itself): no module sees it.
   SimpleResponse r = error_response(status);
   r.headers.emplace_back("Content-Length", std::to_string(r.body.size()));
@@ -326,6 +365,7 @@ void Connection::dispatch(RequestHead head) {
     std::lock_guard<std::mutex> lock(io_mutex_);
     if (closed_) return;  // closed while idle, as the host stopped listening
     in_request_ = true;
+    wait_for_locked(Wait::kNone);
   }
   core_.stats.requests_total.fetch_add(1);
   SitePath path;

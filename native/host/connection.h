@@ -3,6 +3,8 @@
 // the socket primitives it needs (non-blocking attempts first, asio operations otherwise).
 #include <asio.hpp>
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -26,6 +28,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Closes the connection unless a request is using it (its last bytes included); true if it closed.
   bool close_if_idle();
   bool closed() const;
+  // HeaderWait and IdleConnectionTimeout (connection_timeouts.h): whether the connection waits for a request
+  // head past its deadline; the close re-checks that under the connection's lock.
+  bool head_overdue(int64_t now_ms) const;
+  void close_if_head_overdue(int64_t now_ms);
 
   // For the request that owns the connection now.
   size_t take_buffered(void* dst, size_t max);
@@ -56,6 +62,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void close_gracefully();
   void drain(std::shared_ptr<asio::steady_timer> deadline);
   void compact();
+  enum class Wait { kNone, kIdle, kHead };
+  void wait_for_locked(Wait wait);
   void close_locked();
   void forget();
 
@@ -66,6 +74,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool closed_ = false;
   bool upgraded_ = false;
   bool in_request_ = false;  // from the head's dispatch until the request's last bytes are sent
+  Wait wait_ = Wait::kNone;
+  std::atomic<int64_t> head_deadline_ms_{0};  // steady_now_ms(); 0: none
   std::string buffer_;
   size_t buffer_start_ = 0;
   std::shared_ptr<Request> current_;

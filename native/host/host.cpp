@@ -86,6 +86,7 @@ bool Host::start(const HostOptions& options, std::string& error) {
   core_ = std::move(core);
   core_->work.emplace(core_->io.get_executor());
   core_->memory_return.start();
+  core_->timeouts.start();
   accept_next();
   for (unsigned i = 0; i < options.threads; ++i) {
     core_->threads.emplace_back([core = core_.get()] {
@@ -135,6 +136,7 @@ void Host::stop() {
   uint64_t left = core.stats.active_requests.load();
 
   core.memory_return.stop();
+  core.timeouts.stop();
   core.work.reset();
   core.io.stop();
   for (auto& t : core.threads) t.join();

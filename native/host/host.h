@@ -31,6 +31,12 @@ struct HostOptions {
   // Imitates http.sys leaving a known Connection response header out of a 101 (an unknown one of that name,
   // from GetRawHttpResponse's pUnknownHeaders, is sent).
   bool drops_known_connection_on_101 = false;
+  // http.sys's HeaderWait: once the first byte of a request head has arrived, the whole head must arrive within
+  // this, or the connection is closed without an answer. 0: never.
+  unsigned header_wait_ms = 120000;
+  // http.sys's IdleConnectionTimeout: a connection waiting for a request of which no byte has arrived (a new
+  // one, or kept alive after a response) is closed after this. 0: never. Upgraded connections have neither.
+  unsigned idle_connection_timeout_ms = 120000;
 };
 
 struct HostCore;

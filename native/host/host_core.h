@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "completion_policy.h"
+#include "connection_timeouts.h"
 #include "dispatch_pool.h"
 #include "graveyard.h"
 #include "memory_return.h"
@@ -55,6 +56,8 @@ struct HostCore {
 
   std::mutex connections_mutex;
   std::unordered_map<Connection*, std::weak_ptr<Connection>> connections;
+
+  ConnectionTimeouts timeouts{*this};
 };
 
 // Bounded waits: a pool thread never blocks for longer on another one.

@@ -52,13 +52,15 @@ bool read_options(const Napi::Object& o, cs::host::HostOptions& out, std::string
   };
   std::string mode = "mixed";
   double port = 0, threads = out.threads, seed = 0, timeout = out.shutdown_timeout_ms, drain = out.drain_ms;
+  double header_wait = out.header_wait_ms, idle = out.idle_connection_timeout_ms;
   if (!text("module", out.module_path, true) || !text("site", out.site_path, true) ||
       !text("moduleName", out.module_name, false) || !text("completionMode", mode, false) ||
       !text("logLevel", out.log_level, false) || !number("port", 0, 65535, port) ||
       !number("threads", 1, 256, threads) || !number("seed", 0, 4294967295.0, seed) ||
       !number("shutdownTimeoutMs", 0, 600000, timeout) || !number("drainMs", 0, 600000, drain) ||
       !flag("cancelIoMissesReads", out.cancel_io_misses_reads) ||
-      !flag("dropsKnownConnectionOn101", out.drops_known_connection_on_101))
+      !flag("dropsKnownConnectionOn101", out.drops_known_connection_on_101) ||
+      !number("headerWaitMs", 0, 86400000, header_wait) || !number("idleConnectionTimeoutMs", 0, 86400000, idle))
     return false;
   if (!cs::host::parse_completion_mode(mode, out.completion_mode)) {
     error = "options.completionMode must be mixed, sync, before-return or after-return";
@@ -69,6 +71,8 @@ bool read_options(const Napi::Object& o, cs::host::HostOptions& out, std::string
   out.seed = static_cast<uint32_t>(seed);
   out.shutdown_timeout_ms = static_cast<unsigned>(timeout);
   out.drain_ms = static_cast<unsigned>(drain);
+  out.header_wait_ms = static_cast<unsigned>(header_wait);
+  out.idle_connection_timeout_ms = static_cast<unsigned>(idle);
   return true;
 }
 

@@ -17,6 +17,9 @@ export interface HostOptions {
   cancelIoMissesReads?: boolean;
   /** The host imitates http.sys leaving a known Connection response header out of a 101. */
   dropsKnownConnectionOn101?: boolean;
+  /** http.sys's HeaderWait and IdleConnectionTimeout (the host's defaults, 120 s, unless given). */
+  headerWaitMs?: number;
+  idleConnectionTimeoutMs?: number;
   /** Environment the module reads at RegisterModule (CHATSOCKET_TEST_HOOKS, CHATSOCKET_INSTANCES). */
   env?: Record<string, string>;
   /** Why this suite makes the module fail on purpose (traps, injected faults, broken files): its log is
@@ -52,6 +55,8 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     ...(options.dropsKnownConnectionOn101 === undefined
       ? {}
       : { dropsKnownConnectionOn101: options.dropsKnownConnectionOn101 }),
+    ...(options.headerWaitMs === undefined ? {} : { headerWaitMs: options.headerWaitMs }),
+    ...(options.idleConnectionTimeoutMs === undefined ? {} : { idleConnectionTimeoutMs: options.idleConnectionTimeoutMs }),
   });
   return {
     port,

@@ -23,6 +23,9 @@ export function scratchSite(site = FIXTURE_SITE): string {
 
 export interface HostProcess {
   port: number;
+  pid: number;
+  /** False once the server has exited, whatever ended it. */
+  running(): boolean;
   url(pathname: string): string;
   /** Every stderr line so far. */
   logLines(): string[];
@@ -68,6 +71,8 @@ export async function startHostProcess(site: string, env: Record<string, string 
   });
   return {
     port,
+    pid: child.pid!,
+    running: () => child.exitCode === null && child.signalCode === null,
     url: (pathname) => `ws://127.0.0.1:${port}${pathname}`,
     logLines: () => [...lines, ...(partial ? [partial] : [])],
     outLines: () => out.split("\n").filter((line) => line.length > 0),
