@@ -12,6 +12,9 @@ export interface StartOptions {
   moduleName?: string;
   /** At stop(), how long requests may finish by themselves after GL_STOP_LISTENING (default 6000). */
   drainMs?: number;
+  /** The schema of <system.webServer><chatsocket> (windows/chatsocket_schema.xml); without it, as on an IIS
+   * where install.ps1 has not put it in place, a web.config with the section is a configuration error. */
+  chatsocketSchema?: string;
 }
 
 export interface CompletionCounts {

@@ -38,7 +38,8 @@ if (process.env.CHATSOCKET_ALLOWED_PROGRAMS === undefined) {
 const host = loadHostBinding(path.join(release, "chatsocket_host.node"));
 let bound: number;
 try {
-  bound = host.start({ module: path.join(release, "chatsocket.so"), site, port }).port;
+  const chatsocketSchema = path.join(root, "windows", "chatsocket_schema.xml");
+  bound = host.start({ module: path.join(release, "chatsocket.so"), site, port, chatsocketSchema }).port;
 } catch (error) {
   console.error(`could not start: ${(error as Error).message}`);
   process.exit(1);

@@ -335,6 +335,10 @@ void Connection::dispatch(RequestHead head) {
     request->respond_without_handler(error_response(status));
     return;
   }
+  if (!core_.site.config_error.empty()) {
+    request->respond_without_handler(config_error_response(core_.site.config_error));
+    return;
+  }
   const HandlerMapping* handler = nullptr;
   bool path_matched = false;
   for (const auto& h : core_.site.handlers) {

@@ -25,6 +25,9 @@ struct HostOptions {
   // that does not answer the 1001.
   unsigned drain_ms = 6000;
   unsigned shutdown_timeout_ms = 5000;  // then, after their connections are closed, the wait for them to end
+  // The schema of <system.webServer><chatsocket> (windows/chatsocket_schema.xml), as install.ps1 puts it in
+  // inetsrv\config\schema; empty: none installed, and a web.config with the section is a 500.19.
+  std::string chatsocket_schema;
 };
 
 struct HostCore;

@@ -22,6 +22,7 @@
 
 #include <sys/socket.h>
 
+#include "admin_manager.h"
 #include "http_head.h"
 #include "request_interfaces.h"
 #include "response_head.h"
@@ -107,6 +108,7 @@ class Request : public std::enable_shared_from_this<Request> {
   HostEventProvider event_provider;
   HostSendResponseProvider send_provider;
   HostAllocator allocator;
+  HostMetadata metadata;
 
  private:
   std::shared_ptr<AsyncOp> new_op(OpType type, PFN_ASYNC_COMPLETION callback, void* context);

@@ -45,6 +45,7 @@ class HostContext final : public RequestFace<CsStubIHttpContext3, HostContext> {
   VOID SetRequestHandled() override;
   HRESULT CancelIo() override;
   VOID EnableFullDuplex() override;
+  IMetadataInfo* GetMetadata() override;
 };
 
 class HostHttpRequest final : public RequestFace<CsStubIHttpRequest3, HostHttpRequest> {

@@ -93,10 +93,17 @@ bool path_matches(const HandlerMapping& h, std::string_view url_path) {
   return wildcard_match(h.path, file);
 }
 
-bool load_site_config(const std::string& site_dir, SiteConfig& out, std::string& error) {
+bool load_site_config(const std::string& site_dir, const std::string& chatsocket_schema, SiteConfig& out,
+                      std::string& error) {
   out = SiteConfig{};
   out.handlers = inherited_handlers();
   out.default_documents = inherited_default_documents();
+  SectionSchema schema;
+  if (!chatsocket_schema.empty()) {
+    if (!load_section_schema(chatsocket_schema, kChatsocketSection, schema, error)) return false;
+    out.has_chatsocket_schema = true;
+    section_values(schema, pugi::xml_node(), out.chatsocket, error);  // the defaults, for a site without the section
+  }
   std::filesystem::path file = std::filesystem::path(site_dir) / "web.config";
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) return true;
@@ -130,6 +137,15 @@ bool load_site_config(const std::string& site_dir, SiteConfig& out, std::string&
   }
   if (!ws.child("defaultDocument").attribute("enabled").as_bool(true)) out.default_documents.clear();
   if (pugi::xml_node socket = ws.child("webSocket")) out.websocket_enabled = socket.attribute("enabled").as_bool(true);
+  if (pugi::xml_node section = ws.child("chatsocket")) {
+    std::string problem;
+    if (!out.has_chatsocket_schema) {
+      problem = "The configuration section 'chatsocket' cannot be read because it is missing a section declaration.";
+    } else if (!section_values(schema, section, out.chatsocket, problem)) {
+      out.chatsocket.clear();
+    }
+    if (!problem.empty()) out.config_error = file.string() + ": " + problem;
+  }
   return true;
 }
 

@@ -44,9 +44,10 @@ bool read_options(const Napi::Object& o, cs::host::HostOptions& out, std::string
   double port = 0, threads = out.threads, seed = 0, timeout = out.shutdown_timeout_ms, drain = out.drain_ms;
   if (!text("module", out.module_path, true) || !text("site", out.site_path, true) ||
       !text("moduleName", out.module_name, false) || !text("completionMode", mode, false) ||
-      !text("logLevel", out.log_level, false) || !number("port", 0, 65535, port) ||
-      !number("threads", 1, 256, threads) || !number("seed", 0, 4294967295.0, seed) ||
-      !number("shutdownTimeoutMs", 0, 600000, timeout) || !number("drainMs", 0, 600000, drain))
+      !text("logLevel", out.log_level, false) || !text("chatsocketSchema", out.chatsocket_schema, false) ||
+      !number("port", 0, 65535, port) || !number("threads", 1, 256, threads) ||
+      !number("seed", 0, 4294967295.0, seed) || !number("shutdownTimeoutMs", 0, 600000, timeout) ||
+      !number("drainMs", 0, 600000, drain))
     return false;
   if (!cs::host::parse_completion_mode(mode, out.completion_mode)) {
     error = "options.completionMode must be mixed, sync, before-return or after-return";
