@@ -2,6 +2,10 @@
 
 #include <atomic>
 
+#ifdef _WIN32
+#include <oleauto.h>  // SysAllocString, VariantClear: WIN32_LEAN_AND_MEAN keeps them out of windows.h
+#endif
+
 #include "log.h"
 
 namespace cs {
