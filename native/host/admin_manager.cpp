@@ -10,6 +10,7 @@ namespace {
 constexpr GUID kIidUnknown = {0x00000000, 0x0000, 0x0000, {0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46}};
 constexpr HRESULT kNotFound = static_cast<HRESULT>(0x80070490);      // HRESULT_FROM_WIN32(ERROR_NOT_FOUND)
 constexpr HRESULT kInvalidIndex = static_cast<HRESULT>(0x80070585);  // HRESULT_FROM_WIN32(ERROR_INVALID_INDEX)
+constexpr HRESULT kInvalidData = static_cast<HRESULT>(0x8007000D);   // HRESULT_FROM_WIN32(ERROR_INVALID_DATA)
 
 BSTR to_bstr(const std::string& utf8) {
   std::u16string wide = utf8_to_utf16(utf8);
@@ -165,13 +166,24 @@ HRESULT HostAdminManager::QueryInterface(REFIID riid, void** object) {
   return S_OK;
 }
 
+HostMetadata::HostMetadata(Stats& stats, const std::string& url_path)
+    : stats_(stats), path_(kSiteConfigPath + utf8_to_utf16(url_path == "/" ? "" : url_path)) {}
+
 HRESULT HostAdminManager::GetAdminSection(BSTR section, BSTR path, IAppHostElement** element) {
   if (!element) return E_POINTER;
   *element = nullptr;
   if (!section || !path) return E_INVALIDARG;
-  std::u16string name(section, SysStringLen(section));
+  std::u16string name(section, SysStringLen(section)), config_path(path, SysStringLen(path));
   if (!site_ || !site_->has_chatsocket_schema || name != utf8_to_utf16(kChatsocketSection)) return kNotFound;
-  *element = new Section(site_->chatsocket);
+  std::u16string site_path(kSiteConfigPath);
+  if (config_path.compare(0, site_path.size(), site_path) != 0) return kNotFound;
+  std::string url;
+  for (char16_t c : config_path.substr(site_path.size())) url += c < 0x80 ? static_cast<char>(c) : '?';
+  if (url.empty() || url[0] != '/') url = "/" + url;
+  SectionValues values;
+  std::string error;
+  if (!chatsocket_for_url(site_dir_, *site_, url, values, error)) return kInvalidData;  // IIS: 500.19 first
+  *element = new Section(std::move(values));
   return S_OK;
 }
 

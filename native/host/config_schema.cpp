@@ -85,8 +85,17 @@ bool load_section_schema(const std::string& file, const std::string& section, Se
   return true;
 }
 
-bool section_values(const SectionSchema& schema, pugi::xml_node element, SectionValues& out, std::string& error) {
-  out.clear();
+SectionValues schema_defaults(const SectionSchema& schema) {
+  SectionValues out;
+  for (const SchemaAttribute& a : schema.attributes) {
+    std::string normal = a.default_value, why;
+    check_value(a, a.default_value, normal, why);
+    out.push_back({a.name, a.type, normal});
+  }
+  return out;
+}
+
+bool apply_section(const SectionSchema& schema, pugi::xml_node element, SectionValues& values, std::string& error) {
   for (pugi::xml_attribute given : element.attributes()) {
     bool known = false;
     for (const SchemaAttribute& a : schema.attributes) known = known || a.name == given.name();
@@ -96,16 +105,20 @@ bool section_values(const SectionSchema& schema, pugi::xml_node element, Section
       return false;
     }
   }
+  SectionValues applied = values;
   for (const SchemaAttribute& a : schema.attributes) {
     pugi::xml_attribute given = element.attribute(a.name.c_str());
-    std::string value = given ? given.as_string() : a.default_value, normal, why;
+    if (!given) continue;
+    std::string value = given.as_string(), normal, why;
     if (!check_value(a, value, normal, why)) {
       error = "The value '" + value + "' of attribute '" + a.name + "' in <" + element.name() + "> (" + schema.name +
               ") is invalid: " + why + ".";
       return false;
     }
-    out.push_back({a.name, a.type, normal});
+    for (SectionValue& v : applied)
+      if (v.name == a.name) v.value = normal;
   }
+  values = std::move(applied);
   return true;
 }
 

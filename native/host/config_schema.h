@@ -34,9 +34,11 @@ using SectionValues = std::vector<SectionValue>;
 // Reads <configSchema><sectionSchema name="section"> from `file`; false with a message.
 bool load_section_schema(const std::string& file, const std::string& section, SectionSchema& out, std::string& error);
 
-// Every attribute of the schema with its value in `element` (or its default), in the schema's order; an absent
-// element gives the defaults. False, with the message IIS would give, for an attribute the schema does not
-// have or a value it refuses.
-bool section_values(const SectionSchema& schema, pugi::xml_node element, SectionValues& out, std::string& error);
+// Every attribute of the schema with its default, in the schema's order.
+SectionValues schema_defaults(const SectionSchema& schema);
+
+// Applies the attributes `element` sets over `values` (a web.config over what it inherits). False, with the
+// message IIS would give, for an attribute the schema does not have or a value it refuses.
+bool apply_section(const SectionSchema& schema, pugi::xml_node element, SectionValues& values, std::string& error);
 
 }  // namespace cs::host

@@ -18,7 +18,7 @@ constexpr DWORD kServerVersion = 10;  // dwServerVersion: the IIS major version 
 class HostServer final : public CsStubIHttpServer2<HostServer> {
  public:
   explicit HostServer(Stats& stats) : stats_(stats), admin_(stats) {}
-  void set_site(const SiteConfig* site) { admin_.set_site(site); }
+  void set_site(const SiteConfig* site, std::string site_dir) { admin_.set_site(site, std::move(site_dir)); }
   void not_implemented(const char* method) const { stats_.not_implemented(method); }
 
   BOOL IsCommandLineLaunch() const override { return FALSE; }
@@ -47,7 +47,7 @@ class ModuleHost {
   HTTP_MODULE_ID module_id() const { return const_cast<char*>(&id_tag_); }
   IHttpServer* server() { return &server_; }
   // What IHttpServer::GetAdminManager reads the site's configuration from; before load().
-  void set_site(const SiteConfig* site) { server_.set_site(site); }
+  void set_site(const SiteConfig* site, std::string site_dir) { server_.set_site(site, std::move(site_dir)); }
   // Calls the module's optional ChatSocketGetStats export; false when it has none.
   bool module_stats(std::array<uint64_t, kModuleStatCount>& out) const;
   // Calls the module's optional ChatSocketArmFault export; false when it has none or refused.

@@ -2,11 +2,11 @@
 // web.config, checked against windows/chatsocket_schema.xml by the host as IIS checks it, and read by the
 // module through IIS's configuration API (IHttpServer::GetAdminManager), as on IIS.
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { RunningHost, startHost } from "../support/host";
+import { FIXTURE_SITE, RunningHost, startHost } from "../support/host";
 import { scratchSite, startHostProcess } from "../support/host_process";
 import { httpExchange, upgradeRequest } from "../support/raw_client";
 import { closeOf, messageOf, openWs } from "../support/ws_client";
@@ -71,6 +71,47 @@ describe("the site's <chatsocket> section", () => {
     const closed = closeOf(ws);
     ws.send("longer than four");
     assert.equal((await closed).code, 1009);
+  });
+});
+
+describe("a sub-folder's <chatsocket> section", () => {
+  test("applies over the site's to the endpoint files under that folder, and only there", async () => {
+    const host = await startHost({ site: FIXTURE_SITE });
+    try {
+      const ws = await openWs(host.url("/defaults/small-by-folder.chatsocket"));
+      ws.send("four");
+      assert.equal((await messageOf(ws)).data.toString(), "four");
+      const closed = closeOf(ws);
+      ws.send("longer than four");
+      assert.equal((await closed).code, 1009, "max_message_size = 4 from defaults/web.config");
+
+      const root = await openWs(host.url("/echo.chatsocket"));
+      root.send("longer than four");
+      assert.equal((await messageOf(root)).data.toString(), "longer than four");
+      root.close(1000);
+    } finally {
+      await host.stop();
+    }
+  });
+
+  test("that its schema refuses is 500.19 for the requests under that folder alone", async () => {
+    const site = siteWith(`idle_timeout="1000"`, { "plain.chatsocket": "kind = echo\n" });
+    mkdirSync(path.join(site, "strict"));
+    writeFileSync(
+      path.join(site, "strict", "web.config"),
+      `<configuration><system.webServer><chatsocket idleTimeout="5" /></system.webServer></configuration>`,
+    );
+    writeFileSync(path.join(site, "strict", "plain.chatsocket"), "kind = echo\n");
+    const host = await startHost({ site });
+    try {
+      const answer = await httpExchange(host.port, upgradeRequest("/strict/plain.chatsocket"));
+      assert.equal(answer.status, 500);
+      assert.match(answer.body, /^HTTP Error 500\.19/);
+      assert.match(answer.body, /strict\/web\.config: Unrecognized attribute 'idleTimeout'/);
+      assert.equal(await statusOf(host.port, "/plain.chatsocket"), 101);
+    } finally {
+      await host.stop();
+    }
   });
 });
 
