@@ -177,8 +177,7 @@ HRESULT HostAdminManager::GetAdminSection(BSTR section, BSTR path, IAppHostEleme
   if (!site_ || !site_->has_chatsocket_schema || name != utf8_to_utf16(kChatsocketSection)) return kNotFound;
   std::u16string site_path(kSiteConfigPath);
   if (config_path.compare(0, site_path.size(), site_path) != 0) return kNotFound;
-  std::string url;
-  for (char16_t c : config_path.substr(site_path.size())) url += c < 0x80 ? static_cast<char>(c) : '?';
+  std::string url = utf16_to_utf8(config_path.substr(site_path.size()));
   if (url.empty() || url[0] != '/') url = "/" + url;
   SectionValues values;
   std::string error;
