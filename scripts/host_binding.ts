@@ -22,6 +22,9 @@ export interface StartOptions {
   /** http.sys's IdleConnectionTimeout: a connection with no request begun (new, or kept alive) is closed after
    * this (default 120000; 0: never). Neither applies to an upgraded connection. */
   idleConnectionTimeoutMs?: number;
+  /** The schema of <system.webServer><chatsocket> (windows/chatsocket_schema.xml); without it, as on an IIS
+   * where install.ps1 has not put it in place, a web.config with the section is a configuration error. */
+  chatsocketSchema?: string;
 }
 
 export interface CompletionCounts {

@@ -2,7 +2,7 @@
 # The Windows package an IIS administrator installs from: dist/chatsocket-<version>-windows.zip, holding
 # one folder chatsocket-<version>-windows/ with
 #   x64/ and x86/   chatsocket.dll and chatsocket-cat.exe (install.ps1 finds them beside itself)
-#   install.ps1, uninstall.ps1, verify.ps1, iis-common.ps1   from windows/
+#   install.ps1, uninstall.ps1, verify.ps1, iis-common.ps1, chatsocket_schema.xml   from windows/
 #   site/           the sample site (examples/site)
 #   README.md       windows/ADMIN.md, the administrator's guide
 #   LICENSE         when the repository has one
@@ -90,7 +90,7 @@ for arch in x64 x86; do
     cp "$source" "$root/$arch/$file"
   done
 done
-cp windows/install.ps1 windows/uninstall.ps1 windows/verify.ps1 windows/iis-common.ps1 "$root/"
+cp windows/install.ps1 windows/uninstall.ps1 windows/verify.ps1 windows/iis-common.ps1 windows/chatsocket_schema.xml "$root/"
 cp -R examples/site "$root/site"
 cp windows/ADMIN.md "$root/README.md"
 if [ -f LICENSE ]; then cp LICENSE "$root/"; fi

@@ -63,6 +63,7 @@ try {
     module: path.join(release, "chatsocket.so"),
     site,
     port,
+    chatsocketSchema: path.join(root, "windows", "chatsocket_schema.xml"),
     ...(headerWaitMs === undefined ? {} : { headerWaitMs }),
     ...(idleConnectionTimeoutMs === undefined ? {} : { idleConnectionTimeoutMs }),
   }).port;

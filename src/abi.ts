@@ -68,11 +68,15 @@ function inMemory(ptr: usize, len: u32): bool {
 }
 
 export function cs_endpoint_create(id: u32, text: usize, textLen: u32): Status {
-  if (id == 0 || endpoints.has(id) || !inMemory(text, textLen)) {
+  return cs_endpoint_create_in_site(id, 0, 0, text, textLen);
+}
+
+export function cs_endpoint_create_in_site(id: u32, defaults: usize, defaultsLen: u32, text: usize, textLen: u32): Status {
+  if (id == 0 || endpoints.has(id) || !inMemory(text, textLen) || !inMemory(defaults, defaultsLen)) {
     log(LogLevel.ERROR, "cs_endpoint_create: endpoint " + id.toString() + " is invalid or exists already");
     return Status.BAD_ARGUMENT;
   }
-  const endpoint = parseEndpoint(id, text, textLen, testHooks);
+  const endpoint = parseEndpoint(id, defaults, defaultsLen, text, textLen, testHooks);
   if (endpoint == null) {
     reportEndpointError(id, endpointErrorLine, endpointErrorText);
     return Status.BAD_ARGUMENT;

@@ -134,6 +134,12 @@ export const enum Limit {
   MAX_CLOSE_FRAME = 127,
 }
 
+/** host_endpoint_error's line when the problem is not on a line of the endpoint file. */
+export const enum EndpointError {
+  /** the problem is in the site's defaults (cs_endpoint_create_in_site's first text: the <system.webServer><chatsocket> section), not in the file */
+  SITE_DEFAULTS = 2147483647,
+}
+
 /** Close status codes (RFC 6455 section 7.4) the module sends. */
 export const enum CloseCode {
   /** normal closure */

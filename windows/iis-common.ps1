@@ -11,6 +11,11 @@ $CatName = 'chatsocket-cat.exe'    # the line-echo program installed beside the 
 # The module setting that lists the programs kind = process endpoints may run: an environment variable of
 # the application pools (applicationHost.config), which no site's web.config can set.
 $AllowedProgramsVariable = 'CHATSOCKET_ALLOWED_PROGRAMS'
+# <system.webServer><chatsocket>, the defaults of a site's endpoint files: its schema file, which IIS reads
+# from inetsrv\config\schema, and its declaration in applicationHost.config's system.webServer section group.
+$SectionName = 'chatsocket'
+$SchemaFileName = 'chatsocket_schema.xml'
+$SchemaFolder = Join-Path $env:windir 'System32\inetsrv\config\schema'
 
 $AppCmd = Join-Path $env:windir 'System32\inetsrv\appcmd.exe'
 $ApphostConfig = Join-Path $env:windir 'System32\inetsrv\config\applicationHost.config'
@@ -152,4 +157,22 @@ function Get-ApphostHandlerLocations {
         if ($null -ne (Get-NamedEntry $location 'system.webServer/handlers/add' $HandlerName)) { $paths += $location.GetAttribute('path') }
     }
     return @($paths | Select-Object -Unique)
+}
+
+# applicationHost.config's system.webServer section group through IIS's writable configuration API (as
+# iisnode's installer declares its section), with the admin manager that commits changes to it.
+function Open-WebServerSectionGroup {
+    $admin = New-Object -ComObject 'Microsoft.ApplicationHost.WritableAdminManager'
+    $admin.CommitPath = 'MACHINE/WEBROOT/APPHOST'
+    $group = $admin.GetConfigFile('MACHINE/WEBROOT/APPHOST').RootSectionGroup.Item('system.webServer')
+    return @{ Admin = $admin; Group = $group }
+}
+
+# The declaration of <chatsocket> in that section group, or $null.
+function Get-SectionDefinition($Group) {
+    $sections = $Group.Sections
+    for ($i = 0; $i -lt $sections.Count; $i++) {
+        if ($sections.Item($i).Name -eq $SectionName) { return $sections.Item($i) }
+    }
+    return $null
 }

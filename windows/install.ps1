@@ -17,12 +17,15 @@ What it does (the same steps, explained, are in the package's README.md, windows
   4. appcmd install module ChatSocketModule. With both DLLs: image %ProgramFiles%\ChatSocket\chatsocket.dll
      and no bitness preCondition (a 32-bit worker process expands %ProgramFiles% to Program Files (x86));
      with the x64 DLL only: preCondition bitness64; with the x86 DLL only: bitness32.
-  5. Maps *.chatsocket (handler ChatSocket, every verb, resourceType Unspecified) at server level, or for
+  5. Copies chatsocket_schema.xml to "%windir%\System32\inetsrv\config\schema" and declares the section
+     system.webServer/chatsocket in applicationHost.config with overrideModeDefault Allow, so a site's
+     web.config may set the defaults of its endpoint files (<chatsocket max_message_size="65536" ... />).
+  6. Maps *.chatsocket (handler ChatSocket, every verb, resourceType Unspecified) at server level, or for
      -Site; with -NoHandler, nothing.
-  6. Sets CHATSOCKET_ALLOWED_PROGRAMS, the programs `kind = process` endpoints may run (chatsocket-cat.exe and
+  7. Sets CHATSOCKET_ALLOWED_PROGRAMS, the programs `kind = process` endpoints may run (chatsocket-cat.exe and
      every -AllowProgram), as an environment variable of the application pools (IIS 10 or later). A site's
      own files cannot change it, as with IIS's ISAPI and CGI Restrictions.
-  7. Reads back each affected site's configuration and reports what would stop *.chatsocket from working.
+  8. Reads back each affected site's configuration and reports what would stop *.chatsocket from working.
 
 .PARAMETER BinDir
 Folder with x64\chatsocket.dll and/or x86\chatsocket.dll. Default: build\windows in this repository
@@ -214,6 +217,26 @@ function Install-GlobalModule([string]$Image, [string]$PreCondition) {
     }
 }
 
+# The schema of <system.webServer><chatsocket> and its declaration, as iisnode's installer does for <iisnode>.
+function Install-ConfigSection {
+    $source = Join-Path $PSScriptRoot $SchemaFileName
+    if (-not (Test-Path -LiteralPath $source -PathType Leaf)) { Stop-WithError "$SchemaFileName is missing beside this script." }
+    $target = Join-Path $SchemaFolder $SchemaFileName
+    # IIS reads the schema files when a worker process starts: a changed file applies after a recycle.
+    Copy-Item -LiteralPath $source -Destination $target -Force
+    Write-Step "copied $source to $target"
+    $config = Open-WebServerSectionGroup
+    $section = Get-SectionDefinition $config.Group
+    if ($null -ne $section -and $section.OverrideModeDefault -eq 'Allow') {
+        Write-Step "the section system.webServer/$SectionName is already declared (overrideModeDefault Allow)."
+        return
+    }
+    if ($null -eq $section) { $section = $config.Group.Sections.AddSection($SectionName) }
+    $section.OverrideModeDefault = 'Allow'
+    $config.Admin.CommitChanges()
+    Write-Step "declared the section system.webServer/$SectionName in applicationHost.config: a site's web.config may set it"
+}
+
 function Install-HandlerMapping {
     $scope = 'at server level (every site)'
     if ($Site) { $scope = "for site '$Site'" }
@@ -325,6 +348,7 @@ function Install-ChatSocket {
         if ([Environment]::Is64BitOperatingSystem) { $image = "%ProgramFiles(x86)%\$InstallFolderName\$DllName" }
     }
     Install-GlobalModule $image $preCondition
+    Install-ConfigSection
 
     if ($NoHandler) {
         Write-Step "no handler mapping added (-NoHandler): each site's web.config maps $HandlerPath, as this repository's web.config does."

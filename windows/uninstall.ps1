@@ -1,7 +1,8 @@
 <#
 .SYNOPSIS
 Removes what install.ps1 added: the ChatSocket handler mappings in applicationHost.config, the global
-module ChatSocketModule, the DLLs under Program Files, and the event log source.
+module ChatSocketModule, the <chatsocket> section's declaration and schema file, the DLLs under Program
+Files, and the event log source.
 
 .DESCRIPTION
 Run from an elevated 64-bit Windows PowerShell 5.1 (or PowerShell 7). Running it again is safe.
@@ -74,6 +75,32 @@ function Show-SitesStillMapping {
     }
 }
 
+# The <chatsocket> section's declaration in applicationHost.config, then its schema file. A web.config that
+# still sets the section answers every request with 500.19 from then on: those sites are named first.
+function Remove-ConfigSection {
+    foreach ($name in (Get-SiteNames)) {
+        $section = Get-ConfigSection "system.webServer/$SectionName" $name
+        if ($section.Error) { continue }
+        $node = $section.Xml.SelectSingleNode("//$SectionName")
+        if ($null -ne $node -and $node.Attributes.Count -gt 0) {
+            Write-Note "site '$name' sets <$SectionName> in its configuration: once the section is gone its requests answer HTTP 500.19 until that element is removed."
+        }
+    }
+    $config = Open-WebServerSectionGroup
+    if ($null -ne (Get-SectionDefinition $config.Group)) {
+        $config.Group.Sections.DeleteSection($SectionName)
+        $config.Admin.CommitChanges()
+        Write-Step "removed the declaration of system.webServer/$SectionName from applicationHost.config"
+    } else {
+        Write-Step "the section system.webServer/$SectionName is not declared."
+    }
+    $schema = Join-Path $SchemaFolder $SchemaFileName
+    if (Test-Path -LiteralPath $schema) {
+        Remove-Item -LiteralPath $schema -Force
+        Write-Step "removed $schema"
+    }
+}
+
 # Worker processes release the DLL once IIS has recycled them after the configuration change.
 function Remove-ModuleFolder([string]$Folder) {
     if (-not (Test-Path -LiteralPath $Folder)) { return }
@@ -112,6 +139,7 @@ function Uninstall-ChatSocket {
         Remove-HandlerMappings
         Remove-GlobalModule
         Remove-AllowedPrograms
+        Remove-ConfigSection
         Show-SitesStillMapping
     } else {
         Write-Note 'IIS is not installed: removing files and the event log source only.'

@@ -7,6 +7,7 @@
 #include "httpserv_defs.h"
 #include "httpserv_interfaces.h"
 #include "httpserv_iids.h"
+#include "ahadmin_compat.h"
 
 // HttpGetExtendedInterface: IHttpServer -> IHttpServer2 (V2), then the GUID-keyed query.
 template <class T1, class T2>

@@ -138,6 +138,12 @@ constexpr uint32_t kTimerSlots = 8;
 constexpr uint32_t kMaxCloseFrame = 127;
 }  // namespace Limit
 
+// host_endpoint_error's line when the problem is not on a line of the endpoint file.
+namespace EndpointError {
+// the problem is in the site's defaults (cs_endpoint_create_in_site's first text: the <system.webServer><chatsocket> section), not in the file
+constexpr uint32_t kSiteDefaults = 2147483647;
+}  // namespace EndpointError
+
 // Close status codes (RFC 6455 section 7.4) the module sends.
 namespace CloseCode {
 // normal closure

@@ -1,5 +1,6 @@
 #include "endpoint_cache.h"
 
+#include "abi_constants.h"
 #include "log.h"
 
 namespace cs {
@@ -18,8 +19,8 @@ std::u16string file_identity(const char16_t* path) {
 
 }  // namespace
 
-EndpointVersion::EndpointVersion(uint32_t id, std::string path, FileStamp stamp, std::string text)
-    : id_(id), path_(std::move(path)), stamp_(stamp), text_(std::move(text)) {}
+EndpointVersion::EndpointVersion(uint32_t id, std::string path, FileStamp stamp, std::string text, SiteDefaults site)
+    : id_(id), path_(std::move(path)), stamp_(stamp), text_(std::move(text)), site_(std::move(site)) {}
 
 std::string EndpointVersion::refusal_body() const {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -29,6 +30,15 @@ std::string EndpointVersion::refusal_body() const {
 bool EndpointVersion::mark_failed(uint32_t line, std::string_view problem) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (failed_.load()) return false;
+  if (line == abi::EndpointError::kSiteDefaults) {
+    refusal_body_ = "Site settings (<system.webServer><chatsocket> in web.config): " + std::string(problem) + "\n";
+    failed_.store(true);
+    log(LogLevel::kError,
+        "the <system.webServer><chatsocket> section for %s (web.config or applicationHost.config), under endpoint file "
+        "%s: %.*s",
+        site_.config_path.c_str(), path_.c_str(), static_cast<int>(problem.size()), problem.data());
+    return true;
+  }
   std::string where = line > 0 ? "Endpoint file, line " + std::to_string(line) + ": " : "Endpoint file: ";
   refusal_body_ = where + std::string(problem) + "\n";
   failed_.store(true);
@@ -42,7 +52,8 @@ bool EndpointVersion::mark_failed(uint32_t line, std::string_view problem) {
   return true;
 }
 
-EndpointRead EndpointCache::find(const char16_t* utf16_path, std::shared_ptr<EndpointVersion>& version) {
+EndpointRead EndpointCache::find(const char16_t* utf16_path, const SiteDefaults& site,
+                                 std::shared_ptr<EndpointVersion>& version) {
   std::u16string key = file_identity(utf16_path);
   FileStamp stamp;
   EndpointRead stat = stat_endpoint_file(utf16_path, stamp);
@@ -64,7 +75,7 @@ EndpointRead EndpointCache::find(const char16_t* utf16_path, std::shared_ptr<End
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = versions_.find(key);
-    if (it != versions_.end() && it->second->stamp() == stamp) {
+    if (it != versions_.end() && it->second->stamp() == stamp && it->second->site().text == site.text) {
       version = it->second;
       return EndpointRead::kOk;
     }
@@ -80,7 +91,7 @@ EndpointRead EndpointCache::find(const char16_t* utf16_path, std::shared_ptr<End
     id = ++next_id_;
   } while (id == 0);
   // Its path is the file's identity: rooms, seats and program caps count per file, not per URL spelling.
-  auto fresh = std::make_shared<EndpointVersion>(id, utf16_to_utf8(key.c_str()), stamp, std::move(text));
+  auto fresh = std::make_shared<EndpointVersion>(id, utf16_to_utf8(key.c_str()), stamp, std::move(text), site);
   if (read == EndpointRead::kTooLarge) {
     fresh->mark_failed(0, "larger than " + std::to_string(kMaxEndpointFileBytes) + " bytes.");
   }
@@ -88,7 +99,7 @@ EndpointRead EndpointCache::find(const char16_t* utf16_path, std::shared_ptr<End
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto& slot = versions_[key];
-    if (slot && slot->stamp() == stamp) {
+    if (slot && slot->stamp() == stamp && slot->site().text == site.text) {
       version = slot;  // another handshake read the same version meanwhile
       return EndpointRead::kOk;
     }

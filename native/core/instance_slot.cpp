@@ -89,7 +89,7 @@ bool InstanceSlot::ensure_endpoint_locked(EndpointVersion& endpoint, bool& trapp
   endpoint_error_line_ = 0;
   endpoint_error_text_.clear();
   abi::Status status = abi::Status::kOk;
-  if (!instance_->endpoint_create(endpoint.id(), endpoint.text(), status)) {
+  if (!instance_->endpoint_create(endpoint.id(), endpoint.site().text, endpoint.text(), status)) {
     trapped = true;
     return false;
   }

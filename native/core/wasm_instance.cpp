@@ -344,12 +344,22 @@ int64_t WasmInstance::stage(const void* bytes, size_t size) {
   return pointer;
 }
 
-bool WasmInstance::endpoint_create(uint32_t endpoint, std::string_view text, abi::Status& status) {
-  int64_t at = stage(text.data(), text.size());
+bool WasmInstance::endpoint_create(uint32_t endpoint, std::string_view site_defaults, std::string_view text,
+                                   abi::Status& status) {
+  std::string both;  // one input region: the defaults, then the file
+  both.reserve(site_defaults.size() + text.size());
+  both.append(site_defaults).append(text);
+  int64_t at = stage(both.data(), both.size());
   if (at < 0) return false;
   Z_chatsocket_instance_t* module = &state_->module;
-  uint32_t pointer = static_cast<uint32_t>(at), length = static_cast<uint32_t>(text.size()), result = 0;
-  if (!run_protected([&] { result = Z_chatsocketZ_cs_endpoint_create(module, endpoint, pointer, length); }, last_trap_))
+  uint32_t defaults = static_cast<uint32_t>(at), defaults_length = static_cast<uint32_t>(site_defaults.size());
+  uint32_t pointer = defaults + defaults_length, length = static_cast<uint32_t>(text.size()), result = 0;
+  if (!run_protected(
+          [&] {
+            result =
+                Z_chatsocketZ_cs_endpoint_create_in_site(module, endpoint, defaults, defaults_length, pointer, length);
+          },
+          last_trap_))
     return false;
   status = static_cast<abi::Status>(result);
   return true;

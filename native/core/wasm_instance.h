@@ -65,7 +65,11 @@ class WasmInstance {
   WasmInstance(const WasmInstance&) = delete;
   WasmInstance& operator=(const WasmInstance&) = delete;
 
-  bool endpoint_create(uint32_t endpoint, std::string_view text, abi::Status& status);
+  // cs_endpoint_create_in_site: the file's text over the site's defaults (`key = value` lines; may be empty).
+  bool endpoint_create(uint32_t endpoint, std::string_view site_defaults, std::string_view text, abi::Status& status);
+  bool endpoint_create(uint32_t endpoint, std::string_view text, abi::Status& status) {
+    return endpoint_create(endpoint, {}, text, status);
+  }
   bool endpoint_done(uint32_t endpoint);
   bool open(uint32_t id, uint32_t endpoint, std::string_view head, uint32_t& http_status);
   // An event whose arguments are numbers (kWritable, kTimer, kClosed, kProcessExited, ...).

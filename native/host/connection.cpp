@@ -377,6 +377,16 @@ void Connection::dispatch(RequestHead head) {
     request->respond_without_handler(error_response(status));
     return;
   }
+  if (!core_.site.config_error.empty()) {
+    request->respond_without_handler(config_error_response(core_.site.config_error));
+    return;
+  }
+  SectionValues folder_section;
+  std::string folder_error;
+  if (!chatsocket_for_url(core_.site_root.string(), core_.site, path.url_path, folder_section, folder_error)) {
+    request->respond_without_handler(config_error_response(folder_error));  // a sub-folder's web.config
+    return;
+  }
   const HandlerMapping* handler = nullptr;
   bool path_matched = false;
   for (const auto& h : core_.site.handlers) {

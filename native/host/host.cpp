@@ -68,7 +68,11 @@ bool Host::start(const HostOptions& options, std::string& error) {
     error = "site folder '" + options.site_path + "' does not exist";
     return false;
   }
-  if (!load_site_config(core->site_root.string(), core->site, error)) return false;
+  if (!load_site_config(core->site_root.string(), options.chatsocket_schema, core->site, error)) return false;
+  // IIS checks a web.config at each request under it and answers each with 500.19; the host reads it once.
+  if (!core->site.config_error.empty())
+    log(LogLevel::kError, "500.19 for every request: %s", core->site.config_error.c_str());
+  core->module.set_site(&core->site, core->site_root.string());
   if (!core->module.load(options.module_path, options.module_name, error)) return false;
 
   std::error_code ec;

@@ -37,6 +37,9 @@ struct HostOptions {
   // http.sys's IdleConnectionTimeout: a connection waiting for a request of which no byte has arrived (a new
   // one, or kept alive after a response) is closed after this. 0: never. Upgraded connections have neither.
   unsigned idle_connection_timeout_ms = 120000;
+  // The schema of <system.webServer><chatsocket> (windows/chatsocket_schema.xml), as install.ps1 puts it in
+  // inetsrv\config\schema; empty: none installed, and a web.config with the section is a 500.19.
+  std::string chatsocket_schema;
 };
 
 struct HostCore;

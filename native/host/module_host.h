@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "admin_manager.h"
 #include "httpserv_stubs.h"
 #include "module_exports.h"
 #include "stats.h"
@@ -16,16 +17,19 @@ constexpr DWORD kServerVersion = 10;  // dwServerVersion: the IIS major version 
 
 class HostServer final : public CsStubIHttpServer2<HostServer> {
  public:
-  explicit HostServer(Stats& stats) : stats_(stats) {}
+  explicit HostServer(Stats& stats) : stats_(stats), admin_(stats) {}
+  void set_site(const SiteConfig* site, std::string site_dir) { admin_.set_site(site, std::move(site_dir)); }
   void not_implemented(const char* method) const { stats_.not_implemented(method); }
 
   BOOL IsCommandLineLaunch() const override { return FALSE; }
   PCWSTR GetAppPoolName() const override { return u"chatsocket"; }
   HRESULT GetExtendedInterface(HTTP_SERVER_INTERFACE_VERSION version, PVOID* ppInterface) override;
   HRESULT GetExtendedInterface(const GUID& Version1, PVOID pInput, const GUID& Version2, PVOID* ppOutput) override;
+  IAppHostAdminManager* GetAdminManager() const override { return const_cast<HostAdminManager*>(&admin_); }
 
  private:
   Stats& stats_;
+  HostAdminManager admin_;
 };
 
 class ModuleHost {
@@ -42,6 +46,8 @@ class ModuleHost {
   DWORD request_notifications() const { return request_mask_; }
   HTTP_MODULE_ID module_id() const { return const_cast<char*>(&id_tag_); }
   IHttpServer* server() { return &server_; }
+  // What IHttpServer::GetAdminManager reads the site's configuration from; before load().
+  void set_site(const SiteConfig* site, std::string site_dir) { server_.set_site(site, std::move(site_dir)); }
   // Calls the module's optional ChatSocketGetStats export; false when it has none.
   bool module_stats(std::array<uint64_t, kModuleStatCount>& out) const;
   // Calls the module's optional ChatSocketArmFault export; false when it has none or refused.

@@ -22,6 +22,7 @@
 
 #include <sys/socket.h>
 
+#include "admin_manager.h"
 #include "http_head.h"
 #include "raw_response.h"
 #include "request_interfaces.h"
@@ -112,6 +113,7 @@ class Request : public std::enable_shared_from_this<Request> {
   HostEventProvider event_provider;
   HostSendResponseProvider send_provider;
   HostAllocator allocator;
+  HostMetadata metadata;
 
  private:
   std::shared_ptr<AsyncOp> new_op(OpType type, PFN_ASYNC_COMPLETION callback, void* context);

@@ -121,6 +121,9 @@ void report_not_implemented(const Request& r, const char* method) { r.not_implem
 IHttpConnection* HostContext::GetConnection() {
   return r_.enter_call("IHttpContext::GetConnection") ? &r_.connection_face : nullptr;
 }
+IMetadataInfo* HostContext::GetMetadata() {
+  return r_.enter_call("IHttpContext::GetMetadata") ? &r_.metadata : nullptr;
+}
 IHttpRequest* HostContext::GetRequest() {
   return r_.enter_call("IHttpContext::GetRequest") ? &r_.http_request : nullptr;
 }

@@ -48,6 +48,7 @@ class HostContext final : public RequestFace<CsStubIHttpContext3, HostContext> {
   HRESULT CancelIo() override;
   VOID EnableFullDuplex() override;
   VOID* AllocateRequestMemory(DWORD cbAllocation) override;
+  IMetadataInfo* GetMetadata() override;
 };
 
 class HostHttpRequest final : public RequestFace<CsStubIHttpRequest3, HostHttpRequest> {

@@ -93,10 +93,16 @@ bool path_matches(const HandlerMapping& h, std::string_view url_path) {
   return wildcard_match(h.path, file);
 }
 
-bool load_site_config(const std::string& site_dir, SiteConfig& out, std::string& error) {
+bool load_site_config(const std::string& site_dir, const std::string& chatsocket_schema, SiteConfig& out,
+                      std::string& error) {
   out = SiteConfig{};
   out.handlers = inherited_handlers();
   out.default_documents = inherited_default_documents();
+  if (!chatsocket_schema.empty()) {
+    if (!load_section_schema(chatsocket_schema, kChatsocketSection, out.chatsocket_schema, error)) return false;
+    out.has_chatsocket_schema = true;
+    out.chatsocket = schema_defaults(out.chatsocket_schema);
+  }
   std::filesystem::path file = std::filesystem::path(site_dir) / "web.config";
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) return true;
@@ -130,6 +136,47 @@ bool load_site_config(const std::string& site_dir, SiteConfig& out, std::string&
   }
   if (!ws.child("defaultDocument").attribute("enabled").as_bool(true)) out.default_documents.clear();
   if (pugi::xml_node socket = ws.child("webSocket")) out.websocket_enabled = socket.attribute("enabled").as_bool(true);
+  if (pugi::xml_node section = ws.child("chatsocket")) {
+    std::string problem;
+    if (!out.has_chatsocket_schema) {
+      problem = "The configuration section 'chatsocket' cannot be read because it is missing a section declaration.";
+    } else {
+      apply_section(out.chatsocket_schema, section, out.chatsocket, problem);
+    }
+    if (!problem.empty()) out.config_error = file.string() + ": " + problem;
+  }
+  return true;
+}
+
+bool chatsocket_for_url(const std::string& site_dir, const SiteConfig& site, std::string_view url_path,
+                        SectionValues& out, std::string& error) {
+  out = site.chatsocket;
+  std::filesystem::path folder(site_dir);
+  size_t start = 1;  // past the leading '/'
+  for (size_t slash; (slash = url_path.find('/', start)) != std::string_view::npos; start = slash + 1) {
+    folder /= std::string(url_path.substr(start, slash - start));
+    std::filesystem::path file = folder / "web.config";
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec)) continue;
+    pugi::xml_document doc;
+    pugi::xml_parse_result parsed = doc.load_file(file.c_str());
+    if (!parsed) {
+      error = file.string() + ": " + parsed.description() + " at offset " + std::to_string(parsed.offset);
+      return false;
+    }
+    pugi::xml_node section = doc.child("configuration").child("system.webServer").child("chatsocket");
+    if (!section) continue;
+    std::string problem;
+    if (!site.has_chatsocket_schema) {
+      problem = "The configuration section 'chatsocket' cannot be read because it is missing a section declaration.";
+    } else {
+      apply_section(site.chatsocket_schema, section, out, problem);
+    }
+    if (!problem.empty()) {
+      error = file.string() + ": " + problem;
+      return false;
+    }
+  }
   return true;
 }
 

@@ -89,6 +89,15 @@ SimpleResponse error_response(int status) {
   return r;
 }
 
+SimpleResponse config_error_response(const std::string& problem) {
+  SimpleResponse r = error_response(500);
+  r.body =
+      "HTTP Error 500.19 - Internal Server Error\nThe requested page cannot be accessed because the related "
+      "configuration data for the page is invalid.\n" +
+      problem + "\n";
+  return r;
+}
+
 SimpleResponse serve_static(const std::string& method, const SitePath& path, const std::string& query,
                             const SiteConfig& site) {
   if (method != "GET" && method != "HEAD") {

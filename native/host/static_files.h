@@ -20,6 +20,8 @@ struct SimpleResponse {
 const char* reason_phrase(int status);
 const char* mime_type_for(const std::string& file_name);  // nullptr: no MIME map (IIS: 404.3)
 SimpleResponse error_response(int status);
+// IIS's 500.19: the configuration under the request's URL is invalid (the body names the file and the problem).
+SimpleResponse config_error_response(const std::string& problem);
 SimpleResponse serve_static(const std::string& method, const SitePath& path, const std::string& query,
                             const SiteConfig& site);
 

@@ -6,6 +6,10 @@
 #define HTTP_SEND_RESPONSE_FLAG_OPAQUE 0x00000040
 #endif
 
+#ifndef CS_WIDE  // the SDK's header has no such macro
+#define CS_WIDE(s) L##s
+#endif
+
 #ifdef _WIN32
 #define CS_EXPORT extern "C"
 #else

@@ -10,6 +10,7 @@
 #include "http_answer.h"
 #include "iis_request_values.h"
 #include "log.h"
+#include "site_defaults.h"
 
 namespace cs {
 
@@ -58,8 +59,11 @@ REQUEST_NOTIFICATION_STATUS WebSocketRequest::handle(IHttpContext* context) {
   DWORD path_length = 0;
   PCWSTR path = context->GetScriptTranslated(&path_length);
   std::shared_ptr<EndpointVersion> endpoint;
-  EndpointRead found = path ? globals_.pool->endpoints().find(reinterpret_cast<const char16_t*>(path), endpoint)
-                            : EndpointRead::kMissing;
+  EndpointRead found = EndpointRead::kMissing;
+  if (path) {
+    SiteDefaults site = read_site_defaults(globals_.server, context);
+    found = globals_.pool->endpoints().find(reinterpret_cast<const char16_t*>(path), site, endpoint);
+  }
   switch (found) {
     case EndpointRead::kOk: break;
     case EndpointRead::kMissing:

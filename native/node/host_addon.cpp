@@ -55,10 +55,10 @@ bool read_options(const Napi::Object& o, cs::host::HostOptions& out, std::string
   double header_wait = out.header_wait_ms, idle = out.idle_connection_timeout_ms;
   if (!text("module", out.module_path, true) || !text("site", out.site_path, true) ||
       !text("moduleName", out.module_name, false) || !text("completionMode", mode, false) ||
-      !text("logLevel", out.log_level, false) || !number("port", 0, 65535, port) ||
-      !number("threads", 1, 256, threads) || !number("seed", 0, 4294967295.0, seed) ||
-      !number("shutdownTimeoutMs", 0, 600000, timeout) || !number("drainMs", 0, 600000, drain) ||
-      !flag("cancelIoMissesReads", out.cancel_io_misses_reads) ||
+      !text("logLevel", out.log_level, false) || !text("chatsocketSchema", out.chatsocket_schema, false) ||
+      !number("port", 0, 65535, port) || !number("threads", 1, 256, threads) ||
+      !number("seed", 0, 4294967295.0, seed) || !number("shutdownTimeoutMs", 0, 600000, timeout) ||
+      !number("drainMs", 0, 600000, drain) || !flag("cancelIoMissesReads", out.cancel_io_misses_reads) ||
       !flag("dropsKnownConnectionOn101", out.drops_known_connection_on_101) ||
       !number("headerWaitMs", 0, 86400000, header_wait) || !number("idleConnectionTimeoutMs", 0, 86400000, idle))
     return false;

@@ -15,7 +15,7 @@
 //   client_max_window_bits      9 to 15 (default 15): the largest we let a client use, when its offer lets us say.
 
 import { DeflateConfig, MAX_WINDOW_BITS, MIN_WINDOW_BITS } from "../protocol/permessage_deflate";
-import { Settings } from "./settings";
+import { isSiteDefault, Settings } from "./settings";
 
 /** Reads the compression keys; `sharedFrames`: the kind sends one frame to many (a chat room). */
 export function compressionFrom(settings: Settings, sharedFrames: bool): DeflateConfig {
@@ -26,7 +26,9 @@ export function compressionFrom(settings: Settings, sharedFrames: bool): Deflate
   const serverTakeover = settings.take("server_no_context_takeover");
   c.serverNoContextTakeover = settings.choice("server_no_context_takeover", ["false", "true"], 1) == 1;
   if (sharedFrames && !c.serverNoContextTakeover && serverTakeover != null) {
-    settings.fail(serverTakeover.line, "server_no_context_takeover must be true for a room: its members share one compressed frame.");
+    // A site-wide false is for the kinds that can use it; a room keeps true.
+    if (isSiteDefault(serverTakeover)) c.serverNoContextTakeover = true;
+    else settings.fail(serverTakeover.line, "server_no_context_takeover must be true for a room: its members share one compressed frame.");
   }
   c.clientNoContextTakeover = settings.choice("client_no_context_takeover", ["false", "true"], 1) == 1;
   c.serverMaxWindowBits = settings.count("server_max_window_bits", MIN_WINDOW_BITS, MAX_WINDOW_BITS, MAX_WINDOW_BITS, "bits");

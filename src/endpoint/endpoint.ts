@@ -8,6 +8,7 @@ import { Kind, kindNamed, kindNames, KindSettings } from "../handlers/kinds";
 import { EndpointConfig } from "./endpoint_config";
 import { readEndpointFile } from "./endpoint_file";
 import { Settings } from "./settings";
+import { readSiteDefaults } from "./site_defaults";
 
 export class Endpoint {
   constructor(
@@ -27,9 +28,14 @@ export class Endpoint {
 export let endpointErrorLine: i32 = 0;
 export let endpointErrorText: string = "";
 
-/** Parses the file text at `ptr`; null (with endpointError*) when it is not a valid endpoint. */
-export function parseEndpoint(id: u32, ptr: usize, len: usize, testHooks: bool): Endpoint | null {
+/**
+ * Parses the file text at `ptr` over the site's defaults at `defaults` (`key = value` lines; length 0: none);
+ * null (with endpointError*) when it is not a valid endpoint.
+ */
+export function parseEndpoint(id: u32, defaults: usize, defaultsLen: usize, ptr: usize, len: usize, testHooks: bool): Endpoint | null {
   const settings = readEndpointFile(ptr, len);
+  if (settings.failed) return failed(settings);
+  readSiteDefaults(settings, defaults, defaultsLen);
   if (settings.failed) return failed(settings);
   const kindSetting = settings.take("kind");
   if (kindSetting == null) {

@@ -18,8 +18,8 @@
 //                     pings and pongs do not count, nor a chat room's messages from others. 0 (the default)
 //                     never closes a connection for silence. Checked lazily: it closes after idle_timeout to
 //                     twice that of silence.
-//   max_connections   connections of this endpoint file open at once (over all its versions), 1 to 10000000;
-//                     past it, 503 with Retry-After. Default: no cap of its own (the server's applies).
+//   max_connections   connections of this endpoint file open at once (over all its versions), 0 to 10000000;
+//                     past it, 503 with Retry-After. Default 0: no cap of its own (the server's applies).
 //   max_rate          messages a client may send per second, 0 to 100000 (0: no limit); past it, 1008. Default
 //                     100 for chat, where every message goes to the whole room; 0 for the other kinds.
 //   allowed_origins   the web pages that may open the endpoint, by their Origin (endpoint/origin_policy.ts);
@@ -71,7 +71,7 @@ export class EndpointConfig {
     config.pingInterval = settings.count("ping_interval", 0, MAX_TIMEOUT, DEFAULT_PING_INTERVAL, "milliseconds");
     config.pongTimeout = settings.count("pong_timeout", 1, MAX_TIMEOUT, DEFAULT_PONG_TIMEOUT, "milliseconds");
     config.maxRate = settings.count("max_rate", 0, 100000, defaultMaxRate, "messages per second");
-    config.maxConnections = settings.count("max_connections", 1, 10000000, 0, "");
+    config.maxConnections = settings.count("max_connections", 0, 10000000, 0, "");
     config.idleTimeout = settings.count("idle_timeout", 0, MAX_TIMEOUT, DEFAULT_IDLE_TIMEOUT, "milliseconds");
     const origins = settings.take("allowed_origins");
     if (origins != null) {

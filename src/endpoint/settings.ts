@@ -1,8 +1,17 @@
 // The `key = value` lines of an endpoint file, before anyone gives them a meaning. The common keys and
 // each kind's own keys are taken from here by name; a key that nobody takes is an error, so a typo never
 // passes silently. Of several problems, the one on the earliest line is reported, with its line.
+//
+// Under the file's lines lie the site's defaults (the <system.webServer><chatsocket> section): a key the
+// file does not set is taken from them. A problem with a default is reported at SITE_DEFAULTS, after every
+// line of the file; a default nobody takes is no error (its schema already checked its name, and a key
+// one kind does not have is no typo).
 
+import { EndpointError } from "../abi_constants";
 import { commaList } from "../text/comma_list";
+
+/** The line of a problem in the site's defaults. */
+export const SITE_DEFAULTS_LINE: i32 = <i32>EndpointError.SITE_DEFAULTS;
 
 export class Setting {
   taken: bool = false;
@@ -15,6 +24,7 @@ export class Setting {
 
 export class Settings {
   private entries: Setting[] = [];
+  private defaults: Setting[] = [];
   /** The line of the first problem (0: the file as a whole), or -1 while there is none. */
   errorLine: i32 = -1;
   errorText: string = "";
@@ -38,14 +48,19 @@ export class Settings {
     this.entries.push(new Setting(key, value, line));
   }
 
-  private find(key: string): Setting | null {
-    for (let i = 0; i < this.entries.length; i++) if (this.entries[i].key == key) return this.entries[i];
-    return null;
+  /** Adds one of the site's defaults; the file's own setting of the key, if any, wins over it. */
+  addDefault(key: string, value: string): void {
+    if (findIn(this.defaults, key) == null) this.defaults.push(new Setting(key, value, SITE_DEFAULTS_LINE));
   }
 
-  /** The setting for `key`, now counted as understood, or null when the file does not set it. */
+  private find(key: string): Setting | null {
+    return findIn(this.entries, key);
+  }
+
+  /** The setting for `key`, now counted as understood, or null when neither the file nor the site sets it. */
   take(key: string): Setting | null {
-    const setting = this.find(key);
+    let setting = this.find(key);
+    if (setting == null) setting = findIn(this.defaults, key);
     if (setting != null) setting.taken = true;
     return setting;
   }
@@ -85,6 +100,16 @@ export class Settings {
       if (!setting.taken) this.fail(setting.line, "unknown key `" + setting.key + "` for kind " + kindName + ".");
     }
   }
+}
+
+function findIn(list: Setting[], key: string): Setting | null {
+  for (let i = 0; i < list.length; i++) if (list[i].key == key) return list[i];
+  return null;
+}
+
+/** True when the setting came from the site's defaults rather than the endpoint file. */
+export function isSiteDefault(setting: Setting): bool {
+  return setting.line == SITE_DEFAULTS_LINE;
 }
 
 /** A decimal number within [lowest, highest], or -1. */

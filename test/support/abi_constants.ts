@@ -90,6 +90,11 @@ export const Limit = {
   MAX_CLOSE_FRAME: 127,
 } as const;
 
+/** host_endpoint_error's line when the problem is not on a line of the endpoint file. */
+export const EndpointError = {
+  SITE_DEFAULTS: 2147483647,
+} as const;
+
 /** Close status codes (RFC 6455 section 7.4) the module sends. */
 export const CloseCode = {
   NORMAL: 1000,

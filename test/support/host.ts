@@ -50,6 +50,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     port: 0,
     threads: options.threads ?? 4,
     completionMode: options.completionMode ?? "mixed",
+    chatsocketSchema: path.join(REPO_ROOT, "windows", "chatsocket_schema.xml"),
     ...(options.drainMs === undefined ? {} : { drainMs: options.drainMs }),
     ...(options.cancelIoMissesReads === undefined ? {} : { cancelIoMissesReads: options.cancelIoMissesReads }),
     ...(options.dropsKnownConnectionOn101 === undefined

@@ -32,6 +32,7 @@ interface Exports {
   cs_init(flags: number): number;
   cs_buffer(size: number): number;
   cs_endpoint_create(endpoint: number, text: number, textLen: number): number;
+  cs_endpoint_create_in_site(endpoint: number, defaults: number, defaultsLen: number, text: number, textLen: number): number;
   cs_endpoint_done(endpoint: number): number;
   cs_open(id: number, endpoint: number, head: number, headLen: number): number;
   cs_event(id: number, event: number, a: number, b: number): number;
@@ -384,6 +385,20 @@ export class Harness {
     }
     this.endpointIds.set(key, id);
     return { id };
+  }
+
+  /**
+   * cs_endpoint_create_in_site: the file over the site's defaults, staged in one region as the native side
+   * does. The status, the new id, and what host_endpoint_error reported (if it did).
+   */
+  endpointInSite(defaults: string, text: string): { status: number; id: number; error?: { line: number; text: string } } {
+    const id = this.nextEndpointId++;
+    const both = Buffer.from(defaults + text, "utf8");
+    const defaultsLength = Buffer.byteLength(defaults, "utf8");
+    const [p] = this.stage(both);
+    const errors = this.endpointErrors.length;
+    const status = this.exports.cs_endpoint_create_in_site(id, p, defaultsLength, p + defaultsLength, both.length - defaultsLength);
+    return { status, id, error: this.endpointErrors[errors] };
   }
 
   /** Forgets an endpoint version (cs_endpoint_done), as the native side does when its file changes. */

@@ -44,6 +44,47 @@ describe("the names the Windows pieces share", () => {
     assert.match(read(".github/workflows/windows.yml"), /ProviderName = 'chatsocket'/);
   });
 
+  test("install.ps1 installs the <chatsocket> schema and declares the section; uninstall.ps1 removes both", () => {
+    assert.equal(constant("SectionName"), "chatsocket");
+    assert.equal(constant("SchemaFileName"), "chatsocket_schema.xml");
+    assert.match(common, /^\$SchemaFolder = Join-Path \$env:windir 'System32\\inetsrv\\config\\schema'$/m);
+    const schema = read("windows/chatsocket_schema.xml");
+    assert.match(schema, /<sectionSchema name="system\.webServer\/chatsocket">/);
+    assert.match(common, /RootSectionGroup\.Item\('system\.webServer'\)/);
+
+    const install = read("windows/install.ps1");
+    const installs = /function Install-ConfigSection \{([\s\S]*?)\n\}/.exec(install)?.[1] ?? "";
+    assert.match(installs, /Join-Path \$PSScriptRoot \$SchemaFileName/);
+    assert.match(installs, /Copy-Item -LiteralPath \$source -Destination \$target/);
+    assert.match(installs, /Sections\.AddSection\(\$SectionName\)/);
+    assert.match(installs, /OverrideModeDefault = 'Allow'/);
+    assert.match(installs, /CommitChanges\(\)/);
+    assert.match(install, /\n    Install-ConfigSection\n/, "Install-ChatSocket calls it");
+
+    const uninstall = read("windows/uninstall.ps1");
+    const removes = /function Remove-ConfigSection \{([\s\S]*?)\n\}/.exec(uninstall)?.[1] ?? "";
+    assert.match(removes, /Sections\.DeleteSection\(\$SectionName\)/);
+    assert.match(removes, /CommitChanges\(\)/);
+    assert.match(removes, /Remove-Item -LiteralPath \$schema/);
+    assert.match(uninstall, /\n        Remove-ConfigSection\n/, "Uninstall-ChatSocket calls it");
+  });
+
+  test("the schema's attributes are the endpoint keys README marks as settable for a site, with their defaults", () => {
+    const schema = read("windows/chatsocket_schema.xml");
+    const attributes = [...schema.matchAll(/<attribute name="(\w+)" type="\w+" defaultValue="([^"]*)"/g)];
+    const readme = read("README.md");
+    const table = readme.slice(readme.indexOf("## Endpoint files"), readme.indexOf("## kind = chat"));
+    const defaults = new Map<string, string>();
+    for (const [, first, second, fallback] of table.matchAll(/^\| `(\w+)`(?:, `(\w+)`)? \|.*\| ([^|]*) \| web\.config too \|$/gm)) {
+      for (const key of [first, second]) if (key !== undefined) defaults.set(key, fallback);
+    }
+    assert.deepEqual(attributes.map(([, name]) => name).sort(), [...defaults.keys()].sort());
+    for (const [, name, value] of attributes) {
+      // An empty default is none: the key keeps the endpoint's own (max_rate's depends on the kind).
+      if (value !== "") assert.match(defaults.get(name)!, new RegExp(`(^|\\W)${value}(\\W|$)`), name);
+    }
+  });
+
   test("chatsocket.def exports RegisterModule alone", () => {
     const exports = read("native/iis/chatsocket.def").split(/EXPORTS/)[1].trim().split(/\s+/);
     assert.deepEqual(exports, ["RegisterModule"]);
@@ -64,7 +105,7 @@ describe("the names the Windows pieces share", () => {
     const scriptSteps = numberedSteps(read("windows/install.ps1").split(".PARAMETER")[0]);
     const guide = read("windows/ADMIN.md");
     const guideSteps = numberedSteps(guide.slice(guide.indexOf("## What install.ps1 does"), guide.indexOf("## 32-bit")));
-    assert.equal(scriptSteps.length, 7);
+    assert.equal(scriptSteps.length, 8);
     assert.equal(guideSteps.length, scriptSteps.length);
     scriptSteps.forEach((step, index) => {
       const names = [...step.matchAll(NAMED_THING)].map((match) => match[0].replace(/\\/g, "\\"));
@@ -102,7 +143,7 @@ function numberedSteps(text: string): string[] {
 }
 
 // What a step names that the guide must name too: files, settings, the module's names, parameters, cmdlets.
-const NAMED_THING = /[\w\\%.-]+\.(?:dll|exe)\b|CHATSOCKET_\w+|ChatSocket\w*|\*\.chatsocket|bitness(?:32|64)|(?<![\w-])-[A-Z]\w+|\b[A-Z][a-z]+-Windows\w+|event log source|message table/g;
+const NAMED_THING = /[\w\\%.-]+\.(?:dll|exe|xml)\b|overrideModeDefault|CHATSOCKET_\w+|ChatSocket\w*|\*\.chatsocket|bitness(?:32|64)|(?<![\w-])-[A-Z]\w+|\b[A-Z][a-z]+-Windows\w+|event log source|message table/g;
 
 // Code with strings and comments blanked out (a string becomes ''), enough to check syntax by eye of regex.
 function codeOnly(source: string): string {

@@ -161,6 +161,19 @@ describe("echo on IIS", () => {
   });
 });
 
+describe("site defaults on IIS", () => {
+  // defaults/web.config sets <chatsocket max_message_size="4"/>: IIS knows the section only once install.ps1
+  // installed chatsocket_schema.xml and declared it, and the module reads it at the folder's config path.
+  onIis("a folder's <chatsocket> section sets max_message_size for an endpoint file that does not", async () => {
+    const ws = await openWs(wsUrl("/defaults/small-by-folder.chatsocket"));
+    ws.send("four");
+    assert.equal((await messageOf(ws)).data.toString(), "four");
+    const closed = closeOf(ws);
+    ws.send("longer than four");
+    assert.equal((await closed).code, 1009);
+  });
+});
+
 describe("a trapping handler on IIS", () => {
   test("closes its connection with 1011, and w3wp keeps serving", { skip: trapSkip }, async () => {
     const trapping = await openWs(wsUrl("/trap.chatsocket"));

@@ -64,8 +64,17 @@ export function wineEnvironment(debug = "-all"): NodeJS.ProcessEnv {
   return { ...process.env, WINEPREFIX: WINE_PREFIX, WINEDEBUG: debug, WINEDLLOVERRIDES: "mscoree=;mshtml=" };
 }
 
-// Lower case. ADVAPI32 for the Event Log; msvcrt is the C runtime mingw-w64 links against (a system DLL).
-const SYSTEM_DLLS = new Set(["kernel32.dll", "advapi32.dll", "msvcrt.dll", "ws2_32.dll", "ntdll.dll", "bcrypt.dll"]);
+// Lower case. ADVAPI32 for the Event Log; OLEAUT32 for the BSTRs and VARIANTs of IIS's configuration API;
+// msvcrt is the C runtime mingw-w64 links against (a system DLL).
+const SYSTEM_DLLS = new Set([
+  "kernel32.dll",
+  "advapi32.dll",
+  "oleaut32.dll",
+  "msvcrt.dll",
+  "ws2_32.dll",
+  "ntdll.dll",
+  "bcrypt.dll",
+]);
 /** A DLL every Windows has, so nothing needs installing beside the file that imports it. */
 export const isSystemDll = (name: string) =>
   SYSTEM_DLLS.has(name.toLowerCase()) || /^api-ms-win-[a-z0-9-]+\.dll$/i.test(name);

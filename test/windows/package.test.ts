@@ -78,7 +78,7 @@ describe("the Windows package (scripts/package-windows.sh)", () => {
     const license = existsSync(path.join(REPO_ROOT, "LICENSE")) ? ["LICENSE"] : [];
     const expected = [
       ...BINARIES,
-      ...["install.ps1", "uninstall.ps1", "verify.ps1", "iis-common.ps1", "README.md", "SHA256SUMS"],
+      ...["install.ps1", "uninstall.ps1", "verify.ps1", "iis-common.ps1", "chatsocket_schema.xml", "README.md", "SHA256SUMS"],
       ...license,
       ...site,
     ].map((name) => `${TOP}/${name}`);

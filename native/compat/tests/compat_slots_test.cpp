@@ -117,6 +117,20 @@ TEST_CASE("the methods the module and host call sit in their MSVC slots") {
   CHECK_CONST_SLOT(IHttpConnection, BOOL, IsConnected, (), "");
 }
 
+// ahadmin.h is not in the table: the SDK's IDL order, IUnknown's three slots first.
+TEST_CASE("the IAppHost methods the module and host call sit in ahadmin.h's slots") {
+  CHECK(SLOT_OF(IAppHostAdminManager, HRESULT, GetAdminSection, (BSTR, BSTR, IAppHostElement**), ) == 3);
+  CHECK(SLOT_OF(IAppHostAdminManager, HRESULT, get_ConfigManager, (IAppHostConfigManager**), ) == 6);
+  CHECK(SLOT_OF(IAppHostElement, HRESULT, get_Properties, (IAppHostPropertyCollection**), ) == 5);
+  CHECK(SLOT_OF(IAppHostElement, HRESULT, GetPropertyByName, (BSTR, IAppHostProperty**), ) == 11);
+  CHECK(SLOT_OF(IAppHostElement, HRESULT, get_Methods, (IAppHostMethodCollection**), ) == 13);
+  CHECK(SLOT_OF(IAppHostPropertyCollection, HRESULT, get_Count, (DWORD*), ) == 3);
+  CHECK(SLOT_OF(IAppHostPropertyCollection, HRESULT, get_Item, (VARIANT, IAppHostProperty**), ) == 4);
+  CHECK(SLOT_OF(IAppHostProperty, HRESULT, get_Name, (BSTR*), ) == 3);
+  CHECK(SLOT_OF(IAppHostProperty, HRESULT, get_Value, (VARIANT*), ) == 4);
+  CHECK(SLOT_OF(IAppHostProperty, HRESULT, get_Schema, (IAppHostPropertySchema**), ) == 11);
+}
+
 TEST_CASE("every method each interface declares sits in the slot the table gives it") {
   int checked = 0;
 #define CS_OWN_SLOT(Class, slot, name, pointer)                  \

@@ -361,6 +361,41 @@ TEST_CASE("an endpoint file that does not parse is reported once per version, an
   set_log_sink(nullptr);
 }
 
+TEST_CASE("the site's defaults are part of an endpoint version, and a bad one names the section") {
+  capture_log();
+  InstancePool pool({});
+  std::string path = "core_tests_site.chatsocket";
+  std::u16string path16(path.begin(), path.end());
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << "kind = echo\n";
+  SiteDefaults small{"max_message_size = 4\n", "MACHINE/WEBROOT/APPHOST/Site"};
+  std::shared_ptr<EndpointVersion> first, again, other, bad;
+  REQUIRE(pool.endpoints().find(path16.c_str(), small, first) == EndpointRead::kOk);
+  REQUIRE(pool.endpoints().find(path16.c_str(), small, again) == EndpointRead::kOk);
+  CHECK(first == again);
+  OpenResult limited = open(pool, *first);
+  REQUIRE(limited.status == 101);
+  send_text(*limited.connection, "too long");
+  CHECK(drain(*limited.connection) == std::string("\x88\x02\x03\xf1", 4));  // 1009: the site's limit
+  limited.connection->closed(abi::ClosedReason::kByPeer);
+
+  REQUIRE(pool.endpoints().find(path16.c_str(), SiteDefaults{}, other) == EndpointRead::kOk);
+  CHECK(other->id() != first->id());
+  CHECK(first->retired());
+
+  SiteDefaults broken{"max_rate = lots\n", "MACHINE/WEBROOT/APPHOST/Site"};
+  REQUIRE(pool.endpoints().find(path16.c_str(), broken, bad) == EndpointRead::kOk);
+  OpenResult refused = open(pool, *bad);
+  CHECK(refused.status == 500);
+  CHECK(refused.body ==
+        "Site settings (<system.webServer><chatsocket> in web.config): max_rate must be a whole number of messages per "
+        "second from 0 to 100000.\n");
+  CHECK(lines_containing("<system.webServer><chatsocket> section for MACHINE/WEBROOT/APPHOST/Site (web.config or "
+                         "applicationHost.config), under endpoint file ") == 1);
+  CHECK(lines_containing("core_tests_site.chatsocket: max_rate must be") == 1);
+  std::remove(path.c_str());
+  set_log_sink(nullptr);
+}
+
 TEST_CASE("the endpoint cache reads a file once per version and retires the old version when it changes") {
   quiet_log();
   InstancePool pool({});

@@ -33,7 +33,7 @@ TEST_SUITE("site_config") {
                "</handlers><webSocket enabled=\"false\"/></system.webServer></configuration>");
     SiteConfig c;
     std::string error;
-    REQUIRE(load_site_config(site.path().string(), c, error));
+    REQUIRE(load_site_config(site.path().string(), "", c, error));
     REQUIRE(c.handlers.size() == 2);
     CHECK(c.handlers[0].name == "A");
     CHECK(c.handlers[0].resource_type == ResourceType::kFile);
@@ -44,9 +44,41 @@ TEST_SUITE("site_config") {
                "<configuration><system.webServer><handlers><clear/>"
                "<add name=\"B\" path=\"*\" verb=\"*\" modules=\"M\"/><remove name=\"B\"/>"
                "</handlers></system.webServer></configuration>");
-    REQUIRE(load_site_config(site.path().string(), c, error));
+    REQUIRE(load_site_config(site.path().string(), "", c, error));
     CHECK(c.handlers.empty());
     CHECK(c.websocket_enabled);
+  }
+
+  TEST_CASE("<chatsocket> is read against its schema: values or defaults, and IIS's 500.19 for what it refuses") {
+    TempSite site;
+    site.write("schema.xml",
+               "<configSchema><sectionSchema name=\"system.webServer/chatsocket\">"
+               "<attribute name=\"size\" type=\"uint\" defaultValue=\"7\" validationType=\"integerRange\" "
+               "validationParameter=\"1,10\"/><attribute name=\"on\" type=\"bool\" defaultValue=\"true\"/>"
+               "<attribute name=\"list\" type=\"string\"/></sectionSchema></configSchema>");
+    std::string schema = (site.path() / "schema.xml").string(), error;
+    auto with = [&](const std::string& attributes) {
+      site.write("web.config", "<configuration><system.webServer><chatsocket " + attributes +
+                                   "/></system.webServer></configuration>");
+      SiteConfig c;
+      REQUIRE(load_site_config(site.path().string(), schema, c, error));
+      return c;
+    };
+    SiteConfig c = with("size=\"9\" on=\"False\"");
+    CHECK(c.config_error.empty());
+    REQUIRE(c.chatsocket.size() == 3);
+    CHECK(c.chatsocket[0].value == "9");
+    CHECK(c.chatsocket[1].value == "false");
+    CHECK(c.chatsocket[2].value == "");
+    CHECK(with("").chatsocket[0].value == "7");
+    CHECK(with("Size=\"9\"").config_error.find("Unrecognized attribute 'Size'") != std::string::npos);
+    CHECK(with("size=\"11\"").config_error.find("between 1 and 10") != std::string::npos);
+    CHECK(with("on=\"yes\"").config_error.find("not a valid boolean") != std::string::npos);
+
+    SiteConfig without;
+    REQUIRE(load_site_config(site.path().string(), "", without, error));
+    CHECK(without.config_error.find("missing a section declaration") != std::string::npos);
+    CHECK_FALSE(without.has_chatsocket_schema);
   }
 
   TEST_CASE("a broken web.config is an error that names the file") {
@@ -54,7 +86,7 @@ TEST_SUITE("site_config") {
     site.write("web.config", "<configuration><system.webServer>");
     SiteConfig c;
     std::string error;
-    CHECK_FALSE(load_site_config(site.path().string(), c, error));
+    CHECK_FALSE(load_site_config(site.path().string(), "", c, error));
     CHECK(error.find("web.config") != std::string::npos);
   }
 }

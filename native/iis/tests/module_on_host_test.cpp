@@ -30,10 +30,12 @@ bool eventually(const std::function<bool()>& condition) {
 }
 
 struct RunningHost {
-  explicit RunningHost(cs::host::CompletionMode mode, const std::string& site = CHATSOCKET_FIXTURE_SITE) {
+  explicit RunningHost(cs::host::CompletionMode mode, const std::string& site = CHATSOCKET_FIXTURE_SITE,
+                       const std::string& schema = "") {
     cs::host::HostOptions options;
     options.module_path = CHATSOCKET_MODULE_PATH;
     options.site_path = site;
+    options.chatsocket_schema = schema;
     options.completion_mode = mode;
     options.threads = 3;
     std::string error;
@@ -147,6 +149,44 @@ void stop_under_open_clients(cs::host::CompletionMode mode) {
 }
 
 }  // namespace
+
+// The module's one way to its section, IIS's configuration API, on many threads at once: every handshake reads
+// it (and releases what it was given), and the limit reaches the connections of a file that does not set it.
+TEST_CASE("the site's <chatsocket> section reaches the module through GetAdminManager") {
+  ScratchSite site;
+  site.add(
+      "web.config",
+      "<configuration><system.webServer><handlers><add name=\"ChatSocket\" path=\"*.chatsocket\" verb=\"*\" "
+      "modules=\"ChatSocketModule\" resourceType=\"Unspecified\"/></handlers>"
+      "<chatsocket max_message_size=\"4\" allowed_origins=\"https://a.example\"/></system.webServer></configuration>");
+  site.add("small.chatsocket", "kind = echo\n");
+  RunningHost running(cs::host::CompletionMode::kMixed, site.path(), CHATSOCKET_SCHEMA_PATH);
+  uint16_t port = running.host.port();
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        WsTestClient client(port);
+        if (client.upgrade("/small.chatsocket") != 101) {
+          ++failures;
+          continue;
+        }
+        client.send_raw(WsTestClient::frame(0x1, "too long"));
+        WsTestClient::Frame close;
+        if (!client.read_frame(close) || close.opcode != 0x8 ||
+            close.payload.substr(0, 2) != std::string("\x03\xf1", 2))
+          ++failures;  // 1009: the site's max_message_size
+        client.abort();
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(failures == 0);
+  cs::host::StatsSnapshot stats = running.host.stats();
+  CHECK_MESSAGE(stats.not_implemented == 0, stats.last_not_implemented);
+  CHECK_MESSAGE(stats.violations == 0, stats.last_violation);
+}
 
 TEST_CASE("stopping the host closes every open client with 1001, completions mixed at random") {
   stop_under_open_clients(cs::host::CompletionMode::kMixed);
