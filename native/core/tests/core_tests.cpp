@@ -375,7 +375,7 @@ TEST_CASE("the site's defaults are part of an endpoint version, and a bad one na
   OpenResult limited = open(pool, *first);
   REQUIRE(limited.status == 101);
   send_text(*limited.connection, "too long");
-  CHECK(drain(*limited.connection) == std::string("\x88\x02\x03\xf1", 4));  // 1009: the site's limit
+  CHECK(drain(*limited.connection) == std::string("\x88\x1f\x03\xf1message over max_message_size", 33));  // the site's
   limited.connection->closed(abi::ClosedReason::kByPeer);
 
   REQUIRE(pool.endpoints().find(path16.c_str(), SiteDefaults{}, other) == EndpointRead::kOk);
@@ -421,7 +421,7 @@ TEST_CASE("the endpoint cache reads a file once per version and retires the old 
   send_text(*old_connection.connection, "too long");
   send_text(*new_connection.connection, "too long");
   // 1009: the old limit holds
-  CHECK(drain(*old_connection.connection).substr(0, 4) == std::string("\x88\x1f\x03\xf1", 4));
+  CHECK(drain(*old_connection.connection) == std::string("\x88\x1f\x03\xf1message over max_message_size", 33));
   CHECK(drain(*new_connection.connection) == server_text_frame("too long"));
   old_connection.connection->closed(abi::ClosedReason::kByPeer);
   new_connection.connection->closed(abi::ClosedReason::kByPeer);
