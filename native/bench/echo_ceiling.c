@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -256,6 +257,7 @@ static void accept_all(int listener) {
 
 int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
+  prctl(PR_SET_PDEATHSIG, SIGTERM);  // ends with the bench that started it, however the bench ends
   int listener = listen_on(argc > 1 ? atoi(argv[1]) : 0);
   epoll_fd = epoll_create1(0);
   struct epoll_event event = {.events = EPOLLIN, .data.ptr = NULL};
