@@ -1,145 +1,95 @@
-// Echo throughput, chatsocket against ws, measured in the same run and printed as ratios.
-// `npm run bench`. Each scenario: C connections, each keeping W messages of S bytes in flight, for
-// BENCH_SECONDS; BENCH_SAMPLES samples (at least 3) per server, the two servers taking turns to go first.
-// Every echo is checked against what was sent. ws runs with bufferutil (its native masking), as its
-// README recommends. Beside each rate: the server's CPU and the client's (this process), in % of one core;
-// a client near 100 % means the client, not the server, set the rate.
-import { performance } from "node:perf_hooks";
-import WebSocket from "ws";
+// `npm run bench`: echo, chatsocket against ws measured in the same run, as one table of ratios. chatsocket
+// runs twice, in the host's bench completion mode (BENCH_COMPLETION, after-return unless set) and in sync;
+// a minimal C echo server gives each row's ceiling: what the client (ws + bufferutil, in this process)
+// reaches when the server costs next to nothing. BENCH_SAMPLES (at least 3) samples of BENCH_SECONDS per
+// server and row, the servers taking turns to go first; medians. BENCH_IDLE connections for the memory row.
+import type { CompletionMode } from "../scripts/host_binding";
+import { Load, idleRss, latency, throughput } from "./echo_load";
+import { Peer, startCeiling, startChatsocket, startWsEcho } from "./echo_servers";
+import { printTable, Row } from "./echo_table";
+import { BENCH_COMPLETION } from "./server_process";
 
-import { Peer, startChatsocket, startWsEcho } from "./echo_servers";
-import { rssBytes } from "./proc_memory";
-import { treeCpuSeconds } from "./tree_cpu";
-
-interface Scenario {
-  connections: number;
-  inFlight: number;
-  size: number;
-}
-
-interface Sample {
-  rate: number;
-  serverPercent: number;
-  clientPercent: number;
-}
-
-const SCENARIOS: Scenario[] = [
-  { connections: 1, inFlight: 1, size: 64 },
-  { connections: 50, inFlight: 4, size: 64 },
-  { connections: 50, inFlight: 4, size: 16 * 1024 },
-  { connections: 4, inFlight: 2, size: 1024 * 1024 },
-];
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-const IDLE = Number(process.env.BENCH_IDLE ?? 5000);
 const SAMPLES = Math.max(3, Number(process.env.BENCH_SAMPLES ?? 3));
+const IDLE = Number(process.env.BENCH_IDLE ?? 10000);
+const MODES: CompletionMode[] = BENCH_COMPLETION === "sync" ? ["sync"] : [BENCH_COMPLETION, "sync"];
 
-function patterned(size: number): Buffer {
-  const payload = Buffer.alloc(size);
-  for (let i = 0; i < size; i++) payload[i] = (i * 31 + 7) & 0xff;
-  return payload;
-}
-
-async function sample(peer: Peer, scenario: Scenario): Promise<Sample> {
-  const payload = patterned(scenario.size);
-  const sockets = await Promise.all(
-    Array.from({ length: scenario.connections }, () => new Promise<WebSocket>((resolve, reject) => {
-      const ws = new WebSocket(peer.url, { maxPayload: 64 * 1024 * 1024 });
-      ws.once("open", () => resolve(ws));
-      ws.once("error", reject);
-    })),
-  );
-  let echoed = 0;
-  let running = true;
-  let wrong: string | undefined;
-  for (const ws of sockets) {
-    ws.on("message", (data: Buffer, isBinary: boolean) => {
-      if (!isBinary || !data.equals(payload)) wrong ??= `${peer.name} echoed ${data.length} bytes that differ from the ${payload.length} sent`;
-      echoed++;
-      if (running) ws.send(payload);
-    });
-    for (let i = 0; i < scenario.inFlight; i++) ws.send(payload);
-  }
-  await new Promise((resolve) => setTimeout(resolve, 500)); // warm up
-  const start = echoed;
-  const serverCpu = treeCpuSeconds(peer.pid);
-  const clientCpu = process.cpuUsage();
-  const started = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
-  const elapsed = (performance.now() - started) / 1000;
-  const rate = (echoed - start) / elapsed;
-  const serverPercent = ((treeCpuSeconds(peer.pid) - serverCpu) * 100) / elapsed;
-  const client = process.cpuUsage(clientCpu);
-  running = false;
-  await Promise.all(sockets.map((ws) => new Promise((resolve) => {
-    ws.once("close", resolve);
-    ws.close();
-  })));
-  if (wrong) throw new Error(wrong);
-  return { rate, serverPercent, clientPercent: (client.user + client.system) / 1e4 / elapsed };
-}
-
-/**
- * Memory: IDLE connections, each having echoed one small message, then idle; the server's RSS growth per
- * connection. Then all close: how much of that growth the server still holds 35 s later (after the host's
- * 30 s retention of finished requests).
- */
-async function idleMemory(peer: Peer): Promise<{ perConnection: number; kept: number }> {
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  const before = rssBytes(peer.pid);
-  const sockets: WebSocket[] = [];
-  for (let i = 0; i < IDLE; i += 100) {
-    const batch = await Promise.all(
-      Array.from({ length: Math.min(100, IDLE - i) }, () => new Promise<WebSocket>((resolve, reject) => {
-        const ws = new WebSocket(peer.url);
-        ws.once("open", () => {
-          ws.once("message", () => resolve(ws));
-          ws.send("hi");
-        });
-        ws.once("error", reject);
-      })),
-    );
-    sockets.push(...batch);
-  }
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-  const peak = rssBytes(peer.pid);
-  for (const ws of sockets) ws.terminate();
-  await new Promise((resolve) => setTimeout(resolve, 35000));
-  const after = rssBytes(peer.pid);
-  return { perConnection: (peak - before) / IDLE, kept: (after - before) / Math.max(1, peak - before) };
-}
+const SMALL_1: Load = { connections: 100, inFlight: 1, size: 32 };
+const SMALL_16: Load = { connections: 100, inFlight: 16, size: 32 };
+const LARGE: Load = { connections: 10, inFlight: 4, size: 16 * 1024 };
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-/** "median (min–max)" of the rates, and the median CPU of server and client. */
-function summarize(samples: Sample[]): string {
-  const rates = samples.map((s) => s.rate);
-  const spread = `${Math.min(...rates).toFixed(0)}–${Math.max(...rates).toFixed(0)}`;
-  const cpu = `${median(samples.map((s) => s.serverPercent)).toFixed(0)}/${median(samples.map((s) => s.clientPercent)).toFixed(0)}`;
-  return `${median(rates).toFixed(0).padStart(8)} ${spread.padStart(15)} ${cpu.padStart(8)}`;
+/** SAMPLES of `measure` per peer, the order rotating by one each time; each peer's samples. */
+async function sampled<T>(peers: Peer[], measure: (peer: Peer) => Promise<T>): Promise<T[][]> {
+  const results: T[][] = peers.map(() => []);
+  for (let i = 0; i < SAMPLES; i++) {
+    for (let k = 0; k < peers.length; k++) {
+      const index = (i + k) % peers.length;
+      results[index].push(await measure(peers[index]));
+    }
+  }
+  return results;
 }
 
 async function main(): Promise<void> {
-  const peers = [await startChatsocket(), await startWsEcho()];
+  const peers: Peer[] = [];
   try {
-    console.log(`echo messages per second, ${SAMPLES} samples of ${SECONDS}s per server, servers alternating; client: ws + bufferutil in this process`);
-    console.log("                                  chatsocket                          ws                      ratio of");
-    console.log("scenario                         median       min–max  cpu s/c    median       min–max  cpu s/c   medians");
-    for (const scenario of SCENARIOS) {
-      const results: Sample[][] = [[], []];
-      for (let i = 0; i < SAMPLES; i++) {
-        const order = i % 2 === 0 ? [0, 1] : [1, 0];
-        for (const index of order) results[index].push(await sample(peers[index], scenario));
-      }
-      const ratio = median(results[0].map((s) => s.rate)) / median(results[1].map((s) => s.rate));
-      const label = `${scenario.connections} conn × ${scenario.inFlight} in flight × ${scenario.size} B`;
-      console.log(`${label.padEnd(30)} ${summarize(results[0])}  ${summarize(results[1])} ${ratio.toFixed(2).padStart(9)}`);
+    for (const mode of MODES) peers.push(await startChatsocket(mode));
+    peers.push(await startWsEcho(), await startCeiling());
+    const rows: Row[] = [];
+    const idle: number[] = [];
+    for (const peer of peers) idle.push(await idleRss(peer, IDLE));
+    rows.push({
+      label: `RSS per idle connection (${IDLE.toLocaleString("en").replace(/,/g, " ")} conns)`,
+      unit: "KiB",
+      higherBetter: false,
+      values: idle.map((bytes) => bytes / 1024),
+      digits: 1,
+    });
+    const rtt = await sampled(peers, (peer) => latency(peer, 32, SECONDS));
+    for (const q of ["p50", "p99"] as const) {
+      rows.push({
+        label: `1 conn × 32 B round trip ${q}`,
+        unit: "µs",
+        higherBetter: false,
+        values: rtt.map((samples) => median(samples.map((s) => s[q]))),
+        digits: 0,
+        clientCanLimit: true,
+      });
     }
-    const memory = [await idleMemory(peers[0]), await idleMemory(peers[1])];
-    const cell = (m: { perConnection: number; kept: number }) =>
-      `${(m.perConnection / 1024).toFixed(1)} KiB, ${(m.kept * 100).toFixed(0)}% kept`.padStart(31);
-    const ratio = (memory[0].perConnection / memory[1].perConnection).toFixed(2).padStart(9);
-    console.log(`${`RSS per idle conn (${IDLE})`.padEnd(30)} ${cell(memory[0])}  ${cell(memory[1])} ${ratio}`);
-    console.log("(% kept: of that growth, what the server still holds 35 s after they all closed)");
+    const small1 = await sampled(peers, (peer) => throughput(peer, SMALL_1, SECONDS));
+    const small16 = await sampled(peers, (peer) => throughput(peer, SMALL_16, SECONDS));
+    const large = await sampled(peers, (peer) => throughput(peer, LARGE, SECONDS));
+    for (const [label, samples] of [
+      ["100 conns × 32 B, 1 in flight", small1],
+      ["100 conns × 32 B, 16 in flight", small16],
+    ] as const) {
+      rows.push({
+        label,
+        unit: "msgs/s",
+        higherBetter: true,
+        values: samples.map((s) => median(s.map((x) => x.messagesPerSecond))),
+        digits: 0,
+        clientCanLimit: true,
+      });
+    }
+    rows.push({
+      label: "10 conns × 16 KiB, 4 in flight",
+      unit: "MB/s",
+      higherBetter: true,
+      values: large.map((s) => median(s.map((x) => x.bytesPerSecond / 1e6))),
+      digits: 1,
+      clientCanLimit: true,
+    });
+    rows.push({
+      label: "server CPU per message (16 in flight)",
+      unit: "µs",
+      higherBetter: false,
+      values: small16.map((s) => median(s.map((x) => x.serverMicrosPerMessage))),
+      digits: 2,
+    });
+    printTable({ modes: MODES, samples: SAMPLES, seconds: SECONDS, rows });
   } finally {
     await Promise.all(peers.map((peer) => peer.stop()));
   }

@@ -44,14 +44,17 @@ export function reportPort(port: number): void {
   process.send?.({ port });
 }
 
-/** In a server child: our host with the module on `options.site`. Completions come after-return by default,
- * on a pool thread after the issuing call returned, as IIS mostly delivers them; BENCH_COMPLETION=sync shows
- * the module's own cost without those thread hops. */
+/** The host's completion mode in the benches unless a bench says otherwise: after-return, on a pool thread
+ * after the issuing call returned, as IIS mostly delivers completions; BENCH_COMPLETION=sync shows the
+ * module's own cost without those thread hops. */
+export const BENCH_COMPLETION = (process.env.BENCH_COMPLETION ?? "after-return") as CompletionMode;
+
+/** In a server child: our host with the module on `options.site`, in BENCH_COMPLETION's mode unless
+ * `options.completionMode` says otherwise. */
 export function serveHost(options: HostOptions): void {
   // Loaded here, not at the top: the benchmark's own process never loads the host.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { startHost } = require("../test/support/host") as typeof import("../test/support/host");
-  const completionMode = (process.env.BENCH_COMPLETION ?? "after-return") as CompletionMode;
-  startHost({ completionMode, ...options }).then((host) => reportPort(host.port));
+  startHost({ completionMode: BENCH_COMPLETION, ...options }).then((host) => reportPort(host.port));
   setInterval(() => {}, 1 << 30); // the host runs on native threads; nothing else keeps this process alive
 }

@@ -1,0 +1,71 @@
+// The echo bench's one table: each row's medians per server, chatsocket's ratios to ws, and how to read them.
+import type { CompletionMode } from "../scripts/host_binding";
+
+export interface Row {
+  label: string;
+  unit: string;
+  higherBetter: boolean;
+  /** One value per server: chatsocket in each mode, then ws, then the C ceiling. */
+  values: number[];
+  digits: number;
+  /** A rate or latency the client limits: values within 15 % of the ceiling's get a `*`. */
+  clientCanLimit?: boolean;
+}
+
+export interface Table {
+  modes: CompletionMode[];
+  samples: number;
+  seconds: number;
+  rows: Row[];
+}
+
+// What each mode does with an I/O whose result is known at once (buffered bytes read, a write that went
+// through); native/host/README.md has the whole story.
+const MODE_MEANING: Record<CompletionMode, string> = {
+  "after-return": "completes on a pool thread after the issuing call returned, as IIS mostly delivers\n    completions (the behaviour the performance issue asks `npm start` to serve with)",
+  "before-return": "completes on a pool thread that enters the module before the issuing call returns",
+  sync: "completes inline, no callback and no thread hop: the module's own cost without the host's\n    hand-offs",
+  mixed: "completes in one of the three ways at random per operation (the tests' strict mode)",
+};
+
+const ROW = 40;
+const CELL = 14;
+
+function nearCeiling(row: Row, value: number): boolean {
+  const ceiling = row.values[row.values.length - 1];
+  return row.higherBetter ? value >= 0.85 * ceiling : value <= 1.15 * ceiling;
+}
+
+export function printTable(table: Table): void {
+  const { modes, rows } = table;
+  const ws = modes.length;
+  const cell = (text: string) => text.padStart(CELL);
+  console.log(
+    `echo, chatsocket against ws in the same run: ${table.samples} samples × ${table.seconds} s per server and row\n` +
+      "(RSS: once), medians; client: ws + bufferutil in this process",
+  );
+  console.log(`chatsocket ran in the host's completion mode ${modes.map((m) => `\`${m}\``).join(" and in ")}\n(what the host does with an I/O whose result is known at once):`);
+  for (const mode of modes) console.log(`  ${mode}: ${MODE_MEANING[mode]}`);
+  console.log("");
+  const modeCells = modes.map(cell).join("");
+  const ratioCells = modes.map(cell).join("");
+  console.log(`${"".padEnd(ROW + 15)}${"chatsocket".padStart(CELL * modes.length)}${"".padStart(2 * CELL)}${"ratio chatsocket/ws".padStart(CELL * modes.length)}`);
+  console.log(`${"row".padEnd(ROW)}${"unit".padEnd(8)}${"better".padEnd(7)}${modeCells}${cell("ws")}${cell("C ceiling")}${ratioCells}`);
+  for (const row of rows) {
+    const format = (value: number) => `${value.toFixed(row.digits)}${row.clientCanLimit && nearCeiling(row, value) ? "*" : " "}`;
+    const values = row.values.map((v) => cell(format(v))).join("");
+    const ratios = modes.map((_, i) => cell(`${(row.values[i] / row.values[ws]).toFixed(2)} `)).join("");
+    console.log(`${row.label.padEnd(ROW)}${row.unit.padEnd(8)}${(row.higherBetter ? "higher" : "lower").padEnd(7)}${values}${ratios}`);
+  }
+  console.log(`
+How to read:
+- ratio = chatsocket's median ÷ ws's, both measured in this run. "better" says which way is good: for a
+  "higher" row chatsocket is ahead above 1, for a "lower" row below 1.
+- C ceiling: the same row against a minimal C echo server (native/bench/echo_ceiling.c, one epoll thread).
+  A value marked * is within 15 % of it: the client in this process, not that server, set it, and the ratio
+  understates the servers' difference there; the CPU row does not depend on the client.
+- server CPU per message: the server process's CPU time (user + system, all its threads) over the echoes of
+  the "100 conns × 32 B, 16 in flight" row.
+- RSS per idle connection: the server's resident memory growth with that many connections open, each having
+  echoed one message, divided by their number.`);
+}
