@@ -25,11 +25,11 @@
 
 enum { kReadSize = 256 * 1024, kMaxHead = 8192 };
 
-// Bytes held for a connection between reads (a partial frame) or between writes (what the socket refused).
-// Freed when emptied, so an idle connection holds only its struct.
+// Bytes held for a connection between reads (a partial frame), or the echoes of one read until they are
+// sent. Freed when emptied, so an idle connection holds only its struct.
 typedef struct {
   uint8_t* data;
-  size_t length;
+  size_t length, capacity;
 } Buffer;
 
 typedef struct {
@@ -45,18 +45,22 @@ static uint8_t scratch[kReadSize];
 
 static void append(Buffer* b, const uint8_t* data, size_t length) {
   if (length == 0) return;
-  uint8_t* grown = realloc(b->data, b->length + length);
-  if (!grown) abort();
-  memcpy(grown + b->length, data, length);
-  b->data = grown;
+  if (b->length + length > b->capacity) {
+    size_t capacity = b->capacity ? b->capacity : 256;
+    while (capacity < b->length + length) capacity *= 2;
+    uint8_t* grown = realloc(b->data, capacity);
+    if (!grown) abort();
+    b->data = grown;
+    b->capacity = capacity;
+  }
+  memcpy(b->data + b->length, data, length);
   b->length += length;
 }
 
 static void consume(Buffer* b, size_t length) {
   if (length >= b->length) {
     free(b->data);
-    b->data = NULL;
-    b->length = 0;
+    *b = (Buffer){0};
     return;
   }
   memmove(b->data, b->data + length, b->length - length);
@@ -89,25 +93,8 @@ static int flush_output(Connection* c) {
   return 1;
 }
 
-// Sends parts (header, then payload) behind what is queued; what the socket refuses is queued.
-static int send_parts(Connection* c, const uint8_t* head, size_t head_length, const uint8_t* body, size_t body_length) {
-  size_t sent = 0;
-  if (c->out.length == 0) {
-    struct iovec parts[2] = {{(void*)head, head_length}, {(void*)body, body_length}};
-    ssize_t n = writev(c->fd, parts, 2);
-    if (n < 0 && errno != EAGAIN) return 0;
-    sent = n < 0 ? 0 : (size_t)n;
-  }
-  if (sent < head_length) {
-    append(&c->out, head + sent, head_length - sent);
-    sent = head_length;
-  }
-  append(&c->out, body + (sent - head_length), body_length - (sent - head_length));
-  watch_output(c, c->out.length > 0);
-  return 1;
-}
-
-// Echoes every whole frame at the start of data; returns the bytes used, or -1 to end the connection.
+// Queues the echo of every whole frame at the start of data (all of one read go out in one send); returns
+// the bytes used, or -1 to end the connection.
 static long echo_frames(Connection* c, uint8_t* data, size_t length) {
   size_t at = 0;
   while (length - at >= 2) {
@@ -148,7 +135,8 @@ static long echo_frames(Connection* c, uint8_t* data, size_t length) {
     at += head + 4 + size;
     if (opcode == 0xA) continue;  // a pong: nothing to answer
     if (opcode != 0x1 && opcode != 0x2 && opcode != 0x8 && opcode != 0x9) return -1;
-    if (!send_parts(c, reply, reply_head, payload, size)) return -1;
+    append(&c->out, reply, reply_head);
+    append(&c->out, payload, size);
     if (opcode == 0x8) {
       c->closing = 1;
       return (long)at;
@@ -181,7 +169,7 @@ static long upgrade(Connection* c, const uint8_t* data, size_t length) {
                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                    "Sec-WebSocket-Accept: %s\r\n\r\n",
                    accept);
-  if (!send_parts(c, (const uint8_t*)response, (size_t)n, NULL, 0)) return -1;
+  append(&c->out, (const uint8_t*)response, (size_t)n);
   c->upgraded = 1;
   return end + 4 - text;
 }
@@ -213,7 +201,7 @@ static int on_readable(Connection* c) {
     used = handle(c, c->in.data, c->in.length);
     if (used >= 0) consume(&c->in, (size_t)used);
   }
-  if (used < 0 || (c->closing && c->out.length == 0)) {
+  if (used < 0 || !flush_output(c) || (c->closing && c->out.length == 0)) {
     drop(c);
     return 0;
   }
