@@ -72,6 +72,7 @@ async function main(): Promise<void> {
         values: samples.map((s) => median(s.map((x) => x.messagesPerSecond))),
         digits: 0,
         clientCanLimit: true,
+        clientBusy: samples.map((s) => median(s.map((x) => x.clientPercent)) >= 90),
       });
     }
     rows.push({
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
       values: large.map((s) => median(s.map((x) => x.bytesPerSecond / 1e6))),
       digits: 1,
       clientCanLimit: true,
+      clientBusy: large.map((s) => median(s.map((x) => x.clientPercent)) >= 90),
     });
     rows.push({
       label: "server CPU per message (16 in flight)",

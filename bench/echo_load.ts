@@ -16,6 +16,8 @@ export interface Throughput {
   bytesPerSecond: number;
   /** The server's CPU time per echoed message, in µs. */
   serverMicrosPerMessage: number;
+  /** This process's CPU time (the client's) in % of one core. */
+  clientPercent: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -60,7 +62,8 @@ function checker(peer: Peer, payload: Buffer) {
   };
 }
 
-/** `load` for `seconds` after a 0.5 s warm-up: echoes per second, payload bytes per second, server CPU per echo. */
+/** `load` for `seconds` after a 0.5 s warm-up: echoes and payload bytes per second, server CPU per echo,
+ * client CPU. */
 export async function throughput(peer: Peer, load: Load, seconds: number): Promise<Throughput> {
   const payload = patterned(load.size);
   const sockets = await connect(peer, load.connections);
@@ -78,10 +81,12 @@ export async function throughput(peer: Peer, load: Load, seconds: number): Promi
   await sleep(500);
   const startEchoed = echoed;
   const startCpu = treeCpuSeconds(peer.pid);
+  const clientCpu = process.cpuUsage();
   const started = process.hrtime.bigint();
   await sleep(seconds * 1000);
   const messages = echoed - startEchoed;
   const cpu = treeCpuSeconds(peer.pid) - startCpu;
+  const client = process.cpuUsage(clientCpu);
   const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
   running = false;
   await closeAll(sockets);
@@ -90,6 +95,7 @@ export async function throughput(peer: Peer, load: Load, seconds: number): Promi
     messagesPerSecond: messages / elapsed,
     bytesPerSecond: (messages * load.size) / elapsed,
     serverMicrosPerMessage: (cpu * 1e6) / Math.max(1, messages),
+    clientPercent: (client.user + client.system) / 1e4 / elapsed,
   };
 }
 

@@ -10,6 +10,8 @@ export interface Row {
   digits: number;
   /** A rate or latency the client can limit: values within 15 % of the row's best get a `*`. */
   clientCanLimit?: boolean;
+  /** Per server, whether the client used 90 % of a core or more: those values get a `*` too. */
+  clientBusy?: boolean[];
 }
 
 export interface Table {
@@ -54,8 +56,9 @@ export function printTable(table: Table): void {
   console.log(`${"".padEnd(ROW + 15)}${"chatsocket".padStart(CELL * modes.length)}${"".padStart(2 * CELL)}${"ratio chatsocket/ws".padStart(CELL * modes.length)}`);
   console.log(`${"row".padEnd(ROW)}${"unit".padEnd(8)}${"better".padEnd(7)}${modeCells}${cell("ws")}${cell("C ceiling")}${ratioCells}`);
   for (const row of rows) {
-    const format = (value: number) => `${value.toFixed(row.digits)}${row.clientCanLimit && nearCeiling(row, value) ? "*" : " "}`;
-    const values = row.values.map((v) => cell(format(v))).join("");
+    const bound = (value: number, i: number) =>
+      (row.clientCanLimit && nearCeiling(row, value)) || row.clientBusy?.[i] === true;
+    const values = row.values.map((v, i) => cell(`${v.toFixed(row.digits)}${bound(v, i) ? "*" : " "}`)).join("");
     const ratios = modes.map((_, i) => cell(`${(row.values[i] / row.values[ws]).toFixed(2)} `)).join("");
     console.log(`${row.label.padEnd(ROW)}${row.unit.padEnd(8)}${(row.higherBetter ? "higher" : "lower").padEnd(7)}${values}${ratios}`);
   }
@@ -65,9 +68,11 @@ How to read:
   "higher" row chatsocket is ahead above 1, for a "lower" row below 1.
 - C ceiling: the same row against a minimal C echo server (native/bench/echo_ceiling.c, one epoll thread),
   what the client in this process reaches when the server costs next to nothing. A value marked * is within
-  15 % of the best in its row (the ceiling's, or a server's that beat it): the client, not that server, set
-  it, and a ratio between two marked values understates the servers' difference. The CPU row does not
-  depend on the client.
+  15 % of the best in its row (the ceiling's, or a server's that beat it), or the client used 90 % of a core
+  or more for it: the client, not that server, set it, and a ratio between two marked values understates the
+  servers' difference. A faster server does not always give the client a better rate: echoes that come back
+  one at a time cost the client more than the same echoes in batches. The CPU row does not depend on the
+  client.
 - server CPU per message: the server process's CPU time (user + system, all its threads) over the echoes of
   the "100 conns × 32 B, 16 in flight" row.
 - RSS per idle connection: the server's resident memory growth with that many connections open, each having
