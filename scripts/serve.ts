@@ -4,7 +4,7 @@
 import { existsSync, realpathSync } from "node:fs";
 import path from "node:path";
 
-import { loadHostBinding } from "./host_binding";
+import { CompletionMode, loadHostBinding } from "./host_binding";
 import { describeHostStats, serveStats } from "./stats_endpoint";
 
 const root = path.resolve(__dirname, "../../..");
@@ -53,6 +53,9 @@ function milliseconds(name: string): number | undefined {
   }
   return value;
 }
+// IIS delivers the completion of an async call on a thread of its pool once the call has returned: the host's
+// after-return. The tests' random mix (mixed) stays theirs; COMPLETION_MODE chooses another for a look.
+const completionMode = (process.env.COMPLETION_MODE || "after-return") as CompletionMode;
 const headerWaitMs = milliseconds("HEADER_WAIT_MS");
 const idleConnectionTimeoutMs = milliseconds("IDLE_CONNECTION_TIMEOUT_MS");
 
@@ -64,6 +67,7 @@ try {
     site,
     port,
     chatsocketSchema: path.join(root, "windows", "chatsocket_schema.xml"),
+    completionMode,
     ...(headerWaitMs === undefined ? {} : { headerWaitMs }),
     ...(idleConnectionTimeoutMs === undefined ? {} : { idleConnectionTimeoutMs }),
   }).port;
@@ -71,7 +75,7 @@ try {
   console.error(`could not start: ${(error as Error).message}`);
   process.exit(1);
 }
-console.log(`chatsocket is serving ${site}`);
+console.log(`chatsocket is serving ${site} (completions: ${completionMode}, COMPLETION_MODE)`);
 console.log(`programs allowed to run (CHATSOCKET_ALLOWED_PROGRAMS): ${process.env.CHATSOCKET_ALLOWED_PROGRAMS || "none"}`);
 // "open …" comes last: whoever waits for it (a test, a script) may use everything printed before it.
 void (async () => {
