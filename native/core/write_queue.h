@@ -6,7 +6,6 @@
 // to an in-flight write stay valid.
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <mutex>
 #include <vector>
 
@@ -51,8 +50,11 @@ class WriteQueue {
   mutable std::mutex mutex_;
   PushResult push_locked(SharedBytes bytes);
 
-  std::deque<SharedBytes> segments_;
-  size_t front_offset_ = 0;  // bytes of segments_.front() already written
+  // A vector read from head_ rather than a deque: an empty deque still holds a 512-byte block, and most
+  // connections' queues are empty most of the time. Emptied, it forgets what a backlog made it hold.
+  std::vector<SharedBytes> segments_;
+  size_t head_ = 0;          // segments_ before it are written
+  size_t front_offset_ = 0;  // bytes of segments_[head_] already written
   size_t bytes_ = 0;
   bool backpressure_signalled_ = false;
 };

@@ -183,28 +183,46 @@ void DuplexPipe::size_read_buffer(DWORD bytes_read) {
 
 void DuplexPipe::pump_writes(std::unique_lock<std::mutex>& lock) {
   while (state_ == State::kOpen && !write_busy_) {
-    size_t count = connection_->queue().front(segments_, kMaxChunks);
+    size_t count = gather_write();
     if (count == 0) {
       if (connection_->end_requested()) begin_ending(abi::ClosedReason::kByModule);
       return;
-    }
-    write_bytes_ = 0;
-    for (size_t i = 0; i < count; ++i) {
-      chunks_[i].DataChunkType = HttpDataChunkFromMemory;
-      chunks_[i].FromMemory.pBuffer = const_cast<uint8_t*>(segments_[i].data);
-      chunks_[i].FromMemory.BufferLength = static_cast<ULONG>(segments_[i].size);
-      write_bytes_ += static_cast<DWORD>(segments_[i].size);
     }
     write_busy_ = true;
     write_in_flight_ = true;
     DWORD sent = 0;
     BOOL completion_expected = FALSE;
-    HRESULT hr = response_->WriteEntityChunks(chunks_, static_cast<DWORD>(count), TRUE, TRUE, write_completed, this,
-                                              &sent, &completion_expected);
+    HRESULT hr = response_->WriteEntityChunks(write_chunks_, static_cast<DWORD>(count), TRUE, TRUE, write_completed,
+                                              this, &sent, &completion_expected);
     if (SUCCEEDED(hr) && completion_expected) return;
     write_in_flight_ = false;
     on_written(lock, hr);
   }
+}
+
+size_t DuplexPipe::gather_write() {
+  WriteQueue& queue = connection_->queue();
+  Segment* segments = batch_ ? batch_->segments : inline_segments_;
+  size_t capacity = batch_ ? kMaxChunks : kInlineChunks;
+  size_t count = queue.front(segments, capacity);
+  if (count == kInlineChunks && !batch_) {
+    size_t gathered = 0;
+    for (size_t i = 0; i < count; ++i) gathered += segments[i].size;
+    if (queue.size() > gathered) {  // a backlog: gather up to kMaxChunks of it at once
+      batch_ = std::make_unique<ChunkBatch>();
+      segments = batch_->segments;
+      count = queue.front(segments, kMaxChunks);
+    }
+  }
+  write_chunks_ = batch_ ? batch_->chunks : inline_chunks_;
+  write_bytes_ = 0;
+  for (size_t i = 0; i < count; ++i) {
+    write_chunks_[i].DataChunkType = HttpDataChunkFromMemory;
+    write_chunks_[i].FromMemory.pBuffer = const_cast<uint8_t*>(segments[i].data);
+    write_chunks_[i].FromMemory.BufferLength = static_cast<ULONG>(segments[i].size);
+    write_bytes_ += static_cast<DWORD>(segments[i].size);
+  }
+  return count;
 }
 
 void DuplexPipe::on_written(std::unique_lock<std::mutex>& lock, HRESULT status) {
@@ -218,6 +236,10 @@ void DuplexPipe::on_written(std::unique_lock<std::mutex>& lock, HRESULT status) 
   connection_->wrote(bytes);
   lock.lock();
   write_busy_ = false;
+  if (batch_ && connection_->queue().empty()) {  // the backlog is gone: back to the pipe's own chunks
+    batch_.reset();
+    write_chunks_ = inline_chunks_;
+  }
 }
 
 void DuplexPipe::begin_ending(abi::ClosedReason reason) {

@@ -71,7 +71,17 @@ class DuplexPipe final : public Transport, public std::enable_shared_from_this<D
   static constexpr DWORD kSmallestRead = 1024;
   static constexpr DWORD kLargestRead = 64 * 1024;
   void size_read_buffer(DWORD bytes_read);
+  // A write gathers what is queued into one WriteEntityChunks. Most writes are a frame or two, which the
+  // pipe's own few chunks hold; a backlog (a chat member behind its room) takes a batch of kMaxChunks from
+  // the heap for as long as it lasts, so an idle connection does not carry 3 KiB of chunk descriptors.
+  static constexpr size_t kInlineChunks = 4;
   static constexpr size_t kMaxChunks = 64;
+  struct ChunkBatch {
+    Segment segments[kMaxChunks];
+    HTTP_DATA_CHUNK chunks[kMaxChunks];
+  };
+  // Fills the chunks of the next write from the queue; their count (0: nothing queued).
+  size_t gather_write();
   // How long I/O may stay in flight after CancelIo before the connection is reset instead.
   static constexpr uint32_t kCancelGraceMilliseconds = 2000;
 
@@ -92,8 +102,10 @@ class DuplexPipe final : public Transport, public std::enable_shared_from_this<D
   bool cancel_requested_ = false;
   bool reset_requested_ = false;
   DWORD write_bytes_ = 0;
-  Segment segments_[kMaxChunks];
-  HTTP_DATA_CHUNK chunks_[kMaxChunks];
+  Segment inline_segments_[kInlineChunks];
+  HTTP_DATA_CHUNK inline_chunks_[kInlineChunks];
+  std::unique_ptr<ChunkBatch> batch_;  // while a backlog lasts
+  HTTP_DATA_CHUNK* write_chunks_ = inline_chunks_;
   std::unique_ptr<uint8_t[]> read_buffer_;
   DWORD read_capacity_ = kSmallestRead;
   DWORD next_read_capacity_ = kSmallestRead;  // applied before the next read is issued
