@@ -175,17 +175,14 @@ long Connection::receive_blocking(void* dst, size_t max) {
   }
 }
 
-void Connection::async_receive(void* dst, size_t max, std::function<void(const std::error_code&, size_t)> done) {
+void Connection::async_wait_readable(std::function<void(const std::error_code&)> done) {
   std::lock_guard<std::mutex> lock(io_mutex_);
   if (closed_) {
-    asio::post(core_.io, [done] { done(asio::error::eof, 0); });
+    asio::post(core_.io, [done] { done(asio::error::eof); });
     return;
   }
-  auto self = shared_from_this();
-  socket_.async_read_some(asio::buffer(dst, max), [self, done](const std::error_code& ec, size_t n) {
-    if (!ec) self->core_.stats.bytes_in.fetch_add(n);
-    done(ec, n);
-  });
+  socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                     [self = shared_from_this(), done](const std::error_code& ec) { done(ec); });
 }
 
 long Connection::try_send(const char* data, size_t len) {

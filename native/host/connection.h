@@ -37,7 +37,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t take_buffered(void* dst, size_t max);
   long try_receive(void* dst, size_t max);       // >0 bytes, 0 would block, -1 closed or failed
   long receive_blocking(void* dst, size_t max);  // >0 bytes, -1 closed or failed
-  void async_receive(void* dst, size_t max, std::function<void(const std::error_code&, size_t)> done);
+  // Calls `done` once the socket is readable (or has failed, or was closed or cancelled); reads nothing.
+  void async_wait_readable(std::function<void(const std::error_code&)> done);
   long try_send(const char* data, size_t len);  // bytes written now (maybe fewer), -1 on failure
   bool send_blocking(const char* data, size_t len);
   void async_send(std::shared_ptr<std::string> data, size_t offset, std::function<void(const std::error_code&)> done);

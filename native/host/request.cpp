@@ -322,7 +322,6 @@ void Request::deliver(const std::shared_ptr<AsyncOp>& op) {
     log(LogLevel::kWarning, "dropped a %s completion of a finished request", op_name(op->type));
     return;
   }
-  if (op->copy_bytes) std::memcpy(op->module_buffer, op->receive_buffer.data(), op->copy_bytes);
   ++active_entries_;
   CHttpModule* module = module_;
   lock.unlock();
@@ -394,33 +393,47 @@ HRESULT Request::read_entity(void* buffer, DWORD size, BOOL async, PFN_ASYNC_COM
     return complete_immediately(lock, op, kind, pending);
   }
 
-  op->receive_buffer.resize(max);
   op->module_buffer = buffer;
+  op->receive_max = max;
   op->from_body = from_body;
   op->on_socket = true;
   read_op_ = op;
   if (pending) *pending = TRUE;
+  receive_when_readable(op);
+  mark_returned(op);
+  return S_OK;
+}
+
+// A pending read waits for the socket to be readable and only then reads, into the module's buffer: no
+// buffer of the host's per waiting read (an idle WebSocket always has one), and a request finished with the
+// read still outstanding (a violation) never has its freed buffer written to.
+void Request::receive_when_readable(const std::shared_ptr<AsyncOp>& op) {
   auto self = shared_from_this();
-  conn_->async_receive(op->receive_buffer.data(), max, [self, op](const std::error_code& ec, size_t got) {
+  conn_->async_wait_readable([self, op](const std::error_code& ec) {
     {
       std::lock_guard<std::mutex> guard(self->mutex_);
+      long got = 0;
+      if (!ec && !self->reset_ && !self->finished_) {
+        got = self->conn_->try_receive(op->module_buffer, op->receive_max);
+        if (got == 0) {  // readable, and yet nothing: wait again
+          self->receive_when_readable(op);
+          return;
+        }
+      }
       op->on_socket = false;
       if (self->reset_) {
         op->info.set(0, kAbortedResult, kCompletedRead);
       } else if (ec == asio::error::operation_aborted && self->cancel_requested_) {
         op->info.set(0, kCancelledResult, kCompletedRead);
-      } else if (ec || got == 0) {
+      } else if (ec || got <= 0) {
         op->info.set(0, kEofResult, kCompletedRead);
       } else {
-        op->copy_bytes = got;
-        if (op->from_body) self->conn_->body_remaining -= got;
+        if (op->from_body) self->conn_->body_remaining -= static_cast<uint64_t>(got);
         op->info.set(static_cast<DWORD>(got), S_OK, kCompletedRead);
       }
     }
     self->deliver(op);
   });
-  mark_returned(op);
-  return S_OK;
 }
 
 HRESULT Request::write_entity(OpType type, HTTP_DATA_CHUNK* chunks, DWORD count, BOOL async, BOOL more_data,

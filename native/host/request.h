@@ -45,9 +45,8 @@ struct AsyncOp {
   bool issuer_returned = false;
   bool entered = false;
   HostCompletionInfo info;
-  std::vector<char> receive_buffer;  // socket reads land here, copied to module_buffer on delivery
-  void* module_buffer = nullptr;
-  size_t copy_bytes = 0;
+  void* module_buffer = nullptr;  // a pending read's destination, read into once the socket is readable
+  size_t receive_max = 0;
   bool from_body = false;
   bool on_socket = false;  // waiting for the socket (CancelIo can still stop it)
   std::shared_ptr<std::string> send_data;
@@ -120,6 +119,7 @@ class Request : public std::enable_shared_from_this<Request> {
   HRESULT complete_immediately(std::unique_lock<std::mutex>& lock, std::shared_ptr<AsyncOp> op, CompletionKind kind,
                                BOOL* pending);
   void deliver(const std::shared_ptr<AsyncOp>& op);
+  void receive_when_readable(const std::shared_ptr<AsyncOp>& op);
   void mark_returned(const std::shared_ptr<AsyncOp>& op);
   void leave_entry(REQUEST_NOTIFICATION_STATUS status);
   void retire();
