@@ -125,7 +125,7 @@ async function main(): Promise<number> {
   );
   for (const failure of tally.firstFailures) console.log(`  failure: ${failure}`);
 
-  if (!alive) problems.push(`the server died: ${server.logLines().slice(-20).join("\n")}`);
+  if (!alive) problems.push(`the server died (${server.ending()}): ${server.logLines().slice(-20).join("\n")}`);
   if (tally.failures > 0) problems.push(`${tally.failures} failures`);
   if (tally.connections < CONNECTIONS) problems.push(`only ${tally.connections} of ${CONNECTIONS} connections opened`);
   if (SLOW_CLIENTS > 0 && tally.lorisCut === 0) problems.push("no slow-loris connection was cut");

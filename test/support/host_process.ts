@@ -26,6 +26,8 @@ export interface HostProcess {
   pid: number;
   /** False once the server has exited, whatever ended it. */
   running(): boolean;
+  /** How it ended ("exit code 0", "signal SIGSEGV"), or "running". */
+  ending(): string;
   url(pathname: string): string;
   /** Every stderr line so far. */
   logLines(): string[];
@@ -73,6 +75,8 @@ export async function startHostProcess(site: string, env: Record<string, string 
     port,
     pid: child.pid!,
     running: () => child.exitCode === null && child.signalCode === null,
+    ending: () =>
+      child.signalCode !== null ? `signal ${child.signalCode}` : child.exitCode !== null ? `exit code ${child.exitCode}` : "running",
     url: (pathname) => `ws://127.0.0.1:${port}${pathname}`,
     logLines: () => [...lines, ...(partial ? [partial] : [])],
     outLines: () => out.split("\n").filter((line) => line.length > 0),
