@@ -6,7 +6,8 @@
 //
 // SOAK_SECONDS (60), SOAK_CONNECTIONS (10000, spread over the seconds), SOAK_CONCURRENCY (200: at most that many
 // at once, and each lingers for about that many to be open), SOAK_SLOW_CLIENTS (10), SOAK_HALF_OPEN_CLIENTS
-// (10), SOAK_SETTLE_SECONDS (5), SOAK_FD_TOLERANCE (8).
+// (10), SOAK_SETTLE_SECONDS (40: past the host's 30 s
+// retention of finished requests, which hold their memory until then), SOAK_FD_TOLERANCE (8).
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 
@@ -24,7 +25,7 @@ const CONNECTIONS = setting("SOAK_CONNECTIONS", 10000);
 const CONCURRENCY = Math.max(1, setting("SOAK_CONCURRENCY", 200));
 const SLOW_CLIENTS = setting("SOAK_SLOW_CLIENTS", 10);
 const HALF_OPEN_CLIENTS = setting("SOAK_HALF_OPEN_CLIENTS", 10);
-const SETTLE_SECONDS = setting("SOAK_SETTLE_SECONDS", 5);
+const SETTLE_SECONDS = setting("SOAK_SETTLE_SECONDS", 40);
 const FD_TOLERANCE = setting("SOAK_FD_TOLERANCE", 8);
 const WARM_UP_CONNECTIONS = 200;
 // The host's hand-off pool grows by a thread whenever none is idle, up to 64, and keeps them (native/host).

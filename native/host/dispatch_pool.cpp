@@ -10,9 +10,10 @@ namespace cs::host {
 void DispatchPool::submit(std::function<void()> work) {
   std::lock_guard<std::mutex> lock(mutex_);
   queue_.push_back(std::move(work));
-  if (idle_ < queue_.size() && threads_.size() < max_threads_) {
-    threads_.emplace_back([this] { run(); });
-  } else if (idle_ == 0 && threads_.size() >= max_threads_) {
+  if (idle_ < queue_.size() && threads_ < max_threads_) {
+    std::thread([this] { run(); }).detach();
+    ++threads_;
+  } else if (idle_ == 0 && threads_ >= max_threads_) {
     log(LogLevel::kWarning, "dispatch pool at its limit of %u threads", static_cast<unsigned>(max_threads_));
   }
   cv_.notify_one();
@@ -24,27 +25,27 @@ void DispatchPool::run() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (true) {
     ++idle_;
-    cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    bool woken = cv_.wait_for(lock, kRetireAfter, [this] { return stopping_ || !queue_.empty(); });
     --idle_;
-    if (queue_.empty()) break;  // stopping
+    if (!woken && threads_ <= kKeptThreads) continue;
+    if (!woken || queue_.empty()) break;  // idle too long, or stopping
     auto work = std::move(queue_.front());
     queue_.pop_front();
     lock.unlock();
     work();
     lock.lock();
   }
+  // The last touch of this object is the unlock below: stop() returns, and the pool may be destroyed, only
+  // once it has the lock back.
   stats_.pool_threads.fetch_sub(1);
+  if (--threads_ == 0) exited_.notify_all();
 }
 
 void DispatchPool::stop() {
-  std::vector<std::thread> threads;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
-    threads.swap(threads_);
-  }
+  std::unique_lock<std::mutex> lock(mutex_);
+  stopping_ = true;
   cv_.notify_all();
-  for (auto& t : threads) t.join();
+  exited_.wait(lock, [this] { return threads_ == 0; });
 }
 
 }  // namespace cs::host

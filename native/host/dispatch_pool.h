@@ -1,13 +1,15 @@
 #pragma once
 // The pool that runs completions handed off by an issuing call (before-return / after-return).
 // It grows when no thread is idle, like the NT thread pool behind IIS: an issuer that waits for its
-// completion to start must never wait behind completions blocked on that issuer's own lock.
+// completion to start must never wait behind completions blocked on that issuer's own lock. Like that pool it
+// also gives threads back: one idle for kRetireAfter leaves, down to kKeptThreads, so a burst's threads (and
+// the memory their stacks and arenas hold) do not stay for the life of the process.
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <mutex>
 #include <thread>
-#include <vector>
 
 #include "stats.h"
 
@@ -18,16 +20,19 @@ class DispatchPool {
   DispatchPool(Stats& stats, unsigned max_threads) : stats_(stats), max_threads_(max_threads) {}
   ~DispatchPool() { stop(); }
   void submit(std::function<void()> work);
-  void stop();  // runs what is queued, then joins
+  void stop();  // runs what is queued, then waits for every thread to leave
 
  private:
+  static constexpr std::chrono::seconds kRetireAfter{5};
+  static constexpr size_t kKeptThreads = 4;
   void run();
   Stats& stats_;
   const unsigned max_threads_;
   std::mutex mutex_;
   std::condition_variable cv_;
+  std::condition_variable exited_;  // the last thread left run()
   std::deque<std::function<void()>> queue_;
-  std::vector<std::thread> threads_;
+  size_t threads_ = 0;  // running run(); detached, so a retiring thread's stack goes with it
   unsigned idle_ = 0;
   bool stopping_ = false;
 };
