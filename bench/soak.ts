@@ -6,8 +6,8 @@
 //
 // SOAK_SECONDS (60), SOAK_CONNECTIONS (10000, spread over the seconds), SOAK_CONCURRENCY (200: at most that many
 // at once, and each lingers for about that many to be open), SOAK_SLOW_CLIENTS (10), SOAK_HALF_OPEN_CLIENTS
-// (10), SOAK_SETTLE_SECONDS (40: past the host's 30 s
-// retention of finished requests, which hold their memory until then), SOAK_FD_TOLERANCE (8).
+// (10), SOAK_SETTLE_SECONDS (40: past the host's 30 s retention of finished requests, which hold their memory
+// until then), SOAK_FD_TOLERANCE (8).
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 
