@@ -12,7 +12,7 @@ import WebSocket from "ws";
 
 import { EXAMPLE_SITE } from "../test/support/paths";
 import { forkServer, reportPort, serveHost, serverRole } from "./server_process";
-import { rssBytes } from "./proc_memory";
+import { rssBytes } from "./proc_resources";
 import { treeCpuSeconds } from "./tree_cpu";
 
 interface Peer {

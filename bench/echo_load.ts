@@ -2,7 +2,7 @@
 import WebSocket from "ws";
 
 import type { Peer } from "./echo_servers";
-import { rssBytes } from "./proc_memory";
+import { rssBytes } from "./proc_resources";
 import { treeCpuSeconds } from "./tree_cpu";
 
 export interface Load {

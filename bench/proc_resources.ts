@@ -7,11 +7,21 @@ export interface Resources {
   threads: number;
 }
 
+/** A number field of /proc/PID/status ("VmRSS", "Threads"); throws when the process is gone. */
+function statusFields(pid: number): (name: string) => number {
+  const lines = readFileSync(`/proc/${pid}/status`, "utf8").split("\n");
+  return (name) => Number(lines.find((l) => l.startsWith(`${name}:`))?.split(/\s+/)[1] ?? 0);
+}
+
+/** The resident set of process `pid`, in bytes. */
+export function rssBytes(pid: number): number {
+  return statusFields(pid)("VmRSS") * 1024;
+}
+
 /** Process `pid`'s resources now, or undefined when it is gone. */
 export function resourcesOf(pid: number): Resources | undefined {
   try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8").split("\n");
-    const field = (name: string) => Number(status.find((l) => l.startsWith(`${name}:`))?.split(/\s+/)[1] ?? 0);
+    const field = statusFields(pid);
     return { rssBytes: field("VmRSS") * 1024, fds: readdirSync(`/proc/${pid}/fd`).length, threads: field("Threads") };
   } catch {
     return undefined;

@@ -68,8 +68,8 @@ try {
     port,
     chatsocketSchema: path.join(root, "windows", "chatsocket_schema.xml"),
     completionMode,
-    ...(headerWaitMs === undefined ? {} : { headerWaitMs }),
-    ...(idleConnectionTimeoutMs === undefined ? {} : { idleConnectionTimeoutMs }),
+    headerWaitMs, // undefined: the host's default
+    idleConnectionTimeoutMs,
   }).port;
 } catch (error) {
   console.error(`could not start: ${(error as Error).message}`);

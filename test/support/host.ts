@@ -51,13 +51,12 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     threads: options.threads ?? 4,
     completionMode: options.completionMode ?? "mixed",
     chatsocketSchema: path.join(REPO_ROOT, "windows", "chatsocket_schema.xml"),
-    ...(options.drainMs === undefined ? {} : { drainMs: options.drainMs }),
-    ...(options.cancelIoMissesReads === undefined ? {} : { cancelIoMissesReads: options.cancelIoMissesReads }),
-    ...(options.dropsKnownConnectionOn101 === undefined
-      ? {}
-      : { dropsKnownConnectionOn101: options.dropsKnownConnectionOn101 }),
-    ...(options.headerWaitMs === undefined ? {} : { headerWaitMs: options.headerWaitMs }),
-    ...(options.idleConnectionTimeoutMs === undefined ? {} : { idleConnectionTimeoutMs: options.idleConnectionTimeoutMs }),
+    // An option left undefined is the host's default (the binding reads undefined as absent).
+    drainMs: options.drainMs,
+    cancelIoMissesReads: options.cancelIoMissesReads,
+    dropsKnownConnectionOn101: options.dropsKnownConnectionOn101,
+    headerWaitMs: options.headerWaitMs,
+    idleConnectionTimeoutMs: options.idleConnectionTimeoutMs,
   });
   return {
     port,
