@@ -28,7 +28,7 @@ const HALF_OPEN_CLIENTS = setting("SOAK_HALF_OPEN_CLIENTS", 10);
 const SETTLE_SECONDS = setting("SOAK_SETTLE_SECONDS", 40);
 const FD_TOLERANCE = setting("SOAK_FD_TOLERANCE", 8);
 const WARM_UP_CONNECTIONS = 200;
-// The host's hand-off pool grows by a thread whenever none is idle, up to 64, and keeps them (native/host).
+// The host's hand-off pool grows by a thread whenever none is idle, up to 64; its threads leave after 5 s idle.
 const POOL_THREADS = 64;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -27,7 +27,6 @@ void DispatchPool::run() {
     ++idle_;
     bool woken = cv_.wait_for(lock, kRetireAfter, [this] { return stopping_ || !queue_.empty(); });
     --idle_;
-    if (!woken && threads_ <= kKeptThreads) continue;
     if (!woken || queue_.empty()) break;  // idle too long, or stopping
     auto work = std::move(queue_.front());
     queue_.pop_front();

@@ -2,8 +2,9 @@
 // The pool that runs completions handed off by an issuing call (before-return / after-return).
 // It grows when no thread is idle, like the NT thread pool behind IIS: an issuer that waits for its
 // completion to start must never wait behind completions blocked on that issuer's own lock. Like that pool it
-// also gives threads back: one idle for kRetireAfter leaves, down to kKeptThreads, so a burst's threads (and
-// the memory their stacks and arenas hold) do not stay for the life of the process.
+// also gives threads back: one idle for kRetireAfter leaves, so a burst's threads (and the memory their stacks,
+// arenas and per-thread malloc caches hold) do not stay for the life of the process. None is kept: a thread
+// that stayed would keep its malloc cache, pinning pages of the heaps (see io_threads.h).
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -24,7 +25,6 @@ class DispatchPool {
 
  private:
   static constexpr std::chrono::seconds kRetireAfter{5};
-  static constexpr size_t kKeptThreads = 4;
   void run();
   Stats& stats_;
   const unsigned max_threads_;

@@ -3,8 +3,6 @@
 #include <chrono>
 #include <filesystem>
 
-#include <pthread.h>
-
 #include "connection.h"
 #include "host_core.h"
 #include "log.h"
@@ -92,14 +90,7 @@ bool Host::start(const HostOptions& options, std::string& error) {
   core_->memory_return.start();
   core_->timeouts.start();
   accept_next();
-  for (unsigned i = 0; i < options.threads; ++i) {
-    core_->threads.emplace_back([core = core_.get()] {
-      pthread_setname_np(pthread_self(), kPoolThreadName);
-      core->stats.pool_threads.fetch_add(1);
-      core->io.run();
-      core->stats.pool_threads.fetch_sub(1);
-    });
-  }
+  core_->io_threads.start(options.threads);
   log(LogLevel::kInfo, "listening on 127.0.0.1:%u, site %s, completions %s", static_cast<unsigned>(port_),
       core_->site_root.string().c_str(), completion_mode_name(options.completion_mode));
   return true;
@@ -143,8 +134,7 @@ void Host::stop() {
   core.timeouts.stop();
   core.work.reset();
   core.io.stop();
-  for (auto& t : core.threads) t.join();
-  core.threads.clear();
+  core.io_threads.join();
   core.dispatch.stop();
   core.graveyard.clear();
   stopped_stats_ = stats();  // the module's counters too, while it is loaded

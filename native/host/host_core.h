@@ -15,6 +15,7 @@
 #include "connection_timeouts.h"
 #include "dispatch_pool.h"
 #include "graveyard.h"
+#include "io_threads.h"
 #include "memory_return.h"
 #include "host.h"
 #include "module_host.h"
@@ -49,10 +50,10 @@ struct HostCore {
   // while stop() closes the acceptor from another, and an acceptor is not safe for concurrent calls.
   asio::strand<asio::io_context::executor_type> accept_strand;
   asio::ip::tcp::acceptor acceptor;
-  std::vector<std::thread> threads;
+  IoThreads io_threads{io, stats};
   std::atomic<bool> stopping{false};
 
-  MemoryReturn memory_return{io, graveyard, stats.open_connections};
+  MemoryReturn memory_return{io, graveyard, io_threads, stats.open_connections};
 
   std::mutex connections_mutex;
   std::unordered_map<Connection*, std::weak_ptr<Connection>> connections;

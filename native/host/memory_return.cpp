@@ -31,13 +31,22 @@ void MemoryReturn::arm() {
 
 void MemoryReturn::check() {
   size_t freed = graveyard_.sweep();
+  freed_since_trim_ += freed;
   uint64_t open = open_connections_.load();
   uint64_t peak = peak_.load();
   bool burst_over = peak >= kSmallestBurst && open <= peak / 2;
-  if (burst_over) peak_.store(open);
-  if (burst_over || freed >= kSmallestBurst) {
-    malloc_trim(0);
+  if (burst_over) {
+    peak_.store(open);
+    io_threads_.renew();
   }
+  // The graveyard frees a burst's requests a few at a time over its retention: count them up, and trim for the
+  // last of them too.
+  bool last_freed = freed > 0 && graveyard_.size() == 0;
+  if (renewed_ || (!burst_over && (freed_since_trim_ >= kSmallestBurst || last_freed))) {
+    malloc_trim(0);
+    freed_since_trim_ = 0;
+  }
+  renewed_ = burst_over;
 }
 
 }  // namespace cs::host
