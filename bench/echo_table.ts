@@ -24,9 +24,9 @@ export interface Table {
 // What each mode does with an I/O whose result is known at once (buffered bytes read, a write that went
 // through); native/host/README.md has the whole story.
 const MODE_MEANING: Record<CompletionMode, string> = {
-  "after-return": "completes on a pool thread after the issuing call returned, as IIS mostly delivers\n    completions (the behaviour the performance issue asks `npm start` to serve with)",
+  "after-return": "completes after the issuing call returned, on the I/O thread that issued it (a pool\n    thread if another did), as IIS's completion port mostly delivers completions (the behaviour the\n    performance issue asks `npm start` to serve with)",
   "before-return": "completes on a pool thread that enters the module before the issuing call returns",
-  sync: "completes inline, no callback and no thread hop: the module's own cost without the host's\n    hand-offs",
+  sync: "completes inline, no callback: the module's own cost without the host's completion\n    machinery",
   mixed: "completes in one of the three ways at random per operation (the tests' strict mode)",
 };
 

@@ -44,9 +44,9 @@ export function reportPort(port: number): void {
   process.send?.({ port });
 }
 
-/** The host's completion mode in the benches unless a bench says otherwise: after-return, on a pool thread
- * after the issuing call returned, as IIS mostly delivers completions; BENCH_COMPLETION=sync shows the
- * module's own cost without those thread hops. */
+/** The host's completion mode in the benches unless a bench says otherwise: after-return, after the issuing
+ * call returned (on the thread that issued it when that is an I/O thread), as IIS mostly delivers
+ * completions; BENCH_COMPLETION=sync shows the module's own cost without the completion machinery. */
 export const BENCH_COMPLETION = (process.env.BENCH_COMPLETION ?? "after-return") as CompletionMode;
 
 /** In a server child: our host with the module on `options.site`, in BENCH_COMPLETION's mode unless

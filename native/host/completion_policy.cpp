@@ -51,4 +51,10 @@ CompletionKind CompletionPolicy::for_posted_work() {
   return (rng_() & 1) ? CompletionKind::kBeforeReturn : CompletionKind::kAfterReturn;
 }
 
+bool CompletionPolicy::after_return_on_issuer() {
+  if (mode_ != CompletionMode::kMixed) return true;
+  std::lock_guard<std::mutex> lock(mutex_);
+  return rng_() & 1;
+}
+
 }  // namespace cs::host

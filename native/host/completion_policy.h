@@ -21,6 +21,10 @@ class CompletionPolicy {
   explicit CompletionPolicy(CompletionMode mode = CompletionMode::kMixed, uint32_t seed = 0);
   CompletionKind for_immediate_result();  // any of the three kinds
   CompletionKind for_posted_work();       // never sync (PostCompletion always goes through the pool)
+  // An after-return completion whose issuer runs on an I/O thread: true to deliver it on that same thread once
+  // the issuing handler is done (what a completion port does when the issuer is the next thread to wait on
+  // it), false to hand it to a pool thread. "after-return" always stays on the thread; "mixed" picks.
+  bool after_return_on_issuer();
 
  private:
   CompletionMode mode_;

@@ -287,12 +287,21 @@ void Request::mark_returned(const std::shared_ptr<AsyncOp>& op) {
   cv_.notify_all();
 }
 
-// The result is known now; the policy said before-return or after-return: a pool thread delivers it.
+// The result is known now; the policy said before-return or after-return: a pool thread delivers it, or an
+// after-return one issued on an I/O thread, that thread once the issuing call is over.
 HRESULT Request::complete_immediately(std::unique_lock<std::mutex>& lock, std::shared_ptr<AsyncOp> op,
                                       CompletionKind kind, BOOL* pending) {
   op->hold_until_returned = kind == CompletionKind::kAfterReturn;
   if (pending) *pending = TRUE;
   auto self = shared_from_this();
+  if (kind == CompletionKind::kAfterReturn && core_.io.get_executor().running_in_this_thread() &&
+      core_.policy.after_return_on_issuer()) {
+    // No thread hop: like the thread that dequeues from IIS's completion port, this one delivers it once its
+    // current handler, and with it the issuing call, is done (asio::defer queues it behind that handler).
+    mark_returned(op);
+    asio::defer(core_.io, [self, op] { self->deliver(op); });
+    return S_OK;
+  }
   core_.dispatch.submit([self, op] { self->deliver(op); });
   if (kind == CompletionKind::kBeforeReturn) {
     if (!cv_.wait_for(lock, kHandoffWait, [&] { return op->entered; }))

@@ -135,6 +135,9 @@ TEST_SUITE("host module semantics") {
             (mode == CompletionMode::kBeforeReturn ? 3u : 0u));
       CHECK(completions(s, OpType::kFlush, CompletionKind::kAfterReturn) ==
             (mode == CompletionMode::kAfterReturn ? 3u : 0u));
+      // An after-return completion stays on the I/O thread that issued it, as a completion port hands it to the
+      // issuer once that thread waits again; before-return needs another thread by definition.
+      CHECK(module_counters().flushes_on_issuing_thread == (mode == CompletionMode::kAfterReturn ? 3 : 0));
       CHECK(s.violations == 0);
       TestModuleCounters m = module_counters();
       CHECK(m.callbacks_off_pool == 0);

@@ -40,6 +40,7 @@ struct TestModuleCounters {
   long drained_gracefully;   // stop-listening calls whose provider said DrainRequestsGracefully
   long eof_reads_at_notice;  // eof_reads when the last stop-listening call came
   long global_terminations;
+  long flushes_on_issuing_thread;  // a flush's callback on the thread that issued it, once that call returned
 };
 
 struct TestRegistration {
@@ -71,7 +72,8 @@ enum Counter {
   kStopListening,
   kDrainedGracefully,
   kEofAtNotice,
-  kGlobalTerminations
+  kGlobalTerminations,
+  kFlushOnIssuer
 };
 void bump(Counter c, long n = 1) { g_counters[c].fetch_add(n); }
 
@@ -212,6 +214,7 @@ class TestModule : public CHttpModule {
     DWORD sent = 0;
     BOOL expected = FALSE;
     writing_ = true;
+    flush_issuer_ = std::this_thread::get_id();
     t_issuing = true;
     HRESULT hr = resp2_->Flush(TRUE, TRUE, &TestModule::on_flushed, this, &sent, &expected);
     t_issuing = false;
@@ -226,6 +229,7 @@ class TestModule : public CHttpModule {
     note_callback();
     auto* m = static_cast<TestModule*>(self);
     std::lock_guard<std::recursive_mutex> guard(m->lock_);
+    if (m->flush_issuer_ == std::this_thread::get_id()) bump(kFlushOnIssuer);
     if (!m->writing_) bump(kForSync);
     m->writing_ = false;
     if (FAILED(info->GetCompletionStatus())) m->eof_ = true;
@@ -316,6 +320,7 @@ class TestModule : public CHttpModule {
   }
 
   std::recursive_mutex lock_;  // recursive: OnSendResponse runs inside our own Flush
+  std::thread::id flush_issuer_;
   IHttpContext* ctx_ = nullptr;
   IHttpContext3* ctx3_ = nullptr;
   IHttpRequest3* req3_ = nullptr;

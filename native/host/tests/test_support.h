@@ -25,6 +25,7 @@ struct TestModuleCounters {
   long drained_gracefully;
   long eof_reads_at_notice;
   long global_terminations;
+  long flushes_on_issuing_thread;
 };
 
 // What the test module's RegisterModule got back from SetGlobalNotifications when it broke the rules.
