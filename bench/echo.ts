@@ -1,17 +1,24 @@
 // `npm run bench`: echo, chatsocket against ws measured in the same run, as one table of ratios. chatsocket
 // runs twice, in the host's bench completion mode (BENCH_COMPLETION, after-return unless set) and in sync;
-// a minimal C echo server gives each row's ceiling: what the client (ws + bufferutil, in this process)
-// reaches when the server costs next to nothing. BENCH_SAMPLES (at least 3) samples of BENCH_SECONDS per
-// server and row, the servers taking turns to go first; medians. BENCH_IDLE connections for the memory row.
+// a minimal C echo server gives each row's ceiling: what the client reaches when the server costs next to
+// nothing. The client of the rate and latency rows is a C program (native/bench/echo_load.c); with two CPUs
+// or more it runs on CPU 0 and every server on CPU 1, as the performance issue measured, so that no server
+// can take the client's core or spread over two where ws has one. ws clients hold the idle connections of
+// the memory row (BENCH_IDLE of them). BENCH_SAMPLES (at least 3) samples of BENCH_SECONDS per server and
+// row, the servers taking turns to go first; medians.
+import os from "node:os";
+
 import type { CompletionMode } from "../scripts/host_binding";
 import { Load, idleRss, latency, throughput } from "./echo_load";
-import { Peer, startCeiling, startChatsocket, startWsEcho } from "./echo_servers";
+import { Peer, pin, startCeiling, startChatsocket, startWsEcho } from "./echo_servers";
 import { printTable, Row } from "./echo_table";
 import { BENCH_COMPLETION } from "./server_process";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const SAMPLES = Math.max(3, Number(process.env.BENCH_SAMPLES ?? 3));
 const IDLE = Number(process.env.BENCH_IDLE ?? 10000);
+const CLIENT_CPU = os.availableParallelism() >= 2 ? 0 : undefined;
+const SERVER_CPU = 1;
 const MODES: CompletionMode[] = BENCH_COMPLETION === "sync" ? ["sync"] : [BENCH_COMPLETION, "sync"];
 
 const SMALL_1: Load = { connections: 100, inFlight: 1, size: 32 };
@@ -37,6 +44,7 @@ async function main(): Promise<void> {
   try {
     for (const mode of MODES) peers.push(await startChatsocket(mode));
     peers.push(await startWsEcho(), await startCeiling());
+    if (CLIENT_CPU !== undefined) for (const peer of peers) pin(peer, SERVER_CPU);
     const rows: Row[] = [];
     const idle: number[] = [];
     for (const peer of peers) idle.push(await idleRss(peer, IDLE));
@@ -47,7 +55,7 @@ async function main(): Promise<void> {
       values: idle.map((bytes) => bytes / 1024),
       digits: 1,
     });
-    const rtt = await sampled(peers, (peer) => latency(peer, 32, SECONDS));
+    const rtt = await sampled(peers, (peer) => latency(peer, 32, SECONDS, CLIENT_CPU));
     for (const q of ["p50", "p99"] as const) {
       rows.push({
         label: `1 conn × 32 B round trip ${q}`,
@@ -58,9 +66,9 @@ async function main(): Promise<void> {
         clientCanLimit: true,
       });
     }
-    const small1 = await sampled(peers, (peer) => throughput(peer, SMALL_1, SECONDS));
-    const small16 = await sampled(peers, (peer) => throughput(peer, SMALL_16, SECONDS));
-    const large = await sampled(peers, (peer) => throughput(peer, LARGE, SECONDS));
+    const small1 = await sampled(peers, (peer) => throughput(peer, SMALL_1, SECONDS, CLIENT_CPU));
+    const small16 = await sampled(peers, (peer) => throughput(peer, SMALL_16, SECONDS, CLIENT_CPU));
+    const large = await sampled(peers, (peer) => throughput(peer, LARGE, SECONDS, CLIENT_CPU));
     for (const [label, samples] of [
       ["100 conns × 32 B, 1 in flight", small1],
       ["100 conns × 32 B, 16 in flight", small16],
@@ -91,7 +99,7 @@ async function main(): Promise<void> {
       values: small16.map((s) => median(s.map((x) => x.serverMicrosPerMessage))),
       digits: 2,
     });
-    printTable({ modes: MODES, samples: SAMPLES, seconds: SECONDS, rows });
+    printTable({ modes: MODES, samples: SAMPLES, seconds: SECONDS, rows, pinned: CLIENT_CPU !== undefined });
   } finally {
     await Promise.all(peers.map((peer) => peer.stop()));
   }

@@ -1,6 +1,11 @@
-// The echo bench's client: ws (with bufferutil) in this process. Every echo is checked against what was sent.
+// The echo bench's clients: for rates and latency a C program (native/bench/echo_load.c), so that the client
+// costs little next to any server; for the idle-memory row ws (with bufferutil) in this process, which only
+// has to hold connections open. Every echo is checked against what was sent.
+import { spawn } from "node:child_process";
+import path from "node:path";
 import WebSocket from "ws";
 
+import { BUILD_DIR } from "../test/support/paths";
 import type { Peer } from "./echo_servers";
 import { rssBytes } from "./proc_resources";
 import { treeCpuSeconds } from "./tree_cpu";
@@ -16,17 +21,22 @@ export interface Throughput {
   bytesPerSecond: number;
   /** The server's CPU time per echoed message, in µs. */
   serverMicrosPerMessage: number;
-  /** This process's CPU time (the client's) in % of one core. */
+  /** The client's CPU time in % of one core. */
   clientPercent: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function patterned(size: number): Buffer {
-  const payload = Buffer.alloc(size);
-  for (let i = 0; i < size; i++) payload[i] = (i * 31 + 7) & 0xff;
-  return payload;
+interface ClientResult {
+  messages: number;
+  seconds: number;
+  /** The client's CPU seconds over the measured window. */
+  clientCpu: number;
+  p50?: number;
+  p99?: number;
 }
+
+export const CLIENT = path.join(BUILD_DIR, "native", "native", "core", "bench", "cs_echo_load");
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** `count` open connections, opened 100 at a time. */
 async function connect(peer: Peer, count: number): Promise<WebSocket[]> {
@@ -62,69 +72,60 @@ function checker(peer: Peer, payload: Buffer) {
   };
 }
 
+/** The C client (native/bench/echo_load.c) in `mode` with `args`, on CPU `clientCpu` if given: its JSON result, and the
+ * server's CPU seconds over the measured window (sampled when the client says the window opened and closed). */
+function runClient(peer: Peer, mode: "throughput" | "latency", args: number[], clientCpu: number | undefined): Promise<{ result: ClientResult; serverCpu: number }> {
+  const url = new URL(peer.url);
+  const command = [CLIENT, mode, url.port, url.pathname, ...args.map(String)];
+  const child = clientCpu === undefined ? spawn(command[0], command.slice(1)) : spawn("taskset", ["-c", String(clientCpu), ...command]);
+  let output = "";
+  let errors = "";
+  let startCpu = 0;
+  let serverCpu = 0;
+  let result: ClientResult | undefined;
+  child.stderr.on("data", (text: Buffer) => (errors += text));
+  child.stdout.on("data", (text: Buffer) => {
+    output += text;
+    for (let end = output.indexOf("\n"); end >= 0; end = output.indexOf("\n")) {
+      const line = output.slice(0, end);
+      output = output.slice(end + 1);
+      if (line === "measuring") startCpu = treeCpuSeconds(peer.pid);
+      else {
+        serverCpu = treeCpuSeconds(peer.pid) - startCpu;
+        result = JSON.parse(line) as ClientResult;
+      }
+    }
+  });
+  return new Promise((resolve, reject) => {
+    child.once("error", (error) => reject(new Error(`${CLIENT} could not start (npm run build): ${error.message}`)));
+    child.once("close", (code) => {
+      if (code === 0 && result) resolve({ result, serverCpu });
+      else reject(new Error(`against ${peer.name}: ${errors.trim() || `the client exited with ${code}`}`));
+    });
+  });
+}
+
 /** `load` for `seconds` after a 0.5 s warm-up: echoes and payload bytes per second, server CPU per echo,
  * client CPU. */
-export async function throughput(peer: Peer, load: Load, seconds: number): Promise<Throughput> {
-  const payload = patterned(load.size);
-  const sockets = await connect(peer, load.connections);
-  const echoes = checker(peer, payload);
-  let echoed = 0;
-  let running = true;
-  for (const ws of sockets) {
-    ws.on("message", (data: Buffer, isBinary: boolean) => {
-      echoes.check(data, isBinary);
-      echoed++;
-      if (running) ws.send(payload);
-    });
-    for (let i = 0; i < load.inFlight; i++) ws.send(payload);
-  }
-  await sleep(500);
-  const startEchoed = echoed;
-  const startCpu = treeCpuSeconds(peer.pid);
-  const clientCpu = process.cpuUsage();
-  const started = process.hrtime.bigint();
-  await sleep(seconds * 1000);
-  const messages = echoed - startEchoed;
-  const cpu = treeCpuSeconds(peer.pid) - startCpu;
-  const client = process.cpuUsage(clientCpu);
-  const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
-  running = false;
-  await closeAll(sockets);
-  echoes.done();
+export async function throughput(peer: Peer, load: Load, seconds: number, clientCpu?: number): Promise<Throughput> {
+  const { result, serverCpu } = await runClient(
+    peer,
+    "throughput",
+    [load.connections, load.inFlight, load.size, seconds],
+    clientCpu,
+  );
   return {
-    messagesPerSecond: messages / elapsed,
-    bytesPerSecond: (messages * load.size) / elapsed,
-    serverMicrosPerMessage: (cpu * 1e6) / Math.max(1, messages),
-    clientPercent: (client.user + client.system) / 1e4 / elapsed,
+    messagesPerSecond: result.messages / result.seconds,
+    bytesPerSecond: (result.messages * load.size) / result.seconds,
+    serverMicrosPerMessage: (serverCpu * 1e6) / Math.max(1, result.messages),
+    clientPercent: (100 * result.clientCpu) / result.seconds,
   };
 }
 
 /** One connection, one message of `size` bytes in flight for `seconds`: each round trip timed, p50 and p99 in µs. */
-export async function latency(peer: Peer, size: number, seconds: number): Promise<{ p50: number; p99: number }> {
-  const payload = patterned(size);
-  const [ws] = await connect(peer, 1);
-  const echoes = checker(peer, payload);
-  const times: number[] = [];
-  const warmUpUntil = Date.now() + 500;
-  const until = warmUpUntil + seconds * 1000;
-  await new Promise<void>((resolve) => {
-    let sent = process.hrtime.bigint();
-    ws.on("message", (data: Buffer, isBinary: boolean) => {
-      const now = process.hrtime.bigint();
-      echoes.check(data, isBinary);
-      const wall = Date.now();
-      if (wall >= until) return resolve();
-      if (wall >= warmUpUntil) times.push(Number(now - sent) / 1e3);
-      sent = process.hrtime.bigint();
-      ws.send(payload);
-    });
-    ws.send(payload);
-  });
-  await closeAll([ws]);
-  echoes.done();
-  times.sort((a, b) => a - b);
-  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
-  return { p50: at(0.5), p99: at(0.99) };
+export async function latency(peer: Peer, size: number, seconds: number, clientCpu?: number): Promise<{ p50: number; p99: number }> {
+  const { result } = await runClient(peer, "latency", [size, seconds], clientCpu);
+  return { p50: result.p50!, p99: result.p99! };
 }
 
 /** The server's RSS growth per connection for `count` connections that each echoed one message and then

@@ -19,6 +19,8 @@ export interface Table {
   samples: number;
   seconds: number;
   rows: Row[];
+  /** Whether the client ran on one CPU and the servers on another. */
+  pinned: boolean;
 }
 
 // What each mode does with an I/O whose result is known at once (buffered bytes read, a write that went
@@ -46,7 +48,8 @@ export function printTable(table: Table): void {
   const cell = (text: string) => text.padStart(CELL);
   console.log(
     `echo, chatsocket against ws in the same run: ${table.samples} samples × ${table.seconds} s per server and row\n` +
-      "(RSS: once), medians; client: ws + bufferutil in this process",
+      "(RSS: once), medians; client: native/bench/echo_load.c (C, one epoll thread; ws + bufferutil holds the\n" +
+      `idle connections)${table.pinned ? ", on CPU 0, every server pinned to CPU 1" : ", not pinned (one CPU)"}`,
   );
   console.log(`chatsocket ran in the host's completion mode ${modes.map((m) => `\`${m}\``).join(" and in ")}\n(what the host does with an I/O whose result is known at once):`);
   for (const mode of modes) console.log(`  ${mode}: ${MODE_MEANING[mode]}`);
@@ -67,7 +70,7 @@ How to read:
 - ratio = chatsocket's median ÷ ws's, both measured in this run. "better" says which way is good: for a
   "higher" row chatsocket is ahead above 1, for a "lower" row below 1.
 - C ceiling: the same row against a minimal C echo server (native/bench/echo_ceiling.c, one epoll thread),
-  what the client in this process reaches when the server costs next to nothing. A value marked * is within
+  what the client reaches when the server costs next to nothing. A value marked * is within
   15 % of the best in its row (the ceiling's, or a server's that beat it), or the client used 90 % of a core
   or more for it: the client, not that server, set it, and a ratio between two marked values understates the
   servers' difference. A faster server does not always give the client a better rate: echoes that come back
