@@ -1,22 +1,25 @@
 // Fan-out: one sender, R receivers in one room, chatsocket's `kind = chat` against the same room written
 // with ws (the broadcast loop of ws's README), measured in the same run and printed as ratios.
 // `npm run bench:chat`.
-//   The sender (a ws client) keeps W messages in flight: a message counts as delivered when all R
-//   receivers have it, and only then may the next beyond W go. W = 1 shows the time one message takes to
-//   reach everyone; a larger W, the rate a room sustains.
-//   Receivers are raw TCP sockets with a minimal frame reader, so the one Node process that plays 1000
-//   clients is not the bottleneck: each checks that it gets every message once and in order.
+//   The client is a C program (native/bench/fan_out_load.c): the sender keeps W messages in flight, and a
+//   message counts as delivered when all R receivers have it; only then may the next beyond W go. W = 1 shows
+//   the time one message takes to reach everyone; a larger W, the rate a room sustains. Each receiver checks
+//   that it gets every message once and in order. With two CPUs or more the client runs on CPU 0 and each
+//   server on CPU 1, as bench/echo.ts does, so that neither server can take the client's core.
+import os from "node:os";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import WebSocket, { WebSocketServer } from "ws";
 
 import { scratchSite } from "../test/support/host_process";
 import { fanOut, Format, Measure } from "./fan_out";
-import { forkServer, reportPort, serveHost, serverRole } from "./server_process";
+import { forkServer, pinProcess, reportPort, serveHost, serverRole } from "./server_process";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const RECEIVERS = Number(process.env.BENCH_RECEIVERS ?? 1000);
 const TEXT_BYTES = 64;
+const CLIENT_CPU = os.availableParallelism() >= 2 ? 0 : undefined;
+const SERVER_CPU = 1;
 
 interface Peer {
   name: string;
@@ -86,8 +89,10 @@ async function main(): Promise<void> {
     await startPeer("chatsocket", { json: "/json.chatsocket", raw: "/raw.chatsocket" }),
     await startPeer("ws", { json: "/json", raw: "/raw" }),
   ];
+  if (CLIENT_CPU !== undefined) for (const peer of peers) pinProcess(peer.pid, SERVER_CPU);
   try {
-    console.log(`fan-out, 1 sender → ${RECEIVERS} receivers in one room, ${TEXT_BYTES} B of text; ${SECONDS}s per run; ratios: chatsocket's advantage`);
+    const where = CLIENT_CPU === undefined ? "" : `, client on CPU ${CLIENT_CPU}, servers on CPU ${SERVER_CPU}`;
+    console.log(`fan-out, 1 sender → ${RECEIVERS} receivers in one room, ${TEXT_BYTES} B of text; ${SECONDS}s per run${where}; ratios: chatsocket's advantage`);
     console.log("                            deliveries/s, higher better   p99 ms, lower better     server CPU ns/delivery    client core %");
     console.log("scenario                    chatsock        ws  ratio  chatsock       ws  ratio  chatsock       ws  ratio  chatsock   ws");
     for (const [format, inFlight] of [
@@ -98,7 +103,7 @@ async function main(): Promise<void> {
       const results = [];
       for (const peer of peers) {
         const room = { port: peer.port, path: peer.path(format) };
-        const run = { format, inFlight, textBytes: TEXT_BYTES, seconds: SECONDS, count: RECEIVERS };
+        const run = { format, inFlight, textBytes: TEXT_BYTES, seconds: SECONDS, count: RECEIVERS, clientCpu: CLIENT_CPU };
         results.push(await fanOut({ ...run, sender: room, receivers: [room], serverPids: [peer.pid] }));
       }
       row(`${format}, ${inFlight} in flight`, results[0], results[1]);

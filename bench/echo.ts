@@ -10,9 +10,9 @@ import os from "node:os";
 
 import type { CompletionMode } from "../scripts/host_binding";
 import { Load, idleRss, latency, throughput } from "./echo_load";
-import { Peer, pin, startCeiling, startChatsocket, startWsEcho } from "./echo_servers";
+import { Peer, startCeiling, startChatsocket, startWsEcho } from "./echo_servers";
 import { printTable, Row } from "./echo_table";
-import { BENCH_COMPLETION } from "./server_process";
+import { BENCH_COMPLETION, pinProcess } from "./server_process";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const SAMPLES = Math.max(3, Number(process.env.BENCH_SAMPLES ?? 3));
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   try {
     for (const mode of MODES) peers.push(await startChatsocket(mode));
     peers.push(await startWsEcho(), await startCeiling());
-    if (CLIENT_CPU !== undefined) for (const peer of peers) pin(peer, SERVER_CPU);
+    if (CLIENT_CPU !== undefined) for (const peer of peers) pinProcess(peer.pid, SERVER_CPU);
     const rows: Row[] = [];
     const idle: number[] = [];
     for (const peer of peers) idle.push(await idleRss(peer, IDLE));

@@ -1,14 +1,11 @@
 // The echo bench's clients: for rates and latency a C program (native/bench/echo_load.c), so that the client
 // costs little next to any server; for the idle-memory row ws (with bufferutil) in this process, which only
 // has to hold connections open. Every echo is checked against what was sent.
-import { spawn } from "node:child_process";
-import path from "node:path";
 import WebSocket from "ws";
 
-import { BUILD_DIR } from "../test/support/paths";
+import { runCClient } from "./c_client";
 import type { Peer } from "./echo_servers";
 import { rssBytes } from "./proc_resources";
-import { treeCpuSeconds } from "./tree_cpu";
 
 export interface Load {
   connections: number;
@@ -33,8 +30,6 @@ interface ClientResult {
   p50?: number;
   p99?: number;
 }
-
-export const CLIENT = path.join(BUILD_DIR, "native", "native", "core", "bench", "cs_echo_load");
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -72,36 +67,15 @@ function checker(peer: Peer, payload: Buffer) {
   };
 }
 
-/** The C client (native/bench/echo_load.c) in `mode` with `args`, on CPU `clientCpu` if given: its JSON result, and the
- * server's CPU seconds over the measured window (sampled when the client says the window opened and closed). */
-function runClient(peer: Peer, mode: "throughput" | "latency", args: number[], clientCpu: number | undefined): Promise<{ result: ClientResult; serverCpu: number }> {
+/** The C client (native/bench/echo_load.c) in `mode` with `args`, on CPU `cpu` if given. */
+function runClient(peer: Peer, mode: "throughput" | "latency", args: number[], cpu: number | undefined) {
   const url = new URL(peer.url);
-  const command = [CLIENT, mode, url.port, url.pathname, ...args.map(String)];
-  const child = clientCpu === undefined ? spawn(command[0], command.slice(1)) : spawn("taskset", ["-c", String(clientCpu), ...command]);
-  let output = "";
-  let errors = "";
-  let startCpu = 0;
-  let serverCpu = 0;
-  let result: ClientResult | undefined;
-  child.stderr.on("data", (text: Buffer) => (errors += text));
-  child.stdout.on("data", (text: Buffer) => {
-    output += text;
-    for (let end = output.indexOf("\n"); end >= 0; end = output.indexOf("\n")) {
-      const line = output.slice(0, end);
-      output = output.slice(end + 1);
-      if (line === "measuring") startCpu = treeCpuSeconds(peer.pid);
-      else {
-        serverCpu = treeCpuSeconds(peer.pid) - startCpu;
-        result = JSON.parse(line) as ClientResult;
-      }
-    }
-  });
-  return new Promise((resolve, reject) => {
-    child.once("error", (error) => reject(new Error(`${CLIENT} could not start (npm run build): ${error.message}`)));
-    child.once("close", (code) => {
-      if (code === 0 && result) resolve({ result, serverCpu });
-      else reject(new Error(`against ${peer.name}: ${errors.trim() || `the client exited with ${code}`}`));
-    });
+  return runCClient<ClientResult>({
+    program: "cs_echo_load",
+    args: [mode, url.port, url.pathname, ...args],
+    serverPids: [peer.pid],
+    cpu,
+    against: peer.name,
   });
 }
 

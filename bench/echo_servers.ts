@@ -1,7 +1,7 @@
 // The servers the echo bench compares, each in a child process of its own so the client's event loop is
 // not theirs: chatsocket (our host + module serving examples/site) in a given completion mode, a plain ws
 // echo server, and the ceiling: a minimal echo server in C (native/bench/echo_ceiling.c).
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import path from "node:path";
 
 import type { CompletionMode } from "../scripts/host_binding";
@@ -55,9 +55,4 @@ export function startCeiling(): Promise<Peer> {
       }),
     );
   });
-}
-
-/** Keeps every thread of the peer's process, and those it starts later, on CPU `cpu`. */
-export function pin(peer: Peer, cpu: number): void {
-  execFileSync("taskset", ["--all-tasks", "--pid", "--cpu-list", String(cpu), String(peer.pid)], { stdio: "ignore" });
 }

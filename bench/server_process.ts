@@ -1,6 +1,6 @@
 // The servers a benchmark compares each run in a child process of their own, so the client's event loop is
 // not theirs. A benchmark file forks itself with a role; the child starts its server and sends {port}.
-import { ChildProcess, fork } from "node:child_process";
+import { ChildProcess, execFileSync, fork } from "node:child_process";
 
 import type { CompletionMode } from "../scripts/host_binding";
 import type { HostOptions } from "../test/support/host";
@@ -57,4 +57,9 @@ export function serveHost(options: HostOptions): void {
   const { startHost } = require("../test/support/host") as typeof import("../test/support/host");
   startHost({ completionMode: BENCH_COMPLETION, ...options }).then((host) => reportPort(host.port));
   setInterval(() => {}, 1 << 30); // the host runs on native threads; nothing else keeps this process alive
+}
+
+/** Keeps every thread of process `pid`, and those it starts later, on CPU `cpu`. */
+export function pinProcess(pid: number, cpu: number): void {
+  execFileSync("taskset", ["--all-tasks", "--pid", "--cpu-list", String(cpu), String(pid)], { stdio: "ignore" });
 }

@@ -1,6 +1,6 @@
 #pragma once
 // Sec-WebSocket-Accept for a client's Sec-WebSocket-Key (RFC 6455 section 4.2.2): base64 of the SHA-1 of the
-// key followed by the protocol's GUID. For the C echo ceiling only; the module has its own.
+// key followed by the protocol's GUID. For the bench's C programs only; the module has its own.
 #include <stddef.h>
 
 #ifdef __cplusplus
