@@ -10,7 +10,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
+#include <vector>
 
 #include "stats.h"
 
@@ -24,11 +26,16 @@ class IoThreads {
   void renew();
   // After io.stop(): waits until every thread has left.
   void join();
+  // On one of these threads: queues `work` to run on this same thread as soon as its current handler is done,
+  // before it takes anything else from the context (as the thread that issued an I/O on IIS is the next to
+  // dequeue a completion the completion port already holds). False on any other thread: nothing queued.
+  bool run_after_handler(std::function<void()> work);
 
  private:
   static constexpr std::chrono::milliseconds kCheckEvery{250};
   void spawn();  // with mutex_ held
   void run(uint64_t generation);
+  void run_queued_here(std::vector<std::function<void()>>& queued);
 
   asio::io_context& io_;
   Stats& stats_;

@@ -294,12 +294,11 @@ HRESULT Request::complete_immediately(std::unique_lock<std::mutex>& lock, std::s
   op->hold_until_returned = kind == CompletionKind::kAfterReturn;
   if (pending) *pending = TRUE;
   auto self = shared_from_this();
-  if (kind == CompletionKind::kAfterReturn && core_.io.get_executor().running_in_this_thread() &&
-      core_.policy.after_return_on_issuer()) {
-    // No thread hop: like the thread that dequeues from IIS's completion port, this one delivers it once its
-    // current handler, and with it the issuing call, is done (asio::defer queues it behind that handler).
+  // No thread hop: like the thread that dequeues from IIS's completion port, an I/O thread delivers it once its
+  // current handler, and with it the issuing call, is done.
+  if (kind == CompletionKind::kAfterReturn && core_.policy.after_return_on_issuer() &&
+      core_.io_threads.run_after_handler([self, op] { self->deliver(op); })) {
     mark_returned(op);
-    asio::defer(core_.io, [self, op] { self->deliver(op); });
     return S_OK;
   }
   core_.dispatch.submit([self, op] { self->deliver(op); });
