@@ -20,6 +20,8 @@ const RECEIVERS = Number(process.env.BENCH_RECEIVERS ?? 1000);
 const TEXT_BYTES = 64;
 const CLIENT_CPU = os.availableParallelism() >= 2 ? 0 : undefined;
 const SERVER_CPU = 1;
+// chatsocket's servers pin themselves before the host starts, so that it runs one I/O thread (serveHost).
+if (CLIENT_CPU !== undefined) process.env.BENCH_SERVER_CPU = String(SERVER_CPU);
 
 interface Peer {
   name: string;

@@ -19,6 +19,8 @@ const SAMPLES = Math.max(3, Number(process.env.BENCH_SAMPLES ?? 3));
 const IDLE = Number(process.env.BENCH_IDLE ?? 10000);
 const CLIENT_CPU = os.availableParallelism() >= 2 ? 0 : undefined;
 const SERVER_CPU = 1;
+// chatsocket's servers pin themselves before the host starts, so that it runs one I/O thread (serveHost).
+if (CLIENT_CPU !== undefined) process.env.BENCH_SERVER_CPU = String(SERVER_CPU);
 const MODES: CompletionMode[] = BENCH_COMPLETION === "sync" ? ["sync"] : [BENCH_COMPLETION, "sync"];
 
 const SMALL_1: Load = { connections: 100, inFlight: 1, size: 32 };

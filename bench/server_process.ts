@@ -50,12 +50,14 @@ export function reportPort(port: number): void {
 export const BENCH_COMPLETION = (process.env.BENCH_COMPLETION ?? "after-return") as CompletionMode;
 
 /** In a server child: our host with the module on `options.site`, in BENCH_COMPLETION's mode unless
- * `options.completionMode` says otherwise. */
+ * `options.completionMode` says otherwise, with as many I/O threads as CPUs it may run on (as `npm start`).
+ * BENCH_SERVER_CPU pins it to that CPU first, so that a server the bench pins runs one I/O thread. */
 export function serveHost(options: HostOptions): void {
+  if (process.env.BENCH_SERVER_CPU !== undefined) pinProcess(process.pid, Number(process.env.BENCH_SERVER_CPU));
   // Loaded here, not at the top: the benchmark's own process never loads the host.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { startHost } = require("../test/support/host") as typeof import("../test/support/host");
-  startHost({ completionMode: BENCH_COMPLETION, ...options }).then((host) => reportPort(host.port));
+  startHost({ completionMode: BENCH_COMPLETION, threads: 0, ...options }).then((host) => reportPort(host.port));
   setInterval(() => {}, 1 << 30); // the host runs on native threads; nothing else keeps this process alive
 }
 

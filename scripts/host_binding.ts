@@ -7,6 +7,7 @@ export interface StartOptions {
   module: string;
   site: string;
   port: number;
+  /** The I/O threads running socket completions; 0 or absent: one per CPU this process may run on. */
   threads?: number;
   completionMode?: CompletionMode;
   moduleName?: string;

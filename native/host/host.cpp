@@ -1,7 +1,11 @@
 #include "host.h"
 
+#include <sched.h>
+
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "connection.h"
 #include "host_core.h"
@@ -20,6 +24,14 @@ bool wait_until(unsigned milliseconds, Condition done) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return true;
+}
+
+// The CPUs this process may run on (its affinity), at least one.
+unsigned cpus_available() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return static_cast<unsigned>(CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
 }
 
 }  // namespace
@@ -55,8 +67,8 @@ bool Host::start(const HostOptions& options, std::string& error) {
   }
   set_log_level(level);
   set_log_prefix("host");
-  if (options.threads == 0 || options.threads > 256) {
-    error = "threads must be between 1 and 256";
+  if (options.threads > 256) {
+    error = "threads must be between 1 and 256 (0: one per CPU)";
     return false;
   }
   auto core = std::make_unique<HostCore>(options);
@@ -90,9 +102,11 @@ bool Host::start(const HostOptions& options, std::string& error) {
   core_->memory_return.start();
   core_->timeouts.start();
   accept_next();
-  core_->io_threads.start(options.threads);
-  log(LogLevel::kInfo, "listening on 127.0.0.1:%u, site %s, completions %s", static_cast<unsigned>(port_),
-      core_->site_root.string().c_str(), completion_mode_name(options.completion_mode));
+  unsigned threads = options.threads ? options.threads : cpus_available();
+  core_->io_threads.start(threads);
+  log(LogLevel::kInfo, "listening on 127.0.0.1:%u, site %s, completions %s, %u I/O thread(s)",
+      static_cast<unsigned>(port_), core_->site_root.string().c_str(), completion_mode_name(options.completion_mode),
+      threads);
   return true;
 }
 

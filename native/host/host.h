@@ -16,7 +16,9 @@ struct HostOptions {
   std::string site_path;                         // folder with web.config and files
   std::string module_name = "ChatSocketModule";  // what web.config's handlers refer to in modules="…"
   uint16_t port = 0;                             // 0: an ephemeral port, see Host::port()
-  unsigned threads = 4;                          // pool threads running completions
+  // The I/O threads running socket completions; 0: one per CPU this process may run on, as IIS's completion
+  // port lets as many of its threads run at once as there are CPUs.
+  unsigned threads = 0;
   CompletionMode completion_mode = CompletionMode::kMixed;
   uint32_t seed = 0;                  // mixed mode's random choices; 0: random seed
   std::string log_level = "warning";  // error, warning, info, debug

@@ -56,7 +56,7 @@ bool read_options(const Napi::Object& o, cs::host::HostOptions& out, std::string
   if (!text("module", out.module_path, true) || !text("site", out.site_path, true) ||
       !text("moduleName", out.module_name, false) || !text("completionMode", mode, false) ||
       !text("logLevel", out.log_level, false) || !text("chatsocketSchema", out.chatsocket_schema, false) ||
-      !number("port", 0, 65535, port) || !number("threads", 1, 256, threads) ||
+      !number("port", 0, 65535, port) || !number("threads", 0, 256, threads) ||
       !number("seed", 0, 4294967295.0, seed) || !number("shutdownTimeoutMs", 0, 600000, timeout) ||
       !number("drainMs", 0, 600000, drain) || !flag("cancelIoMissesReads", out.cancel_io_misses_reads) ||
       !flag("dropsKnownConnectionOn101", out.drops_known_connection_on_101) ||

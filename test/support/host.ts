@@ -48,7 +48,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     module: modulePath(),
     site: options.site ?? FIXTURE_SITE,
     port: 0,
-    threads: options.threads ?? 4,
+    threads: options.threads ?? 4, // whatever the machine, so that completions race as on a busy IIS
     completionMode: options.completionMode ?? "mixed",
     chatsocketSchema: path.join(REPO_ROOT, "windows", "chatsocket_schema.xml"),
     // An option left undefined is the host's default (the binding reads undefined as absent).
