@@ -35,7 +35,7 @@ class IoThreads {
   static constexpr std::chrono::milliseconds kCheckEvery{250};
   void spawn();  // with mutex_ held
   void run(uint64_t generation);
-  void run_queued_here(std::vector<std::function<void()>>& queued);
+  void run_queued_here(std::vector<std::function<void()>>& queued, std::vector<std::function<void()>>& round);
 
   asio::io_context& io_;
   Stats& stats_;
