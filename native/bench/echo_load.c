@@ -4,8 +4,11 @@
 // RFC 6455 only as far as an echo needs: the handshake (the accept key checked), masked frames out,
 // unmasked frames in; a ping is answered; any other frame, a wrong echo or a closed socket is an error.
 //
-//   cs_echo_load throughput PORT PATH CONNECTIONS IN_FLIGHT SIZE SECONDS
-//   cs_echo_load latency    PORT PATH SIZE SECONDS          (one connection, one message at a time)
+//   cs_echo_load throughput PORT PATH CONNECTIONS IN_FLIGHT SIZE SECONDS [text]
+//   cs_echo_load latency    PORT PATH SIZE SECONDS [text]   (one connection, one message at a time)
+//
+// Messages are binary unless `text` is given: then they are text frames of letters, one line each for a
+// `kind = process` endpoint in text mode or websocketd (bench/process.ts).
 //
 // Both warm up for half a second, print "measuring" on stdout when the measured window opens and, when it
 // closes, one JSON line (the bench samples the server's CPU at both): {"messages", "seconds", "clientCpu"},
@@ -28,6 +31,8 @@ typedef struct {
   WsSocket io;
   int in_flight;   // messages sent and not yet echoed
   int closed;      // the server's close frame came back
+  int fragmented;  // inside a message that came in fragments (websocketd sends a 4 KiB line as two)
+  size_t echoed;   // bytes of the echo taken so far
   uint8_t* frame;  // the masked frame this connection sends, built once
   size_t frame_length;
 } Connection;
@@ -36,6 +41,7 @@ static const char* server_port;
 static const char* server_path;
 static uint8_t* payload;
 static size_t payload_size;
+static uint8_t opcode = 0x2;  // binary, or 0x1 (text)
 static uint8_t scratch[kReadSize];
 static int epoll_fd;
 
@@ -43,7 +49,7 @@ static void open_connection(Connection* c) {
   c->io.fd = ws_open(server_port, server_path, &c->io.in);
   c->frame = malloc(payload_size + 14);
   if (!c->frame) fail("out of memory");
-  c->frame_length = masked_frame(0x2, payload, payload_size, c->frame);
+  c->frame_length = masked_frame(opcode, payload, payload_size, c->frame);
 }
 
 static void watch(Connection* c, int want_out, int op) { ws_watch(epoll_fd, &c->io, c, want_out, op); }
@@ -64,11 +70,18 @@ static long take_frames(Connection* c) {
   FrameHead f;
   while (frame_head(base + at, available - at, &f)) {
     const uint8_t* data = base + at + f.head;
-    if (f.opcode == 0x2) {
-      if (f.size != payload_size || memcmp(data, payload, payload_size) != 0)
-        fail("an echo of %llu bytes differs from the %zu sent", (unsigned long long)f.size, payload_size);
-      if (c->in_flight-- <= 0) fail("an echo of a message never sent");
-      echoes++;
+    if (f.opcode == opcode || f.opcode == 0x0) {
+      if ((f.opcode == 0x0) != c->fragmented) fail("a continuation frame out of place");
+      if (f.size > payload_size - c->echoed || memcmp(data, payload + c->echoed, f.size) != 0)
+        fail("an echo differs from the %zu bytes sent", payload_size);
+      c->echoed += f.size;
+      c->fragmented = !f.fin;
+      if (f.fin) {
+        if (c->echoed != payload_size) fail("an echo of %zu bytes for %zu sent", c->echoed, payload_size);
+        if (c->in_flight-- <= 0) fail("an echo of a message never sent");
+        c->echoed = 0;
+        echoes++;
+      }
     } else if (f.opcode == 0x9) {
       uint8_t pong[14 + 125];
       buffer_append(&c->io.out, pong, masked_frame(0xA, data, f.size, pong));
@@ -246,24 +259,30 @@ static int latency(double seconds) {
 
 static void usage(void) {
   fputs(
-      "usage: cs_echo_load throughput PORT PATH CONNECTIONS IN_FLIGHT SIZE SECONDS\n"
-      "       cs_echo_load latency PORT PATH SIZE SECONDS\n",
+      "usage: cs_echo_load throughput PORT PATH CONNECTIONS IN_FLIGHT SIZE SECONDS [text]\n"
+      "       cs_echo_load latency PORT PATH SIZE SECONDS [text]\n",
       stderr);
   exit(2);
 }
 
 int main(int argc, char** argv) {
   client_start("cs_echo_load");
-  int is_throughput = argc == 8 && strcmp(argv[1], "throughput") == 0;
-  int is_latency = argc == 6 && strcmp(argv[1], "latency") == 0;
-  if (!is_throughput && !is_latency) usage();
+  if (argc < 2) usage();
+  int is_throughput = strcmp(argv[1], "throughput") == 0, is_latency = strcmp(argv[1], "latency") == 0;
+  int arguments = is_throughput ? 8 : 6;
+  if (argc == arguments + 1 && strcmp(argv[arguments], "text") == 0) {
+    opcode = 0x1;
+    argc--;
+  }
+  if ((!is_throughput && !is_latency) || argc != arguments) usage();
   server_port = argv[2];
   server_path = argv[3];
   payload_size = (size_t)atol(argv[is_throughput ? 6 : 4]);
   double seconds = atof(argv[is_throughput ? 7 : 5]);
   payload = malloc(payload_size + 1);
   if (!payload || seconds <= 0) usage();
-  for (size_t i = 0; i < payload_size; ++i) payload[i] = (uint8_t)(i * 31 + 7);  // as the ws client's
+  for (size_t i = 0; i < payload_size; ++i)
+    payload[i] = opcode == 0x1 ? (uint8_t)('a' + i % 26) : (uint8_t)(i * 31 + 7);  // binary: as the ws client's
   if (is_latency) return latency(seconds);
   int count = atoi(argv[4]), in_flight = atoi(argv[5]);
   if (count <= 0 || in_flight <= 0) usage();

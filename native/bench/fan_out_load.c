@@ -112,6 +112,7 @@ static void take_frames(Connection* c, double now) {
   FrameHead f;
   while (frame_head(base + at, available - at, &f)) {
     const uint8_t* payload = base + at + f.head;
+    if (!f.fin || f.opcode == 0x0) fail("a fragmented message from the server");
     if (f.opcode == 0x9) {
       uint8_t pong[14 + 125];
       buffer_append(&c->io.out, pong, masked_frame(0xA, payload, f.size, pong));

@@ -101,8 +101,10 @@ size_t masked_frame(uint8_t opcode, const uint8_t* data, size_t size, uint8_t* o
 
 int frame_head(const uint8_t* f, size_t available, FrameHead* out) {
   if (available < 2) return 0;
-  if (!(f[0] & 0x80) || (f[0] & 0x70) || (f[1] & 0x80)) fail("a fragmented, extended or masked frame from the server");
+  if ((f[0] & 0x70) || (f[1] & 0x80)) fail("an extended or masked frame from the server");
   out->opcode = f[0] & 0x0F;
+  out->fin = f[0] >> 7;
+  if (out->opcode >= 0x8 && !out->fin) fail("a fragmented control frame");
   out->size = f[1] & 0x7F;
   out->head = 2;
   if (out->size == 126) {

@@ -46,10 +46,12 @@ size_t masked_frame(uint8_t opcode, const uint8_t* data, size_t size, uint8_t* o
 
 typedef struct {
   int opcode;
+  int fin;      // the last frame of its message
   size_t head;  // bytes before the payload
   uint64_t size;
 } FrameHead;
 
 // Reads the head of the server frame at `f`: 1 when the whole frame is among the `available` bytes, else 0.
-// A fragmented, extended or masked frame, or a control frame over 125 bytes, fails.
+// An extended or masked frame, or a fragmented or over 125 bytes control frame, fails; a data frame may be a
+// fragment (`fin` 0, or opcode 0: a continuation).
 int frame_head(const uint8_t* f, size_t available, FrameHead* out);
