@@ -139,9 +139,10 @@ export class Connection {
     while (this.state != CloseState.ENDED) {
       pos += parseFrames(this.parser, ptr + pos, len - pos);
       const event = this.parser.event;
-      if (event == FrameEvent.NONE) return;
+      if (event == FrameEvent.NONE) break;
       this.dispatch(event);
     }
+    this.handler.onReceived();
   }
 
   private dispatch(event: u32): void {

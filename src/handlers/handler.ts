@@ -35,6 +35,9 @@ export abstract class Handler {
    */
   abstract onMessage(opcode: u32, ptr: usize, len: u32): void;
 
+  /** The bytes of one read from the client are all delivered (after their onMessage calls, if any). */
+  onReceived(): void {}
+
   /** The write queue drained after a send answered BACKPRESSURE. */
   onWritable(): void {}
 

@@ -10,7 +10,8 @@ import { RunningHost, startHost } from "../support/host";
 import { scratchSite, startHostProcess } from "../support/host_process";
 import { REPO_ROOT } from "../support/paths";
 import { alive } from "../support/processes";
-import { httpExchange, upgradeRequest } from "../support/raw_client";
+import { httpExchange, RawClient, upgradeRequest } from "../support/raw_client";
+import { CLOSE, clientFrame, closePayload, TEXT } from "../unit/frames";
 
 const PYTHON = "/usr/bin/python3";
 const TOOL = path.join(REPO_ROOT, "test", "fixtures", "programs", "tool.py");
@@ -129,6 +130,7 @@ before(async () => {
   endpoint(site, "noread.chatsocket", [tool("noread"), "mode = binary", "idle_timeout = 2000", "ping_interval = 200", "pong_timeout = 200"]);
   endpoint(site, "flood.chatsocket", [tool("flood", "40000", "1000")]);
   endpoint(site, "bytes.chatsocket", [tool("bytes")]);
+  endpoint(site, "save.chatsocket", [tool("save", path.join(site, "saved.txt"))]);
   endpoint(site, "shell.chatsocket", ["shell = echo one; echo two >&2; exit 4", "stderr = send"]);
   process.env.CHATSOCKET_TEST_SENTINEL = "must not reach a program";
   host = await startHost({
@@ -176,6 +178,19 @@ describe("text mode", () => {
     assert.deepEqual(messages, ["ok \ufffd\ufffd \ufffd end"]);
     assert.equal(code, 1000);
   });
+});
+
+test("messages that arrive together, a long one among them, and then a close frame all reach stdin in order", async () => {
+  const lines = Array.from({ length: 200 }, (_, i) => (i === 100 ? "L".repeat(40000) : `line ${i}`));
+  const client = await RawClient.connect(host.port);
+  await client.write(upgradeRequest("/save.chatsocket"));
+  assert.equal((await client.readAnswer()).status, 101);
+  // One write: the server reads these frames together, the close frame with them.
+  await client.write(Buffer.concat([...lines.map((line) => clientFrame(TEXT, line)), clientFrame(CLOSE, closePayload(1000))]));
+  const saved = path.join(site, "saved.txt");
+  await until(() => readdirSync(site).includes("saved.txt"), "the program's saved stdin");
+  assert.deepEqual(readFileSync(saved, "utf8").split("\n"), [...lines, ""]);
+  client.destroy();
 });
 
 test("binary mode: bytes go through unchanged both ways", async () => {

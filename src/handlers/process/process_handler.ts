@@ -17,11 +17,12 @@ import { FRAME_HEADROOM } from "../../protocol/limits";
 import { Request } from "../../request";
 import { jsonString } from "../../text/json";
 import { repairUtf8, utf8Pending } from "../../text/utf8_repair";
-import { log, pauseProcessOutput, startProcess, stopProcess, writeProcessInput } from "../../host";
+import { log, pauseProcessOutput, startProcess, stopProcess } from "../../host";
 import { Handler, Refusal } from "../handler";
 import { cgiEnvironment } from "./cgi_environment";
 import { LineSplitter } from "./line_splitter";
 import { ProcessMode, ProcessSettings, StderrPolicy } from "./process_settings";
+import { batchInput, flushInput } from "./stdin_batch";
 
 const NEWLINE: usize = memory.data<u8>([0x0a]);
 /** Room to move a raw-mode tail (at most 3 bytes) in and out of its u32 field; used only within a call. */
@@ -88,9 +89,16 @@ export class ProcessHandler extends Handler {
       this.conn.closeWith(CloseCode.UNSUPPORTED_DATA, "this endpoint takes text messages");
       return;
     }
-    let status = writeProcessInput(this.conn.id, ptr, len);
-    if (mode == ProcessMode.TEXT && status != Status.DROPPED) status = writeProcessInput(this.conn.id, NEWLINE, 1);
+    let status = batchInput(this.conn.id, ptr, len);
+    if (mode == ProcessMode.TEXT && status != Status.DROPPED) {
+      const newline = batchInput(this.conn.id, NEWLINE, 1);
+      if (newline != Status.OK) status = newline;
+    }
     if (status == Status.BACKPRESSURE) this.conn.pauseReading(true);
+  }
+
+  onReceived(): void {
+    if (flushInput(this.conn.id) == Status.BACKPRESSURE) this.conn.pauseReading(true);
   }
 
   onProcessStdinWritable(): void {
@@ -205,6 +213,7 @@ export class ProcessHandler extends Handler {
 
   /** The connection is closing, whoever began: the program ends now rather than when TCP does. */
   onClosing(): void {
+    flushInput(this.conn.id); // the messages before the close reach the program before its stdin closes
     stopProcess(this.conn.id);
   }
 
