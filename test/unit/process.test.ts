@@ -125,6 +125,23 @@ describe("kind = process: messages and output", () => {
     assert.equal(closeOf(h).code, 1003);
   });
 
+  it("the messages of one read reach stdin in one write; one of 16 KiB or more goes on its own, in order", () => {
+    const h = opened();
+    const long = "L".repeat(16 * 1024);
+    h.data(1, Buffer.concat(["a", "b", long, "c", "d"].map((line) => clientFrame(TEXT, line))));
+    const writes = h.processInput.get(1)!.map(String);
+    assert.deepEqual(writes, ["a\nb\n", long, "\nc\nd\n"]);
+    h.data(1, clientFrame(TEXT, "e"));
+    assert.equal(String(h.processInput.get(1)!.at(-1)), "e\n");
+  });
+
+  it("text mode: a newline at any place in the output ends its line", () => {
+    const h = opened();
+    const lines = Array.from({ length: 40 }, (_, n) => "x".repeat(n));
+    h.processOutput(1, lines.map((line) => `${line}\n`).join(""));
+    assert.deepEqual(texts(h), lines);
+  });
+
   it("text mode: each output line is a message, \\r\\n and \\n alike, a partial line waits", () => {
     const h = opened();
     h.processOutput(1, "one\ntwo\r\nthr");

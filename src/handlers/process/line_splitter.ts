@@ -6,6 +6,23 @@
 
 import { utf8Boundary } from "../../text/utf8_repair";
 
+const NEWLINES: u64 = 0x0a0a0a0a0a0a0a0a;
+const LOW_BITS: u64 = 0x0101010101010101;
+const HIGH_BITS: u64 = 0x8080808080808080;
+
+/** The offset of the first `\n` in [from + at, from + end), or -1; eight bytes at a time. */
+function findNewline(from: usize, at: usize, end: usize): isize {
+  let i = at;
+  for (; i + 8 <= end; i += 8) {
+    const v = load<u64>(from + i) ^ NEWLINES; // a zero byte where a newline was
+    // The lowest byte whose high bit this sets is the first zero byte (higher ones may be false alarms).
+    const zero = (v - LOW_BITS) & ~v & HIGH_BITS;
+    if (zero != 0) return <isize>(i + <usize>(ctz(zero) >> 3));
+  }
+  for (; i < end; i++) if (load<u8>(from + i) == 0x0a) return <isize>i;
+  return -1;
+}
+
 export class LineSplitter {
   linePtr: usize = 0;
   lineLength: usize = 0;
@@ -45,13 +62,7 @@ export class LineSplitter {
   nextLine(): bool {
     const from = this.buffer + this.start;
     const pending = this.end - this.start;
-    let newline: isize = -1;
-    for (let i = this.scanned; i < pending; i++) {
-      if (load<u8>(from + i) == 0x0a) {
-        newline = <isize>i;
-        break;
-      }
-    }
+    const newline = findNewline(from, this.scanned, pending);
     if (newline >= 0) {
       const i = <usize>newline;
       const length = i > 0 && load<u8>(from + i - 1) == 0x0d ? i - 1 : i;
