@@ -67,6 +67,9 @@ export interface ModuleStats {
   /** Whole data messages from clients, and sent to one client (a room's deliveries are roomDelivered). */
   messagesIn: number;
   messagesOut: number;
+  /** The module's own C++ heap: its native objects and buffers (counted by its operator new), apart from the
+   * host's; with wasmMemoryBytes, frameBytes and zlibBytes, what the module holds. */
+  moduleHeapBytes: number;
   /** Closes the server started, by the code of its close frame (a room cutting off a slow member: 1008). */
   closed1000: number;
   closed1001: number;

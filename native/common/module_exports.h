@@ -32,9 +32,10 @@ enum class ModuleStat : uint32_t {
   kConnectionsOpened = 19,
   kMessagesIn = 20,
   kMessagesOut = 21,
-  kClosed1000 = 22,  // then one per code of CloseCounts::kCodes, in its order, and the other codes last
+  kModuleHeapBytes = 22,  // the module's own C++ heap (operator new), its native objects and buffers
+  kClosed1000 = 23,       // then one per code of CloseCounts::kCodes, in its order, and the other codes last
 };
-constexpr uint32_t kModuleStatCount = 32;
+constexpr uint32_t kModuleStatCount = 33;
 constexpr const char* kModuleStatNames[kModuleStatCount] = {"connections",
                                                             "traps",
                                                             "rebuilds",
@@ -57,6 +58,7 @@ constexpr const char* kModuleStatNames[kModuleStatCount] = {"connections",
                                                             "connectionsOpened",
                                                             "messagesIn",
                                                             "messagesOut",
+                                                            "moduleHeapBytes",
                                                             "closed1000",
                                                             "closed1001",
                                                             "closed1002",

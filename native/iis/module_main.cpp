@@ -11,6 +11,7 @@
 #include "iis_api.h"
 #include "log.h"
 #include "module_globals.h"
+#include "module_heap.h"
 #include "module_settings.h"
 #include "module_exports.h"
 #include "request_factory.h"
@@ -84,7 +85,8 @@ CS_EXPORT uint32_t ChatSocketGetStats(uint64_t* values, uint32_t count) {
                                                                             stats.backplane.lost,
                                                                             stats.connections_opened,
                                                                             stats.messages_in,
-                                                                            stats.messages_out};
+                                                                            stats.messages_out,
+                                                                            cs::module_heap_bytes()};
   static_assert(static_cast<uint32_t>(cs::ModuleStat::kClosed1000) + cs::CloseCounts::kSlots == cs::kModuleStatCount,
                 "a stat per close code");
   uint32_t n = count < cs::kModuleStatCount ? count : cs::kModuleStatCount;
