@@ -1,5 +1,6 @@
 #include "timers.h"
 
+#include <algorithm>
 #include <exception>
 
 #include "log.h"
@@ -18,12 +19,16 @@ Timers::~Timers() {
 }
 
 void Timers::schedule(uint32_t milliseconds, std::function<void()> fire) {
+  bool earliest;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    entries_.push(
-        {std::chrono::steady_clock::now() + std::chrono::milliseconds(milliseconds), next_order_++, std::move(fire)});
+    uint64_t order = next_order_++;
+    entries_.push_back(
+        {std::chrono::steady_clock::now() + std::chrono::milliseconds(milliseconds), order, std::move(fire)});
+    std::push_heap(entries_.begin(), entries_.end(), std::greater<Entry>());
+    earliest = entries_.front().order == order;
   }
-  changed_.notify_all();
+  if (earliest) changed_.notify_all();  // otherwise the timer thread already waits for an earlier one
 }
 
 void Timers::run() {
@@ -33,13 +38,15 @@ void Timers::run() {
       changed_.wait(lock);
       continue;
     }
-    auto due = entries_.top().due;
+    auto due = entries_.front().due;
     if (std::chrono::steady_clock::now() < due) {
       changed_.wait_until(lock, due);
       continue;
     }
-    std::function<void()> fire = std::move(const_cast<Entry&>(entries_.top()).fire);
-    entries_.pop();
+    std::pop_heap(entries_.begin(), entries_.end(), std::greater<Entry>());
+    std::function<void()> fire = std::move(entries_.back().fire);
+    entries_.pop_back();
+    if (entries_.capacity() > 64 && entries_.size() < entries_.capacity() / 4) entries_.shrink_to_fit();
     lock.unlock();
     try {
       fire();
