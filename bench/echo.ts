@@ -9,7 +9,7 @@
 import os from "node:os";
 
 import type { CompletionMode } from "../scripts/host_binding";
-import { Load, idleRss, latency, throughput } from "./echo_load";
+import { IdleMemory, Load, idleMemory, latency, throughput } from "./echo_load";
 import { Peer, startCeiling, startChatsocket, startWsEcho } from "./echo_servers";
 import { printTable, Row } from "./echo_table";
 import { BENCH_COMPLETION, pinProcess } from "./server_process";
@@ -48,13 +48,20 @@ async function main(): Promise<void> {
     peers.push(await startWsEcho(), await startCeiling());
     if (CLIENT_CPU !== undefined) for (const peer of peers) pinProcess(peer.pid, SERVER_CPU);
     const rows: Row[] = [];
-    const idle: number[] = [];
-    for (const peer of peers) idle.push(await idleRss(peer, IDLE));
+    const idle: IdleMemory[] = [];
+    for (const peer of peers) idle.push(await idleMemory(peer, IDLE));
     rows.push({
       label: `RSS per idle connection (${IDLE.toLocaleString("en").replace(/,/g, " ")} conns)`,
       unit: "KiB",
       higherBetter: false,
-      values: idle.map((bytes) => bytes / 1024),
+      values: idle.map((memory) => memory.rss / 1024),
+      digits: 1,
+    });
+    rows.push({
+      label: "  of which the module's own (counters)",
+      unit: "KiB",
+      higherBetter: false,
+      values: idle.map((memory) => (memory.module === undefined ? NaN : memory.module / 1024)),
       digits: 1,
     });
     const rtt = await sampled(peers, (peer) => latency(peer, 32, SECONDS, CLIENT_CPU));

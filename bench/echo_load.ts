@@ -102,12 +102,19 @@ export async function latency(peer: Peer, size: number, seconds: number, clientC
   return { p50: result.p50!, p99: result.p99! };
 }
 
-/** The server's RSS growth per connection for `count` connections that each echoed one message and then
- * sit idle. */
-export async function idleRss(peer: Peer, count: number): Promise<number> {
+export interface IdleMemory {
+  /** The server's RSS growth per connection. */
+  rss: number;
+  /** chatsocket's: the module's own bytes per connection, by its counters (Peer.moduleBytes). */
+  module?: number;
+}
+
+/** What `count` connections cost a server when each echoed one message and then sits idle. */
+export async function idleMemory(peer: Peer, count: number): Promise<IdleMemory> {
   await closeAll(await connect(peer, 10)); // what the server sets up at its first connections is not per connection
   await sleep(1000);
   const before = rssBytes(peer.pid);
+  const moduleBefore = await peer.moduleBytes?.();
   const sockets = await connect(peer, count);
   const echoes = checker(peer, Buffer.from("hi"));
   await Promise.all(sockets.map((ws) => new Promise<void>((resolve) => {
@@ -119,8 +126,10 @@ export async function idleRss(peer: Peer, count: number): Promise<number> {
   })));
   await sleep(1500);
   const peak = rssBytes(peer.pid);
+  const modulePeak = await peer.moduleBytes?.();
   for (const ws of sockets) ws.terminate();
   await sleep(2000);
   echoes.done();
-  return (peak - before) / count;
+  const module = modulePeak === undefined || moduleBefore === undefined ? undefined : (modulePeak - moduleBefore) / count;
+  return { rss: (peak - before) / count, module };
 }

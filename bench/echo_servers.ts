@@ -13,6 +13,8 @@ export interface Peer {
   url: string;
   pid: number;
   stop(): Promise<void>;
+  /** chatsocket's: what the module itself holds now (its C++ heap, Wasm memory, frames, zlib), by its counters. */
+  moduleBytes?(): Promise<number>;
 }
 
 const role = serverRole();
@@ -31,8 +33,14 @@ async function startPeer(name: string, role: string, pathname: string): Promise<
   return { name, url: `ws://127.0.0.1:${server.port}${pathname}`, pid: server.pid, stop: server.stop };
 }
 
-export const startChatsocket = (mode: CompletionMode): Promise<Peer> =>
-  startPeer(`chatsocket ${mode}`, `chatsocket:${mode}`, "/echo.chatsocket");
+export async function startChatsocket(mode: CompletionMode): Promise<Peer> {
+  const server = await forkServer(__filename, `chatsocket:${mode}`);
+  const moduleBytes = async () => {
+    const m = await server.moduleStats();
+    return m.moduleHeapBytes + m.wasmMemoryBytes + m.frameBytes + m.zlibBytes;
+  };
+  return { name: `chatsocket ${mode}`, url: `ws://127.0.0.1:${server.port}/echo.chatsocket`, pid: server.pid, stop: server.stop, moduleBytes };
+}
 export const startWsEcho = (): Promise<Peer> => startPeer("ws", "ws-echo", "/");
 
 /** The C echo server; it prints its port, and ends with this process (PR_SET_PDEATHSIG). */

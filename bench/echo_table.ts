@@ -61,8 +61,9 @@ export function printTable(table: Table): void {
   for (const row of rows) {
     const bound = (value: number, i: number) =>
       (row.clientCanLimit && nearCeiling(row, value)) || row.clientBusy?.[i] === true;
-    const values = row.values.map((v, i) => cell(`${v.toFixed(row.digits)}${bound(v, i) ? "*" : " "}`)).join("");
-    const ratios = modes.map((_, i) => cell(`${(row.values[i] / row.values[ws]).toFixed(2)} `)).join("");
+    const shown = (v: number, text: string) => (Number.isNaN(v) ? cell("— ") : cell(text));
+    const values = row.values.map((v, i) => shown(v, `${v.toFixed(row.digits)}${bound(v, i) ? "*" : " "}`)).join("");
+    const ratios = modes.map((_, i) => shown(row.values[i] / row.values[ws], `${(row.values[i] / row.values[ws]).toFixed(2)} `)).join("");
     console.log(`${row.label.padEnd(ROW)}${row.unit.padEnd(8)}${(row.higherBetter ? "higher" : "lower").padEnd(7)}${values}${ratios}`);
   }
   console.log(`
@@ -79,5 +80,7 @@ How to read:
 - server CPU per message: the server process's CPU time (user + system, all its threads) over the echoes of
   the "100 conns × 32 B, 16 in flight" row.
 - RSS per idle connection: the server's resident memory growth with that many connections open, each having
-  echoed one message, divided by their number.`);
+  echoed one message, divided by their number. "of which the module's own": the growth of what the module
+  holds by its own counters (its C++ heap, counted by the module's operator new; its Wasm memory; frames;
+  zlib), the rest being the host's (what IIS would hold in w3wp) and the C library's.`);
 }

@@ -2,13 +2,15 @@
 // not theirs. A benchmark file forks itself with a role; the child starts its server and sends {port}.
 import { ChildProcess, execFileSync, fork } from "node:child_process";
 
-import type { CompletionMode } from "../scripts/host_binding";
+import type { CompletionMode, ModuleStats } from "../scripts/host_binding";
 import type { HostOptions } from "../test/support/host";
 
 export interface ServerProcess {
   port: number;
   pid: number;
   stop(): Promise<void>;
+  /** The module's counters, from a server serveHost started (others never answer). */
+  moduleStats(): Promise<ModuleStats>;
 }
 
 /** Forks `file` with `role` as its argument and waits for the port its server listens on. */
@@ -20,6 +22,11 @@ export function forkServer(file: string, role: string): Promise<ServerProcess> {
       resolve({
         port: message.port,
         pid: child.pid!,
+        moduleStats: () =>
+          new Promise((answer) => {
+            child.once("message", (reply: { moduleStats: ModuleStats }) => answer(reply.moduleStats));
+            child.send("module-stats");
+          }),
         stop: () =>
           new Promise((done) => {
             if (child.exitCode !== null) return done();
@@ -57,7 +64,12 @@ export function serveHost(options: HostOptions): void {
   // Loaded here, not at the top: the benchmark's own process never loads the host.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { startHost } = require("../test/support/host") as typeof import("../test/support/host");
-  startHost({ completionMode: BENCH_COMPLETION, threads: 0, ...options }).then((host) => reportPort(host.port));
+  startHost({ completionMode: BENCH_COMPLETION, threads: 0, ...options }).then((host) => {
+    process.on("message", (message) => {
+      if (message === "module-stats") process.send?.({ moduleStats: host.stats().module });
+    });
+    reportPort(host.port);
+  });
   setInterval(() => {}, 1 << 30); // the host runs on native threads; nothing else keeps this process alive
 }
 

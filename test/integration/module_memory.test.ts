@@ -1,0 +1,74 @@
+// What the module itself holds, by its own counters (moduleHeapBytes: its C++ heap, counted by its operator
+// new; frameBytes; zlibBytes), apart from the host around it: it grows with idle connections, and after a
+// burst closes it comes back to within a tenth of what the burst added.
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import WebSocket from "ws";
+
+import type { ModuleStats } from "../../scripts/host_binding";
+import { RunningHost, startHost } from "../support/host";
+import { scratchSite } from "../support/host_process";
+
+const BURST = 300;
+let host: RunningHost;
+
+before(async () => {
+  const site = scratchSite();
+  // A pending ping timer holds a little of a closed connection until it is due: a short interval here, so
+  // that the test sees the end state in a second, not in the default 30.
+  writeFileSync(path.join(site, "idle.chatsocket"), "kind = echo\nping_interval = 500\n");
+  host = await startHost({ site });
+});
+after(() => host.stop());
+
+function moduleStats(): ModuleStats {
+  const stats = host.stats().module;
+  assert.ok(stats, "the module reports its counters");
+  return stats;
+}
+
+const held = (m: ModuleStats) => m.moduleHeapBytes + m.frameBytes + m.zlibBytes;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function openEchoed(count: number): Promise<WebSocket[]> {
+  return Promise.all(
+    Array.from({ length: count }, () => new Promise<WebSocket>((resolve, reject) => {
+      const ws = new WebSocket(host.url("/idle.chatsocket"));
+      ws.once("open", () => ws.send("hi"));
+      ws.once("message", () => resolve(ws));
+      ws.once("error", reject);
+    })),
+  );
+}
+
+async function closeAll(sockets: WebSocket[]): Promise<void> {
+  await Promise.all(sockets.map((ws) => new Promise((resolve) => (ws.once("close", resolve), ws.close(1000)))));
+}
+
+test("the module's own memory grows with idle connections and comes back after they close", async () => {
+  await closeAll(await openEchoed(20)); // what the first connections set up for good is not per connection
+  await host.waitFor((s) => s.module?.connections === 0, "the warm-up connections to end");
+  await sleep(1500);
+  const baseline = held(moduleStats());
+
+  const sockets = await openEchoed(BURST);
+  const peak = held(moduleStats());
+  const perConnection = (peak - baseline) / BURST;
+  // Every connection holds native objects and a read buffer in the module: hundreds of bytes at least.
+  assert.ok(perConnection > 512, `the module's heap grew by ${perConnection.toFixed(0)} bytes per idle connection`);
+
+  await closeAll(sockets);
+  await host.waitFor((s) => s.module?.connections === 0, "the burst's connections to end");
+  const deadline = Date.now() + 15000;
+  let now = held(moduleStats());
+  while (now - baseline > 0.1 * (peak - baseline) && Date.now() < deadline) {
+    await sleep(200);
+    now = held(moduleStats());
+  }
+  assert.ok(
+    now - baseline <= 0.1 * (peak - baseline),
+    `after the burst the module still holds ${now - baseline} of the ${peak - baseline} bytes it added`,
+  );
+});
