@@ -142,6 +142,16 @@ void Connection::mark_upgraded() {
   upgraded_ = true;
   core_.stats.upgraded_connections.fetch_add(1);
   core_.stats.upgrades_total.fetch_add(1);
+  release_buffer_if_consumed_locked();
+}
+
+// An upgraded connection reads no more requests: once the module has taken what came after the head, the
+// buffer that held the head goes (a few hundred bytes per idle WebSocket otherwise).
+void Connection::release_buffer_if_consumed_locked() {
+  if (upgraded_ && buffer_start_ == buffer_.size()) {
+    std::string().swap(buffer_);
+    buffer_start_ = 0;
+  }
 }
 
 // ---------------------------------------------------------------- socket primitives for the request
@@ -151,6 +161,7 @@ size_t Connection::take_buffered(void* dst, size_t max) {
   size_t n = std::min(max, buffer_.size() - buffer_start_);
   std::memcpy(dst, buffer_.data() + buffer_start_, n);
   buffer_start_ += n;
+  release_buffer_if_consumed_locked();
   return n;
 }
 

@@ -63,6 +63,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void close_gracefully();
   void drain(std::shared_ptr<asio::steady_timer> deadline);
   void compact();
+  void release_buffer_if_consumed_locked();
   enum class Wait { kNone, kIdle, kHead };
   void wait_for_locked(Wait wait);
   void close_locked();
