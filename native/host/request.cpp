@@ -50,7 +50,7 @@ Request::Request(HostCore& core, std::shared_ptr<Connection> connection, Request
       core_(core),
       conn_(std::move(connection)),
       head_(std::move(head)),
-      path_(std::move(path)) {
+      path_{std::move(path.url_path), path.physical.string()} {
   remote_ = conn_->remote();
   local_ = conn_->local();
   core_.stats.active_requests.fetch_add(1);

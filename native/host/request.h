@@ -52,6 +52,13 @@ struct AsyncOp {
   std::shared_ptr<std::string> send_data;
 };
 
+// Where the URL led, as the request keeps it for its server variables: strings, not SitePath's
+// std::filesystem::path, whose list of parts would be a few hundred bytes more per open WebSocket.
+struct MappedPath {
+  std::string url_path;
+  std::string physical;
+};
+
 class Request : public std::enable_shared_from_this<Request> {
  public:
   Request(HostCore& core, std::shared_ptr<Connection> connection, RequestHead head, SitePath path);
@@ -132,7 +139,7 @@ class Request : public std::enable_shared_from_this<Request> {
   HostCore& core_;
   std::shared_ptr<Connection> conn_;
   const RequestHead head_;
-  const SitePath path_;
+  const MappedPath path_;
   sockaddr_storage remote_{};
   sockaddr_storage local_{};
 

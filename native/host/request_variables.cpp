@@ -39,7 +39,7 @@ bool header_matches_variable(const std::string& header, const std::string& suffi
 }  // namespace
 
 // Returns false when IIS would answer ERROR_INVALID_INDEX (unknown variable, absent header).
-static bool compute_variable(const Request& r, const HostCore& core, const std::string& name, const SitePath& path,
+static bool compute_variable(const Request& r, const HostCore& core, const std::string& name, const MappedPath& path,
                              const sockaddr_storage& remote, const sockaddr_storage& local, std::string& value) {
   const RequestHead& h = r.head();
   std::string upper;
@@ -77,25 +77,29 @@ static bool compute_variable(const Request& r, const HostCore& core, const std::
   } else if (upper == "APPL_PHYSICAL_PATH")
     value = core.site_root.string() + "/";
   else if (upper == "PATH_TRANSLATED" || upper == "SCRIPT_FILENAME")
-    value = path.physical.string();
+    value = path.physical;
   else if (upper == "WEBSOCKET_VERSION") {
     if (!core.site.websocket_enabled) return false;
     value = "13";
   } else if (upper == "ALL_RAW") {  // the headers as the client sent them
     value.clear();
     for (const auto& kv : h.headers) value += kv.first + ": " + kv.second + "\r\n";
-  } else if (upper == "ALL_HTTP") {  // HTTP_NAME:value lines, one per header name
+  } else if (upper == "ALL_HTTP") {  // HTTP_NAME:value lines, one per header name, in order of first arrival
     value.clear();
-    for (const auto& kv : h.joined) {
+    for (size_t i = 0; i < h.headers.size(); ++i) {
+      const std::string& header = h.headers[i].first;
+      bool seen = false;
+      for (size_t k = 0; k < i && !seen; ++k) seen = iequals(h.headers[k].first, header);
+      if (seen) continue;
       std::string name = "HTTP_";
-      for (char c : kv.first) name.push_back(c == '-' ? '_' : static_cast<char>(std::toupper((unsigned char)c)));
-      value += name + ":" + kv.second + "\n";
+      for (char c : header) name.push_back(c == '-' ? '_' : static_cast<char>(std::toupper((unsigned char)c)));
+      value += name + ":" + *h.header(header) + "\n";
     }
   } else if (upper.rfind("HTTP_", 0) == 0) {
     std::string suffix = upper.substr(5);
-    for (const auto& kv : h.joined) {
+    for (const auto& kv : h.headers) {
       if (header_matches_variable(kv.first, suffix)) {
-        value = kv.second;
+        value = *h.header(kv.first);
         return true;
       }
     }
@@ -110,7 +114,7 @@ static bool compute_variable(const Request& r, const HostCore& core, const std::
 template <class Text, class Convert>
 static HRESULT answer_variable(const Request& r, const HostCore& core, PCSTR name, const Text** value, DWORD* length,
                                std::map<std::string, std::basic_string<Text>>& store, std::mutex& mutex,
-                               const SitePath& path, const sockaddr_storage& remote, const sockaddr_storage& local,
+                               const MappedPath& path, const sockaddr_storage& remote, const sockaddr_storage& local,
                                Convert convert) {
   if (!name || !value) return E_INVALIDARG;
   std::string text;
@@ -142,7 +146,7 @@ HRESULT Request::server_variable_wide(PCSTR name, PCWSTR* value, DWORD* length) 
 PCWSTR Request::physical_path(DWORD* length) {
   if (!enter_call("IHttpContext::GetScriptTranslated")) return nullptr;
   std::lock_guard<std::mutex> lock(mutex_);
-  if (physical_path_.empty()) physical_path_ = utf8_to_utf16(path_.physical.string());
+  if (physical_path_.empty()) physical_path_ = utf8_to_utf16(path_.physical);
   if (length) *length = static_cast<DWORD>(physical_path_.size());
   return physical_path_.c_str();
 }
