@@ -82,7 +82,9 @@ bool list_has_token(const std::string& value, std::string_view token) {
 }
 
 const std::string* RequestHead::header(std::string_view name) const {
-  for (const auto& h : joined)
+  for (const auto& h : repeated)
+    if (iequals(h.first, name)) return &h.second;
+  for (const auto& h : headers)
     if (iequals(h.first, name)) return &h.second;
   return nullptr;
 }
@@ -144,16 +146,16 @@ int parse_request_head(std::string_view head, RequestHead& out) {
     out.headers.emplace_back(std::string(h.substr(0, colon)), std::string(value));
   }
 
-  for (const auto& h : out.headers) {
-    bool merged = false;
-    for (auto& j : out.joined) {
-      if (iequals(j.first, h.first)) {
-        j.second += ", " + h.second;
-        merged = true;
-        break;
-      }
-    }
-    if (!merged) out.joined.push_back(h);
+  out.headers.shrink_to_fit();
+  for (size_t i = 0; i < out.headers.size(); ++i) {
+    const auto& h = out.headers[i];
+    bool first = true;
+    for (size_t k = 0; k < i && first; ++k) first = !iequals(out.headers[k].first, h.first);
+    if (!first) continue;
+    std::string value = h.second;
+    for (size_t k = i + 1; k < out.headers.size(); ++k)
+      if (iequals(out.headers[k].first, h.first)) value += ", " + out.headers[k].second;
+    if (value.size() != h.second.size()) out.repeated.emplace_back(h.first, std::move(value));
   }
 
   if (out.version_minor >= 1 && !out.header("Host")) return 400;

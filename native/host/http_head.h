@@ -24,7 +24,9 @@ struct RequestHead {
 
   // Values of every header with this name (case-insensitive), joined with ", " as IIS does; nullptr if none.
   const std::string* header(std::string_view name) const;
-  std::vector<std::pair<std::string, std::string>> joined;  // filled by parse: one entry per distinct name
+  // Filled by parse, only for names sent more than once: the joined value (most requests have none, and a
+  // WebSocket keeps its request head as long as it is open).
+  std::vector<std::pair<std::string, std::string>> repeated;
 };
 
 enum class HeadStatus { kIncomplete, kComplete, kTooLarge, kNotHttp };

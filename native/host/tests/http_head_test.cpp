@@ -40,6 +40,9 @@ TEST_SUITE("http_head") {
     CHECK(h.query == "q=1");
     REQUIRE(h.header("X-A"));
     CHECK(*h.header("x-a") == "1, 2");
+    CHECK(*h.header("host") == "h");
+    REQUIRE(h.repeated.size() == 1);  // only names sent more than once get a joined copy
+    CHECK(h.headers.size() == 3);
     CHECK(h.header("Missing") == nullptr);
     CHECK(h.keep_alive);
   }
