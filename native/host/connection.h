@@ -3,6 +3,8 @@
 // the socket primitives it needs (non-blocking attempts first, asio operations otherwise).
 #include <asio.hpp>
 
+#include "socket_address.h"
+
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -46,8 +48,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void mark_upgraded();
   bool peer_connected();
   uint64_t body_remaining;  // Content-Length bytes of the current request not yet read
-  const sockaddr_storage& remote() const { return remote_; }
-  const sockaddr_storage& local() const { return local_; }
+  const SocketAddress& remote() const { return remote_; }
+  const SocketAddress& local() const { return local_; }
 
   // The current request is over: write its last bytes, then read the next head or close.
   void request_finished(std::string final_bytes, bool keep_alive);
@@ -81,8 +83,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string buffer_;
   size_t buffer_start_ = 0;
   std::shared_ptr<Request> current_;
-  sockaddr_storage remote_{};
-  sockaddr_storage local_{};
+  SocketAddress remote_{};
+  SocketAddress local_{};
 };
 
 }  // namespace cs::host

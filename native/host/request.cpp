@@ -51,10 +51,11 @@ Request::Request(HostCore& core, std::shared_ptr<Connection> connection, Request
       conn_(std::move(connection)),
       head_(std::move(head)),
       path_{std::move(path.url_path), path.physical.string()} {
-  remote_ = conn_->remote();
-  local_ = conn_->local();
   core_.stats.active_requests.fetch_add(1);
 }
+
+const SocketAddress& Request::remote_address() const { return conn_->remote(); }
+const SocketAddress& Request::local_address() const { return conn_->local(); }
 
 Request::~Request() {
   for (void* p : allocations_) std::free(p);

@@ -28,6 +28,7 @@
 #include "request_interfaces.h"
 #include "response_head.h"
 #include "site_path.h"
+#include "socket_address.h"
 #include "static_files.h"
 #include "stats.h"
 
@@ -93,8 +94,9 @@ class Request : public std::enable_shared_from_this<Request> {
   // Response state (guarded by mutex(); the faces lock it).
   std::mutex& mutex() const { return mutex_; }
   const RequestHead& head() const { return head_; }
-  const sockaddr* remote_address() const { return reinterpret_cast<const sockaddr*>(&remote_); }
-  const sockaddr* local_address() const { return reinterpret_cast<const sockaddr*>(&local_); }
+  // The connection's: a request holds its connection as long as it lives.
+  const SocketAddress& remote_address() const;
+  const SocketAddress& local_address() const;
   struct Response {
     USHORT status = 200;
     USHORT substatus = 0;
@@ -140,8 +142,6 @@ class Request : public std::enable_shared_from_this<Request> {
   std::shared_ptr<Connection> conn_;
   const RequestHead head_;
   const MappedPath path_;
-  sockaddr_storage remote_{};
-  sockaddr_storage local_{};
 
   mutable std::mutex mutex_;
   std::condition_variable cv_;

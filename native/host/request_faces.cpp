@@ -187,10 +187,10 @@ PCSTR HostHttpRequest::GetHttpMethod() const {
   return r_.enter_call("IHttpRequest::GetHttpMethod") ? r_.head().method.c_str() : nullptr;
 }
 PSOCKADDR HostHttpRequest::GetLocalAddress() const {
-  return r_.enter_call("IHttpRequest::GetLocalAddress") ? const_cast<sockaddr*>(r_.local_address()) : nullptr;
+  return r_.enter_call("IHttpRequest::GetLocalAddress") ? const_cast<sockaddr*>(&r_.local_address().any) : nullptr;
 }
 PSOCKADDR HostHttpRequest::GetRemoteAddress() const {
-  return r_.enter_call("IHttpRequest::GetRemoteAddress") ? const_cast<sockaddr*>(r_.remote_address()) : nullptr;
+  return r_.enter_call("IHttpRequest::GetRemoteAddress") ? const_cast<sockaddr*>(&r_.remote_address().any) : nullptr;
 }
 HRESULT HostHttpRequest::ReadEntityBody(VOID* buffer, DWORD size, BOOL async, DWORD* received, BOOL* pending) {
   return r_.read_entity(buffer, size, async, nullptr, nullptr, received, pending);

@@ -11,21 +11,6 @@
 namespace cs::host {
 namespace {
 
-std::string address_text(const sockaddr_storage& a) {
-  char buf[INET6_ADDRSTRLEN] = "";
-  if (a.ss_family == AF_INET)
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(a).sin_addr, buf, sizeof buf);
-  else if (a.ss_family == AF_INET6)
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(a).sin6_addr, buf, sizeof buf);
-  return buf;
-}
-
-unsigned port_of(const sockaddr_storage& a) {
-  if (a.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in&>(a).sin_port);
-  if (a.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6&>(a).sin6_port);
-  return 0;
-}
-
 // HTTP_USER_AGENT -> User-Agent style lookup: compare with '-' and '_' as equal, case-insensitive.
 bool header_matches_variable(const std::string& header, const std::string& suffix) {
   if (header.size() != suffix.size()) return false;
@@ -40,7 +25,7 @@ bool header_matches_variable(const std::string& header, const std::string& suffi
 
 // Returns false when IIS would answer ERROR_INVALID_INDEX (unknown variable, absent header).
 static bool compute_variable(const Request& r, const HostCore& core, const std::string& name, const MappedPath& path,
-                             const sockaddr_storage& remote, const sockaddr_storage& local, std::string& value) {
+                             const SocketAddress& remote, const SocketAddress& local, std::string& value) {
   const RequestHead& h = r.head();
   std::string upper;
   for (char c : name) upper.push_back(static_cast<char>(std::toupper((unsigned char)c)));
@@ -114,7 +99,7 @@ static bool compute_variable(const Request& r, const HostCore& core, const std::
 template <class Text, class Convert>
 static HRESULT answer_variable(const Request& r, const HostCore& core, PCSTR name, const Text** value, DWORD* length,
                                std::map<std::string, std::basic_string<Text>>& store, std::mutex& mutex,
-                               const MappedPath& path, const sockaddr_storage& remote, const sockaddr_storage& local,
+                               const MappedPath& path, const SocketAddress& remote, const SocketAddress& local,
                                Convert convert) {
   if (!name || !value) return E_INVALIDARG;
   std::string text;
@@ -133,14 +118,14 @@ static HRESULT answer_variable(const Request& r, const HostCore& core, PCSTR nam
 
 HRESULT Request::server_variable(PCSTR name, PCSTR* value, DWORD* length) {
   if (!enter_call("IHttpContext::GetServerVariable")) return HRESULT_FROM_WIN32(ERROR_INVALID_PARAMETER);
-  return answer_variable(*this, core_, name, value, length, variables_, mutex_, path_, remote_, local_,
-                         [](const std::string& t) { return t; });
+  return answer_variable(*this, core_, name, value, length, variables_, mutex_, path_, remote_address(),
+                         local_address(), [](const std::string& t) { return t; });
 }
 
 HRESULT Request::server_variable_wide(PCSTR name, PCWSTR* value, DWORD* length) {
   if (!enter_call("IHttpContext::GetServerVariable")) return HRESULT_FROM_WIN32(ERROR_INVALID_PARAMETER);
-  return answer_variable(*this, core_, name, value, length, wide_variables_, mutex_, path_, remote_, local_,
-                         [](const std::string& t) { return utf8_to_utf16(t); });
+  return answer_variable(*this, core_, name, value, length, wide_variables_, mutex_, path_, remote_address(),
+                         local_address(), [](const std::string& t) { return utf8_to_utf16(t); });
 }
 
 PCWSTR Request::physical_path(DWORD* length) {
