@@ -208,6 +208,21 @@ long Connection::try_send(const char* data, size_t len) {
   return -1;
 }
 
+long Connection::try_send_pieces(const iovec* pieces, int count) {
+  std::lock_guard<std::mutex> lock(io_mutex_);
+  if (closed_) return -1;
+  msghdr message{};
+  message.msg_iov = const_cast<iovec*>(pieces);
+  message.msg_iovlen = static_cast<size_t>(count);
+  ssize_t n = ::sendmsg(fd_, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (n >= 0) {
+    core_.stats.bytes_out.fetch_add(static_cast<uint64_t>(n));
+    return n;
+  }
+  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
+  return -1;
+}
+
 bool Connection::send_blocking(const char* data, size_t len) {
   size_t done = 0;
   while (done < len) {

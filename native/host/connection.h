@@ -2,6 +2,7 @@
 // One TCP connection: reads request heads, hands each request to a Request, and gives that request
 // the socket primitives it needs (non-blocking attempts first, asio operations otherwise).
 #include <asio.hpp>
+#include <sys/uio.h>
 
 #include "socket_address.h"
 
@@ -41,7 +42,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   long receive_blocking(void* dst, size_t max);  // >0 bytes, -1 closed or failed
   // Calls `done` once the socket is readable (or has failed, or was closed or cancelled); reads nothing.
   void async_wait_readable(std::function<void(const std::error_code&)> done);
-  long try_send(const char* data, size_t len);  // bytes written now (maybe fewer), -1 on failure
+  long try_send(const char* data, size_t len);           // bytes written now (maybe fewer), -1 on failure
+  long try_send_pieces(const iovec* pieces, int count);  // the same, gathered from several buffers
   bool send_blocking(const char* data, size_t len);
   void async_send(std::shared_ptr<std::string> data, size_t offset, std::function<void(const std::error_code&)> done);
   void cancel_io();  // asio operations in flight complete with operation_aborted

@@ -1,5 +1,7 @@
 #include "request.h"
 
+#include <sys/uio.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -14,6 +16,22 @@ namespace {
 
 const HRESULT kEofResult = HRESULT_FROM_WIN32(ERROR_HANDLE_EOF);
 const HRESULT kBadCallResult = HRESULT_FROM_WIN32(ERROR_INVALID_PARAMETER);
+
+// An async write after the head with at most this many chunks goes out from the module's memory directly.
+constexpr DWORD kMaxDirectChunks = 64;
+
+// The chunks' bytes after the first `skip`, as one string.
+std::string unsent_part(const HTTP_DATA_CHUNK* chunks, DWORD count, size_t skip) {
+  std::string rest;
+  for (DWORD i = 0; i < count; ++i) {
+    const char* bytes = static_cast<const char*>(chunks[i].FromMemory.pBuffer);
+    size_t size = chunks[i].FromMemory.BufferLength;
+    size_t from = std::min(skip, size);
+    rest.append(bytes + from, size - from);
+    skip -= from;
+  }
+  return rest;
+}
 const HRESULT kAbortedResult = HRESULT_FROM_WIN32(ERROR_CONNECTION_ABORTED);
 const HRESULT kCancelledResult = HRESULT_FROM_WIN32(ERROR_OPERATION_ABORTED);
 
@@ -450,16 +468,16 @@ HRESULT Request::write_entity(OpType type, HTTP_DATA_CHUNK* chunks, DWORD count,
   const char* method = type == OpType::kFlush ? "IHttpResponse::Flush" : "IHttpResponse::WriteEntityChunks";
   if (!enter_call(method)) return kBadCallResult;
   if (count && !chunks) return E_INVALIDARG;
-  std::string data;
+  size_t entity_size = 0;
   for (DWORD i = 0; i < count; ++i) {
     if (chunks[i].DataChunkType != HttpDataChunkFromMemory) {
       core_.stats.not_implemented(std::string(method) + " with a chunk type other than FromMemory");
       return HRESULT_FROM_WIN32(ERROR_NOT_SUPPORTED);
     }
-    data.append(static_cast<const char*>(chunks[i].FromMemory.pBuffer), chunks[i].FromMemory.BufferLength);
+    entity_size += chunks[i].FromMemory.BufferLength;
   }
   (void)more_data;  // a response is finished by the request's end, not by this flag
-  const DWORD entity_bytes = static_cast<DWORD>(data.size());
+  const DWORD entity_bytes = static_cast<DWORD>(entity_size);
   if (sent) *sent = 0;
   if (expected) *expected = FALSE;
 
@@ -474,21 +492,40 @@ HRESULT Request::write_entity(OpType type, HTTP_DATA_CHUNK* chunks, DWORD count,
     return kBadCallResult;
   }
 
+  // After the head, an async write goes out from the module's own chunks, which IIS has it keep until the
+  // completion: no copy, unless the socket takes only part of it now.
+  long now = 0;
   std::string out;
-  if (!response.head_sent) {
-    if (type == OpType::kWrite && response.buffering && response.status != 101) {
-      response.body += data;  // IIS buffers the entity until a flush or the end of the request
-    } else {
-      if (!send_notified_ && subscribed(RQ_SEND_RESPONSE)) {
-        lock.unlock();
-        send_response_notification();
-        lock.lock();
-      }
-      if (!response.head_sent) out = take_head_locked(false);
-      if (!drops_entity()) out += data;
+  bool direct = response.head_sent && !drops_entity() && async && count <= kMaxDirectChunks;
+  if (direct && entity_size > 0) {
+    iovec pieces[kMaxDirectChunks];
+    for (DWORD i = 0; i < count; ++i) pieces[i] = {chunks[i].FromMemory.pBuffer, chunks[i].FromMemory.BufferLength};
+    now = conn_->try_send_pieces(pieces, static_cast<int>(count));
+    if (now >= 0) {
+      if (static_cast<size_t>(now) < entity_size) out = unsent_part(chunks, count, static_cast<size_t>(now));
+      now = 0;  // of `out`
     }
-  } else if (!drops_entity()) {
-    out = std::move(data);
+  }
+  if (!direct) {
+    std::string data;
+    data.reserve(entity_size);
+    for (DWORD i = 0; i < count; ++i)
+      data.append(static_cast<const char*>(chunks[i].FromMemory.pBuffer), chunks[i].FromMemory.BufferLength);
+    if (!response.head_sent) {
+      if (type == OpType::kWrite && response.buffering && response.status != 101) {
+        response.body += data;  // IIS buffers the entity until a flush or the end of the request
+      } else {
+        if (!send_notified_ && subscribed(RQ_SEND_RESPONSE)) {
+          lock.unlock();
+          send_response_notification();
+          lock.lock();
+        }
+        if (!response.head_sent) out = take_head_locked(false);
+        if (!drops_entity()) out += data;
+      }
+    } else if (!drops_entity()) {
+      out = std::move(data);
+    }
   }
   if (!async) {
     bool ok = true;
@@ -502,7 +539,7 @@ HRESULT Request::write_entity(OpType type, HTTP_DATA_CHUNK* chunks, DWORD count,
   }
 
   auto op = new_op(type, callback, context_ptr);
-  long now = out.empty() ? 0 : conn_->try_send(out.data(), out.size());
+  if (!direct) now = out.empty() ? 0 : conn_->try_send(out.data(), out.size());
   if (now < 0 || static_cast<size_t>(now) == out.size()) {
     HRESULT result = now < 0 ? kAbortedResult : S_OK;
     DWORD bytes = now < 0 ? 0 : entity_bytes;
