@@ -9,6 +9,18 @@ import { treeCpuSeconds } from "./tree_cpu";
 
 const CLIENTS = path.join(BUILD_DIR, "native", "native", "core", "bench");
 
+/** The JSON line of cs_echo_load and cs_connect_load. */
+export interface LoadResult {
+  /** Echoes (or, for cs_connect_load, connect cycles) in the measured window. */
+  messages: number;
+  seconds: number;
+  /** The client's CPU seconds over the measured window. */
+  clientCpu: number;
+  /** cs_echo_load latency: round trips' percentiles, µs. */
+  p50?: number;
+  p99?: number;
+}
+
 export interface ClientRun {
   /** The program's name in native/bench's build: cs_echo_load, cs_fan_out_load. */
   program: string;

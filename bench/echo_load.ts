@@ -3,7 +3,7 @@
 // has to hold connections open. Every echo is checked against what was sent.
 import WebSocket from "ws";
 
-import { runCClient } from "./c_client";
+import { LoadResult, runCClient } from "./c_client";
 import type { Peer } from "./echo_servers";
 import { rssBytes } from "./proc_resources";
 
@@ -20,15 +20,6 @@ export interface Throughput {
   serverMicrosPerMessage: number;
   /** The client's CPU time in % of one core. */
   clientPercent: number;
-}
-
-interface ClientResult {
-  messages: number;
-  seconds: number;
-  /** The client's CPU seconds over the measured window. */
-  clientCpu: number;
-  p50?: number;
-  p99?: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -70,7 +61,7 @@ function checker(peer: Peer, payload: Buffer) {
 /** The C client (native/bench/echo_load.c) in `mode` with `args`, on CPU `cpu` if given. */
 function runClient(peer: Peer, mode: "throughput" | "latency", args: number[], cpu: number | undefined) {
   const url = new URL(peer.url);
-  return runCClient<ClientResult>({
+  return runCClient<LoadResult>({
     program: "cs_echo_load",
     args: [mode, url.port, url.pathname, ...args],
     serverPids: [peer.pid],

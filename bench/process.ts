@@ -15,7 +15,7 @@ import path from "node:path";
 import WebSocket from "ws";
 
 import { scratchSite } from "../test/support/host_process";
-import { runCClient } from "./c_client";
+import { LoadResult, runCClient } from "./c_client";
 import { forkServer, pinProcess, serveHost, serverRole } from "./server_process";
 
 interface Peer {
@@ -97,17 +97,9 @@ interface Measure {
   p99?: number;
 }
 
-interface ClientResult {
-  messages: number;
-  seconds: number;
-  clientCpu: number;
-  p50?: number;
-  p99?: number;
-}
-
 /** Runs `program` with `mode` (its first arguments, if any), the peer's port and target, then `args`. */
 async function measure(peer: Peer, program: string, mode: string[], args: (string | number)[]): Promise<Measure> {
-  const { result, serverCpu } = await runCClient<ClientResult>({
+  const { result, serverCpu } = await runCClient<LoadResult>({
     program,
     args: [...mode, peer.port, peer.target, ...args],
     serverPids: [peer.pid],
