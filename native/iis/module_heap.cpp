@@ -2,7 +2,8 @@
 // this DLL/.so: the C++ runtime is linked in statically (so its own allocations, a std::string's buffer
 // included, come here too), and the symbols stay inside (chatsocket.map on Linux; a DLL exports only what
 // chatsocket.def names). Every block is counted at its usable size, taken and given back the same way, so
-// the count is exact whatever size a delete is told.
+// the count is exact whatever size a delete is told. Without CS_COUNTED_HEAP (the sanitizer builds, see
+// CMakeLists.txt) the runtime's own operators stay and the count is 0.
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
@@ -11,6 +12,8 @@
 #include "module_heap.h"
 
 #include <malloc.h>  // malloc_usable_size; on Windows _msize
+
+#if CS_COUNTED_HEAP
 
 namespace {
 
@@ -64,15 +67,6 @@ void* take_aligned_or_throw(size_t size, std::align_val_t alignment) {
 
 }  // namespace
 
-namespace cs {
-
-uint64_t module_heap_bytes() {
-  int64_t bytes = g_bytes.load(std::memory_order_relaxed);
-  return bytes > 0 ? static_cast<uint64_t>(bytes) : 0;
-}
-
-}  // namespace cs
-
 void* operator new(size_t size) { return take_or_throw(size); }
 void* operator new[](size_t size) { return take_or_throw(size); }
 void* operator new(size_t size, const std::nothrow_t&) noexcept { return take(size); }
@@ -98,3 +92,22 @@ void operator delete(void* block, size_t, std::align_val_t) noexcept { give_alig
 void operator delete[](void* block, size_t, std::align_val_t) noexcept { give_aligned(block); }
 void operator delete(void* block, std::align_val_t, const std::nothrow_t&) noexcept { give_aligned(block); }
 void operator delete[](void* block, std::align_val_t, const std::nothrow_t&) noexcept { give_aligned(block); }
+
+namespace cs {
+
+uint64_t module_heap_bytes() {
+  int64_t bytes = g_bytes.load(std::memory_order_relaxed);
+  return bytes > 0 ? static_cast<uint64_t>(bytes) : 0;
+}
+
+}  // namespace cs
+
+#else
+
+namespace cs {
+
+uint64_t module_heap_bytes() { return 0; }
+
+}  // namespace cs
+
+#endif
