@@ -124,21 +124,33 @@ class StreamPool {
   std::unordered_map<uint32_t, std::vector<std::unique_ptr<ZStream>>> idle_;
 };
 
+std::atomic<int64_t> g_live_contexts{0};
+
+// The pool goes with the module (its unload, or the process's end) unless a connection still holds
+// contexts then, as when a process ends with connections open: those may outlive static teardown.
+struct PoolRelease {
+  StreamPool* pool;
+  ~PoolRelease() {
+    if (g_live_contexts.load() == 0) delete pool;
+  }
+};
+
 StreamPool& pool() {
-  static StreamPool* instance = new StreamPool;  // never destroyed: connections may outlive static teardown
-  return *instance;
+  static PoolRelease release{new StreamPool};
+  return *release.pool;
 }
 
 unsigned window_bits_of(uint32_t params) { return params & abi::Deflate::kWindowBitsMask; }
 
 }  // namespace
 
-DeflateContexts::DeflateContexts() = default;
+DeflateContexts::DeflateContexts() { g_live_contexts.fetch_add(1); }
 
 DeflateContexts::~DeflateContexts() {
   // A stream kept for context takeover, or left in the middle of a message, goes back clean.
   pool().give(std::move(deflater_));
   pool().give(std::move(inflater_));
+  g_live_contexts.fetch_sub(1);
 }
 
 abi::Status DeflateContexts::deflate(uint32_t params, const uint8_t* in, size_t in_size, uint8_t* out,

@@ -22,12 +22,19 @@ struct WasmInstance::State : Z_env_instance_t {};
 
 namespace {
 
+// The runtime's shared state (its function-type registry) goes when the module does: a static's destructor
+// runs when the module is unloaded (FreeLibrary, dlclose) or the process ends, after the pool is gone.
+struct RuntimeRelease {
+  ~RuntimeRelease() { wasm_rt_free(); }
+};
+
 // Once per process; registering the function types can trap when memory runs out.
 bool init_once() {
   static std::once_flag once;
   static bool ready = false;
   std::call_once(once, [] {
     wasm_rt_init();
+    static RuntimeRelease release;
     auto init = [] { Z_chatsocket_init_module(); };
     ready = cs_wasm_invoke(init) == WASM_RT_TRAP_NONE;
   });
