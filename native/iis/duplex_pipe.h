@@ -68,7 +68,7 @@ class DuplexPipe final : public Transport, public std::enable_shared_from_this<D
   // The read buffer. A read is always pending, so every connection holds one: it starts small, doubles while
   // reads fill it (a burst), and goes back to small at the first read that uses a quarter of it or less (the
   // burst is over; an idle connection's next pong is such a read).
-  static constexpr DWORD kSmallestRead = 512;
+  static constexpr DWORD kSmallestRead = 1024;
   static constexpr DWORD kLargestRead = 64 * 1024;
   void size_read_buffer(DWORD bytes_read);
   // A write gathers what is queued into one WriteEntityChunks. Most writes are a frame or two, which the
