@@ -16,6 +16,8 @@ namespace {
 
 const HRESULT kEofResult = HRESULT_FROM_WIN32(ERROR_HANDLE_EOF);
 const HRESULT kBadCallResult = HRESULT_FROM_WIN32(ERROR_INVALID_PARAMETER);
+const HRESULT kAbortedResult = HRESULT_FROM_WIN32(ERROR_CONNECTION_ABORTED);
+const HRESULT kCancelledResult = HRESULT_FROM_WIN32(ERROR_OPERATION_ABORTED);
 
 // An async write after the head with at most this many chunks goes out from the module's memory directly.
 constexpr DWORD kMaxDirectChunks = 64;
@@ -32,8 +34,6 @@ std::string unsent_part(const HTTP_DATA_CHUNK* chunks, DWORD count, size_t skip)
   }
   return rest;
 }
-const HRESULT kAbortedResult = HRESULT_FROM_WIN32(ERROR_CONNECTION_ABORTED);
-const HRESULT kCancelledResult = HRESULT_FROM_WIN32(ERROR_OPERATION_ABORTED);
 
 DWORD completed_operation(OpType type) {
   switch (type) {
