@@ -89,6 +89,12 @@ const std::string* RequestHead::header(std::string_view name) const {
   return nullptr;
 }
 
+bool RequestHead::first_of_its_name(size_t i) const {
+  for (size_t k = 0; k < i; ++k)
+    if (iequals(headers[k].first, headers[i].first)) return false;
+  return true;
+}
+
 HeadStatus find_head_end(std::string_view data, size_t& head_length) {
   std::string_view window = data.substr(0, kMaxHeadBytes);
   size_t pos = window.find("\r\n\r\n");
@@ -148,10 +154,8 @@ int parse_request_head(std::string_view head, RequestHead& out) {
 
   out.headers.shrink_to_fit();
   for (size_t i = 0; i < out.headers.size(); ++i) {
+    if (!out.first_of_its_name(i)) continue;
     const auto& h = out.headers[i];
-    bool first = true;
-    for (size_t k = 0; k < i && first; ++k) first = !iequals(out.headers[k].first, h.first);
-    if (!first) continue;
     std::string value = h.second;
     for (size_t k = i + 1; k < out.headers.size(); ++k)
       if (iequals(out.headers[k].first, h.first)) value += ", " + out.headers[k].second;

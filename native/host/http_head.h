@@ -24,6 +24,8 @@ struct RequestHead {
 
   // Values of every header with this name (case-insensitive), joined with ", " as IIS does; nullptr if none.
   const std::string* header(std::string_view name) const;
+  // Whether headers[i] is the first of its name (case-insensitive) in arrival order.
+  bool first_of_its_name(size_t i) const;
   // Filled by parse, only for names sent more than once: the joined value (most requests have none, and a
   // WebSocket keeps its request head as long as it is open).
   std::vector<std::pair<std::string, std::string>> repeated;

@@ -1,7 +1,4 @@
 // Server variables and the mapped file's physical path (IHttpContext::GetServerVariable and friends).
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <cctype>
 
 #include "host_core.h"
@@ -25,8 +22,10 @@ bool header_matches_variable(const std::string& header, const std::string& suffi
 
 // Returns false when IIS would answer ERROR_INVALID_INDEX (unknown variable, absent header).
 static bool compute_variable(const Request& r, const HostCore& core, const std::string& name, const MappedPath& path,
-                             const SocketAddress& remote, const SocketAddress& local, std::string& value) {
+                             std::string& value) {
   const RequestHead& h = r.head();
+  const SocketAddress& remote = r.remote_address();
+  const SocketAddress& local = r.local_address();
   std::string upper;
   for (char c : name) upper.push_back(static_cast<char>(std::toupper((unsigned char)c)));
   const std::string* host = h.header("Host");
@@ -72,10 +71,8 @@ static bool compute_variable(const Request& r, const HostCore& core, const std::
   } else if (upper == "ALL_HTTP") {  // HTTP_NAME:value lines, one per header name, in order of first arrival
     value.clear();
     for (size_t i = 0; i < h.headers.size(); ++i) {
+      if (!h.first_of_its_name(i)) continue;
       const std::string& header = h.headers[i].first;
-      bool seen = false;
-      for (size_t k = 0; k < i && !seen; ++k) seen = iequals(h.headers[k].first, header);
-      if (seen) continue;
       std::string name = "HTTP_";
       for (char c : header) name.push_back(c == '-' ? '_' : static_cast<char>(std::toupper((unsigned char)c)));
       value += name + ":" + *h.header(header) + "\n";
@@ -99,11 +96,10 @@ static bool compute_variable(const Request& r, const HostCore& core, const std::
 template <class Text, class Convert>
 static HRESULT answer_variable(const Request& r, const HostCore& core, PCSTR name, const Text** value, DWORD* length,
                                std::map<std::string, std::basic_string<Text>>& store, std::mutex& mutex,
-                               const MappedPath& path, const SocketAddress& remote, const SocketAddress& local,
-                               Convert convert) {
+                               const MappedPath& path, Convert convert) {
   if (!name || !value) return E_INVALIDARG;
   std::string text;
-  if (!compute_variable(r, core, name, path, remote, local, text)) {
+  if (!compute_variable(r, core, name, path, text)) {
     *value = nullptr;
     if (length) *length = 0;
     return HRESULT_FROM_WIN32(ERROR_INVALID_INDEX);
@@ -118,14 +114,14 @@ static HRESULT answer_variable(const Request& r, const HostCore& core, PCSTR nam
 
 HRESULT Request::server_variable(PCSTR name, PCSTR* value, DWORD* length) {
   if (!enter_call("IHttpContext::GetServerVariable")) return HRESULT_FROM_WIN32(ERROR_INVALID_PARAMETER);
-  return answer_variable(*this, core_, name, value, length, variables_, mutex_, path_, remote_address(),
-                         local_address(), [](const std::string& t) { return t; });
+  return answer_variable(*this, core_, name, value, length, variables_, mutex_, path_,
+                         [](const std::string& t) { return t; });
 }
 
 HRESULT Request::server_variable_wide(PCSTR name, PCWSTR* value, DWORD* length) {
   if (!enter_call("IHttpContext::GetServerVariable")) return HRESULT_FROM_WIN32(ERROR_INVALID_PARAMETER);
-  return answer_variable(*this, core_, name, value, length, wide_variables_, mutex_, path_, remote_address(),
-                         local_address(), [](const std::string& t) { return utf8_to_utf16(t); });
+  return answer_variable(*this, core_, name, value, length, wide_variables_, mutex_, path_,
+                         [](const std::string& t) { return utf8_to_utf16(t); });
 }
 
 PCWSTR Request::physical_path(DWORD* length) {

@@ -57,6 +57,21 @@ TEST_SUITE("host module semantics") {
     CHECK(m.modules_created >= 5);
   }
 
+  TEST_CASE("header server variables: one per name in arrival order, repeats joined with a comma") {
+    TempSite site;
+    RunningHost h(site);
+    auto variable = [&](const std::string& name) {
+      return http_exchange(h.port(), "GET /variable.testmod?" + name +
+                                         " HTTP/1.1\r\nHost: h\r\nX-A: 1\r\nUser-Agent: t\r\nx-a: 2\r\n"
+                                         "Connection: close\r\n\r\n");
+    };
+    CHECK(variable("ALL_HTTP").body == "HTTP_HOST:h\nHTTP_X_A:1, 2\nHTTP_USER_AGENT:t\nHTTP_CONNECTION:close\n");
+    CHECK(variable("HTTP_X_A").body == "1, 2");
+    CHECK(variable("HTTP_USER_AGENT").body == "t");
+    CHECK(variable("ALL_RAW").body == "Host: h\r\nX-A: 1\r\nUser-Agent: t\r\nx-a: 2\r\nConnection: close\r\n");
+    CHECK(variable("HTTP_MISSING").status == 404);
+  }
+
   TEST_CASE("OnSendResponse is called for every request, static ones too") {
     TempSite site;
     RunningHost h(site);

@@ -2,6 +2,7 @@
 // in every entry; sync completions handled in a loop; finish only when no I/O is out).
 // By URL:
 //   /hello.testmod   200 "hello from the module" (buffered WriteEntityChunks, then CONTINUE)
+//   /variable.testmod?NAME  200 with the server variable NAME as the body, or 404 when there is none
 //   /post.testmod    PostCompletion(7) from the handler; OnAsyncCompletion writes "posted 7" and finishes
 //   /echo.testmod    raw upgrade (101, Upgrade: test-echo), then echoes bytes with async reads/writes
 //                    until EOF. "?opaque" also sets HTTP_SEND_RESPONSE_FLAG_OPAQUE in OnSendResponse.
@@ -101,6 +102,7 @@ class TestModule : public CHttpModule {
     if (FAILED(ctx->GetServerVariable("URL", &url, &len))) return fail();
     std::string path(url, len);
     if (path.find("hello") != std::string::npos) return hello();
+    if (path.find("variable") != std::string::npos) return variable();
     if (path.find("post") != std::string::npos) {
       if (FAILED(ctx->PostCompletion(7))) return fail();
       return RQ_NOTIFICATION_PENDING;
@@ -166,6 +168,18 @@ class TestModule : public CHttpModule {
 
   REQUEST_NOTIFICATION_STATUS hello() {
     write_buffered(ctx_, "hello from the module");
+    return finish(RQ_NOTIFICATION_CONTINUE);
+  }
+
+  REQUEST_NOTIFICATION_STATUS variable() {
+    PCSTR name = nullptr, value = nullptr;
+    DWORD name_length = 0, value_length = 0;
+    if (FAILED(ctx_->GetServerVariable("QUERY_STRING", &name, &name_length))) return fail();
+    if (FAILED(ctx_->GetServerVariable(std::string(name, name_length).c_str(), &value, &value_length))) {
+      ctx_->GetResponse()->SetStatus(404, "Not Found");
+      return finish(RQ_NOTIFICATION_FINISH_REQUEST);
+    }
+    write_buffered(ctx_, std::string(value, value_length));
     return finish(RQ_NOTIFICATION_CONTINUE);
   }
 
