@@ -10,16 +10,7 @@ import WebSocket from "ws";
 import { RunningHost, startHost } from "../support/host";
 import { scratchSite, startHostProcess } from "../support/host_process";
 import { httpExchange, upgradeRequest } from "../support/raw_client";
-import { closeOf, messageOf, openWs } from "../support/ws_client";
-
-async function closeAll(sockets: WebSocket[]): Promise<void> {
-  await Promise.all(
-    sockets.map((ws) => {
-      ws.close(1000);
-      return closeOf(ws);
-    }),
-  );
-}
+import { closeAll, closeOf, messageOf, openWs } from "../support/ws_client";
 
 /** Opens `url`, trying again while the answer is 503: a closed client's place is given back once the
  * server has seen its close, a moment after the client has. */

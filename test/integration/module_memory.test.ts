@@ -5,11 +5,11 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import WebSocket from "ws";
 
 import type { ModuleStats } from "../../scripts/host_binding";
 import { RunningHost, startHost } from "../support/host";
 import { scratchSite } from "../support/host_process";
+import { closeAll, messageOf, openWs } from "../support/ws_client";
 
 const BURST = 300;
 let host: RunningHost;
@@ -32,19 +32,17 @@ function moduleStats(): ModuleStats {
 const held = (m: ModuleStats) => m.moduleHeapBytes + m.frameBytes + m.zlibBytes;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function openEchoed(count: number): Promise<WebSocket[]> {
+/** `count` connections, each having had one echo. */
+function openEchoed(count: number) {
   return Promise.all(
-    Array.from({ length: count }, () => new Promise<WebSocket>((resolve, reject) => {
-      const ws = new WebSocket(host.url("/idle.chatsocket"));
-      ws.once("open", () => ws.send("hi"));
-      ws.once("message", () => resolve(ws));
-      ws.once("error", reject);
-    })),
+    Array.from({ length: count }, async () => {
+      const ws = await openWs(host.url("/idle.chatsocket"));
+      const echo = messageOf(ws);
+      ws.send("hi");
+      await echo;
+      return ws;
+    }),
   );
-}
-
-async function closeAll(sockets: WebSocket[]): Promise<void> {
-  await Promise.all(sockets.map((ws) => new Promise((resolve) => (ws.once("close", resolve), ws.close(1000)))));
 }
 
 test("the module's own memory grows with idle connections and comes back after they close", async () => {

@@ -32,3 +32,13 @@ export function closeOf(ws: WebSocket): Promise<{ code: number; reason: string }
     ws.on("error", () => {});
   });
 }
+
+/** Closes each socket with 1000 and waits until each has closed. */
+export async function closeAll(sockets: WebSocket[]): Promise<void> {
+  await Promise.all(
+    sockets.map((ws) => {
+      ws.close(1000);
+      return closeOf(ws);
+    }),
+  );
+}
