@@ -1,5 +1,6 @@
 #include "duplex_pipe.h"
 
+#include <algorithm>
 #include <atomic>
 #include <exception>
 
@@ -15,7 +16,7 @@ DuplexPipe::DuplexPipe(IHttpContext3* context, IHttpRequest3* request, IHttpResp
       response_(response),
       connection_(std::move(connection)),
       timers_(timers),
-      read_buffer_(new uint8_t[kSmallestRead]) {}
+      read_buffer_(new uint8_t[kQuietRead]) {}
 
 std::shared_ptr<DuplexPipe> DuplexPipe::from(VOID* self) { return static_cast<DuplexPipe*>(self)->shared_from_this(); }
 
@@ -174,10 +175,15 @@ void DuplexPipe::on_read(std::unique_lock<std::mutex>& lock, HRESULT status, DWO
 }
 
 void DuplexPipe::size_read_buffer(DWORD bytes_read) {
-  if (bytes_read == read_capacity_ && read_capacity_ < kLargestRead) {
-    next_read_capacity_ = read_capacity_ * 2;
-  } else if (bytes_read <= read_capacity_ / 4) {
-    next_read_capacity_ = kSmallestRead;
+  bool short_read = bytes_read <= read_capacity_ / 4;
+  quiet_reads_ = short_read && read_capacity_ == kBusyRead ? quiet_reads_ + 1 : 0;
+  if (bytes_read == read_capacity_) {
+    next_read_capacity_ = read_capacity_ < kBusyRead ? kBusyRead : std::min(read_capacity_ * 2, kLargestRead);
+  } else if (short_read && read_capacity_ > kBusyRead) {
+    next_read_capacity_ = kBusyRead;
+  } else if (quiet_reads_ == kQuietReadsToShrink) {
+    next_read_capacity_ = kQuietRead;
+    quiet_reads_ = 0;
   }
 }
 

@@ -65,11 +65,16 @@ class DuplexPipe final : public Transport, public std::enable_shared_from_this<D
   void reset_if_still_in_flight();
   void finish_if_idle(std::unique_lock<std::mutex>& lock);
 
-  // The read buffer. A read is always pending, so every connection holds one: it starts small, doubles while
-  // reads fill it (a burst), and goes back to small at the first read that uses a quarter of it or less (the
-  // burst is over; an idle connection's next pong is such a read).
-  static constexpr DWORD kSmallestRead = 1024;
+  // The read buffer. A read is always pending, so every connection holds one. A quiet connection reads into
+  // kQuietRead bytes (a chat line, a pong). A read that fills its buffer is a burst: the next one gets
+  // kBusyRead, then twice as much while reads keep filling it. The first read that uses a quarter of a buffer
+  // above kBusyRead or less ends the burst (back to kBusyRead); back to kQuietRead only after
+  // kQuietReadsToShrink such reads in a row, so that a busy connection's short reads between its bursts
+  // do not make every burst take two reads.
+  static constexpr DWORD kQuietRead = 256;
+  static constexpr DWORD kBusyRead = 1024;
   static constexpr DWORD kLargestRead = 64 * 1024;
+  static constexpr uint8_t kQuietReadsToShrink = 16;
   void size_read_buffer(DWORD bytes_read);
   // A write gathers what is queued into one WriteEntityChunks. Most writes are a frame or two, which the
   // pipe's own few chunks hold; a backlog (a chat member behind its room) takes a batch of kMaxChunks from
@@ -107,8 +112,9 @@ class DuplexPipe final : public Transport, public std::enable_shared_from_this<D
   std::unique_ptr<ChunkBatch> batch_;  // while a backlog lasts
   HTTP_DATA_CHUNK* write_chunks_ = inline_chunks_;
   std::unique_ptr<uint8_t[]> read_buffer_;
-  DWORD read_capacity_ = kSmallestRead;
-  DWORD next_read_capacity_ = kSmallestRead;  // applied before the next read is issued
+  DWORD read_capacity_ = kQuietRead;
+  DWORD next_read_capacity_ = kQuietRead;  // applied before the next read is issued
+  uint8_t quiet_reads_ = 0;                // short reads in a row at kBusyRead
 };
 
 }  // namespace cs
