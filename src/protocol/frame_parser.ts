@@ -208,8 +208,10 @@ function beginDraining(p: FrameParser, frameIsPeerClose: bool): void {
 
 /**
  * Consumes bytes at `ptr` until an event or the end of the input; returns how many were consumed.
- * `p.event` says what happened (NONE: all input consumed, more is needed). Unmasks while copying out,
- * so the input is left untouched.
+ * `p.event` says what happened (NONE: all input consumed, more is needed). A message that is one frame
+ * and lies whole in the input is unmasked where it lies and reported there (the input is the caller's
+ * scratch; the frame's header and FRAME_HEADROOM bytes before `ptr` may be overwritten); any other
+ * payload is unmasked while it is copied out, leaving the input as it was.
  */
 export function parseFrames(p: FrameParser, ptr: usize, len: usize): usize {
   p.event = FrameEvent.NONE;
@@ -239,6 +241,11 @@ export function parseFrames(p: FrameParser, ptr: usize, len: usize): usize {
       }
       case ParseStep.PAYLOAD: {
         const wanted = p.payloadLength - p.payloadRead;
+        if (isWholeMessageHere(p, len - pos)) {
+          readMessageInPlace(p, ptr + pos);
+          pos += wanted;
+          break;
+        }
         if (wanted > 0) {
           if (pos == len) return pos;
           const n = min(<usize>wanted, len - pos);
@@ -398,6 +405,31 @@ function startPayload(p: FrameParser): void {
     p.fragments++;
   }
   p.step = ParseStep.PAYLOAD;
+}
+
+/**
+ * The frame starting its payload is a whole uncompressed message and all of its payload is in the input: it
+ * can be reported from there, with no message buffer and no copy. The bytes before it (its own header, at
+ * least 6 of them, earlier frames already reported, the input's FRAME_HEADROOM) are free to overwrite.
+ */
+function isWholeMessageHere(p: FrameParser, available: usize): bool {
+  return p.payloadRead == 0 && p.fin && p.opcode != Opcode.CONTINUATION && p.opcode < Opcode.CLOSE &&
+    !p.compressed && <usize>p.payloadLength <= available;
+}
+
+function readMessageInPlace(p: FrameParser, payload: usize): void {
+  const n = <usize>p.payloadLength;
+  unmaskCopy(payload, payload, n, p.mask, 0);
+  p.payloadRead = p.payloadLength;
+  p.step = ParseStep.FIRST_BYTE;
+  if (p.messageOpcode == Opcode.TEXT && utf8Validate(UTF8_BOUNDARY, payload, n) != UTF8_BOUNDARY) {
+    return fail(p, CloseCode.INVALID_PAYLOAD, ParseError.NOT_UTF8);
+  }
+  p.event = FrameEvent.MESSAGE;
+  p.eventOpcode = p.messageOpcode;
+  p.eventPtr = payload;
+  p.eventLength = p.payloadLength;
+  p.messageOpcode = 0;
 }
 
 function readPayload(p: FrameParser, src: usize, n: usize): void {
