@@ -60,3 +60,15 @@ void cs_rt_free(void* p) {
   free(p);
   cs_rt_atomic_add(&g_live_blocks, -1);
 }
+
+void* cs_rt_reserve_space(size_t bytes) {
+  void* p = cs_rt_space_reserve(bytes);
+  if (p) cs_rt_atomic_add(&g_live_blocks, 1);
+  return p;
+}
+
+void cs_rt_release_space(void* base, size_t bytes) {
+  if (!base) return;
+  cs_rt_space_release(base, bytes);
+  cs_rt_atomic_add(&g_live_blocks, -1);
+}

@@ -1,8 +1,9 @@
 /* Internal: the few platform primitives the runtime needs (thread-local storage, one lock kind,
- * 64-bit atomics), so the other files stay free of #ifdefs. */
+ * 64-bit atomics, reserved address space), so the other files stay free of #ifdefs. */
 #ifndef CS_RT_PLATFORM_H
 #define CS_RT_PLATFORM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #if defined(_MSC_VER)
@@ -26,6 +27,29 @@ typedef pthread_mutex_t cs_rt_lock_t;
 #define CS_RT_LOCK_INIT PTHREAD_MUTEX_INITIALIZER
 static inline void cs_rt_lock(cs_rt_lock_t* l) { pthread_mutex_lock(l); }
 static inline void cs_rt_unlock(cs_rt_lock_t* l) { pthread_mutex_unlock(l); }
+#endif
+
+/* Address space reserved without memory behind it; committed pages read as zero and take RAM only once
+ * written. */
+#if defined(_WIN32)
+static inline void* cs_rt_space_reserve(size_t bytes) { return VirtualAlloc(NULL, bytes, MEM_RESERVE, PAGE_NOACCESS); }
+static inline int cs_rt_space_commit(void* at, size_t bytes) {
+  return VirtualAlloc(at, bytes, MEM_COMMIT, PAGE_READWRITE) != NULL;
+}
+static inline void cs_rt_space_release(void* base, size_t bytes) {
+  (void)bytes;
+  VirtualFree(base, 0, MEM_RELEASE);
+}
+#else
+#include <sys/mman.h>
+static inline void* cs_rt_space_reserve(size_t bytes) {
+  void* p = mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  return p == MAP_FAILED ? NULL : p;
+}
+static inline int cs_rt_space_commit(void* at, size_t bytes) {
+  return mprotect(at, bytes, PROT_READ | PROT_WRITE) == 0;
+}
+static inline void cs_rt_space_release(void* base, size_t bytes) { munmap(base, bytes); }
 #endif
 
 #if defined(_MSC_VER)

@@ -1,7 +1,14 @@
-// Linear memories and tables: limits from the module, the process cap, zero-filled growth.
+// Linear memories and tables: limits from the module, the process cap, zero-filled growth that costs
+// memory only once written.
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <vector>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 #include "test_support.h"
 
@@ -99,6 +106,27 @@ TEST_SUITE("memory") {
     wasm_rt_free_memory(&mem);  // freeing twice is harmless
     CHECK(cs_wasm_stats().live_bytes == before.live_bytes);
     CHECK(cs_wasm_stats().live_blocks == before.live_blocks);
+  }
+
+  TEST_CASE("grown pages take no memory until written, and a 64-bit process never moves the memory") {
+    wasm_rt_memory_t mem;
+    std::memset(&mem, 0, sizeof mem);
+    CHECK(protect([&] { wasm_rt_allocate_memory(&mem, 1, 64); }) == WASM_RT_TRAP_NONE);
+    uint8_t* first = mem.data;
+    mem.data[0] = 1;
+    CHECK(wasm_rt_grow_memory(&mem, 32) == 1);
+    if (sizeof(void*) >= 8) CHECK(mem.data == first);
+    CHECK(mem.data[0] == 1);
+    CHECK(mem.data[33 * 65536 - 1] == 0);
+#if defined(__linux__)
+    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    std::vector<unsigned char> resident(32 * 65536 / page);
+    REQUIRE(mincore(mem.data + 65536, 32 * 65536, resident.data()) == 0);
+    size_t in_ram = 0;
+    for (unsigned char r : resident) in_ram += r & 1;
+    CHECK(in_ram <= 1);  // at most the page the check above read
+#endif
+    wasm_rt_free_memory(&mem);
   }
 
   TEST_CASE("externref tables grow with the init value up to their maximum") {
