@@ -98,14 +98,10 @@ export const enum FrameEvent {
 }
 
 /**
- * Fixed per-connection state, one heap block:
- *
- *   ┌────────────────────┬────────────────┬──────────────────────────────┐
- *   │ FrameParser fields │ FRAME_HEADROOM │ control payload (125 bytes)  │
- *   └────────────────────┴────────────────┴──────────────────────────────┘
- *
- * The message buffer is a second block (`buffer`), FRAME_HEADROOM + `capacity` bytes, grown on demand
- * and freed after a large message.
+ * Fixed per-connection state, one small heap block. The message buffer is a second block (`buffer`),
+ * FRAME_HEADROOM + `capacity` bytes, grown on demand and freed after a large message. A control frame is
+ * reported where it lies in the input when it is whole there; one that arrives in pieces is gathered in a
+ * third block (`control`, FRAME_HEADROOM + 125 bytes), which lives from its first piece until the next call.
  */
 @unmanaged
 export class FrameParser {
@@ -137,6 +133,7 @@ export class FrameParser {
   inflateParams: u32;
   buffer: usize;
   capacity: u32;
+  control: usize;
   // What made parseFrames return.
   event: u32;
   eventOpcode: u32;
@@ -146,13 +143,26 @@ export class FrameParser {
   error: ParseError;
 }
 
-@inline
+/** The payload of a control frame reported with none (the peer's close frame, skipped while draining). */
+const NO_PAYLOAD: usize = memory.data(<i32>FRAME_HEADROOM + 8, 8);
+
+const CONTROL_BLOCK_BYTES: usize = FRAME_HEADROOM + MAX_CONTROL_PAYLOAD;
+
+/** Where the pieces of the control frame being read are gathered (allocated at its first piece). */
 function controlPayload(p: FrameParser): usize {
-  return changetype<usize>(p) + offsetof<FrameParser>() + FRAME_HEADROOM;
+  if (p.control == 0) p.control = heap.alloc(CONTROL_BLOCK_BYTES);
+  return p.control + FRAME_HEADROOM;
+}
+
+/** Called when nothing points into the control block any more: an event is handled once the next call comes. */
+function releaseControl(p: FrameParser): void {
+  if (p.control == 0 || (p.step == ParseStep.PAYLOAD && p.opcode >= Opcode.CLOSE)) return;
+  heap.free(p.control);
+  p.control = 0;
 }
 
 export function createFrameParser(maxMessageSize: u32, maxFragments: u32): FrameParser {
-  const size = offsetof<FrameParser>() + FRAME_HEADROOM + MAX_CONTROL_PAYLOAD;
+  const size = offsetof<FrameParser>();
   const block = heap.alloc(size);
   memory.fill(block, 0, size);
   const p = changetype<FrameParser>(block);
@@ -163,6 +173,7 @@ export function createFrameParser(maxMessageSize: u32, maxFragments: u32): Frame
 
 export function freeFrameParser(p: FrameParser): void {
   freeMessageBuffer(p);
+  if (p.control != 0) heap.free(p.control);
   heap.free(changetype<usize>(p));
 }
 
@@ -208,13 +219,14 @@ function beginDraining(p: FrameParser, frameIsPeerClose: bool): void {
 
 /**
  * Consumes bytes at `ptr` until an event or the end of the input; returns how many were consumed.
- * `p.event` says what happened (NONE: all input consumed, more is needed). A message that is one frame
- * and lies whole in the input is unmasked where it lies and reported there (the input is the caller's
+ * `p.event` says what happened (NONE: all input consumed, more is needed). A control frame or a message in
+ * one frame that lies whole in the input is unmasked where it lies and reported there (the input is the caller's
  * scratch; the frame's header and FRAME_HEADROOM bytes before `ptr` may be overwritten); any other
  * payload is unmasked while it is copied out, leaving the input as it was.
  */
 export function parseFrames(p: FrameParser, ptr: usize, len: usize): usize {
   p.event = FrameEvent.NONE;
+  releaseControl(p);
   let pos: usize = 0;
   while (p.event == FrameEvent.NONE) {
     switch (p.step) {
@@ -241,8 +253,8 @@ export function parseFrames(p: FrameParser, ptr: usize, len: usize): usize {
       }
       case ParseStep.PAYLOAD: {
         const wanted = p.payloadLength - p.payloadRead;
-        if (isWholeMessageHere(p, len - pos)) {
-          readMessageInPlace(p, ptr + pos);
+        if (isWholeFrameHere(p, len - pos)) {
+          readFrameInPlace(p, ptr + pos);
           pos += wanted;
           break;
         }
@@ -278,7 +290,7 @@ function endSkippedFrame(p: FrameParser): void {
   if (!p.peerClose) return;
   p.peerClose = false;
   p.event = FrameEvent.CLOSE;
-  p.eventPtr = controlPayload(p);
+  p.eventPtr = NO_PAYLOAD + FRAME_HEADROOM;
   p.eventLength = 0;
 }
 
@@ -408,20 +420,22 @@ function startPayload(p: FrameParser): void {
 }
 
 /**
- * The frame starting its payload is a whole uncompressed message and all of its payload is in the input: it
- * can be reported from there, with no message buffer and no copy. The bytes before it (its own header, at
- * least 6 of them, earlier frames already reported, the input's FRAME_HEADROOM) are free to overwrite.
+ * The frame starting its payload is whole in the input and needs nothing gathered: a control frame, or an
+ * uncompressed message in one frame. It is reported from there, with no copy. The bytes before it (its own
+ * header, at least 6 of them, earlier frames already reported, the input's FRAME_HEADROOM) are free to
+ * overwrite.
  */
-function isWholeMessageHere(p: FrameParser, available: usize): bool {
-  return p.payloadRead == 0 && p.fin && p.opcode != Opcode.CONTINUATION && p.opcode < Opcode.CLOSE &&
-    !p.compressed && <usize>p.payloadLength <= available;
+function isWholeFrameHere(p: FrameParser, available: usize): bool {
+  if (p.payloadRead != 0 || <usize>p.payloadLength > available) return false;
+  return p.opcode >= Opcode.CLOSE || (p.fin && p.opcode != Opcode.CONTINUATION && !p.compressed);
 }
 
-function readMessageInPlace(p: FrameParser, payload: usize): void {
+function readFrameInPlace(p: FrameParser, payload: usize): void {
   const n = <usize>p.payloadLength;
   unmaskCopy(payload, payload, n, p.mask, 0);
   p.payloadRead = p.payloadLength;
   p.step = ParseStep.FIRST_BYTE;
+  if (p.opcode >= Opcode.CLOSE) return reportControl(p, payload);
   if (p.messageOpcode == Opcode.TEXT && utf8Validate(UTF8_BOUNDARY, payload, n) != UTF8_BOUNDARY) {
     return fail(p, CloseCode.INVALID_PAYLOAD, ParseError.NOT_UTF8);
   }
@@ -430,6 +444,13 @@ function readMessageInPlace(p: FrameParser, payload: usize): void {
   p.eventPtr = payload;
   p.eventLength = p.payloadLength;
   p.messageOpcode = 0;
+}
+
+/** A control frame is read; its payload is at `payload` (a message being assembled stays open around it). */
+function reportControl(p: FrameParser, payload: usize): void {
+  p.event = p.opcode == Opcode.PING ? FrameEvent.PING : p.opcode == Opcode.PONG ? FrameEvent.PONG : FrameEvent.CLOSE;
+  p.eventPtr = payload;
+  p.eventLength = p.payloadLength;
 }
 
 function readPayload(p: FrameParser, src: usize, n: usize): void {
@@ -455,12 +476,7 @@ function readPayload(p: FrameParser, src: usize, n: usize): void {
 
 function finishFrame(p: FrameParser): void {
   p.step = ParseStep.FIRST_BYTE;
-  if (p.opcode >= Opcode.CLOSE) {
-    p.event = p.opcode == Opcode.PING ? FrameEvent.PING : p.opcode == Opcode.PONG ? FrameEvent.PONG : FrameEvent.CLOSE;
-    p.eventPtr = controlPayload(p);
-    p.eventLength = p.payloadLength;
-    return;
-  }
+  if (p.opcode >= Opcode.CLOSE) return reportControl(p, controlPayload(p));
   if (!p.fin) return;
   if (p.compressed && !inflateInto(p, 0, 0, true)) return;
   if (p.messageOpcode == Opcode.TEXT && p.utf8 != UTF8_BOUNDARY) return fail(p, CloseCode.INVALID_PAYLOAD, ParseError.NOT_UTF8);

@@ -111,6 +111,24 @@ describe("frame parser", () => {
       assert.deepEqual(frames.map((f) => [f.opcode, f.payload.toString()]), [[PONG, "p"], [BINARY, "abcd"]]);
     });
 
+    it("answers each ping with its own payload, whether it arrives whole or in pieces", () => {
+      const long = patterned(125, 7);
+      const split = clientFrame(PING, long);
+      const cut = Math.floor(split.length / 2);
+      const { h, frames: first } = exchange(clientFrame(PING, "first"), whole);
+      h.data(1, split.subarray(0, cut));
+      h.data(1, Buffer.concat([split.subarray(cut), clientFrame(PING, "third"), clientFrame(TEXT, "text")]));
+      h.data(1, clientFrame(PING, ""));
+      const frames = [...first, ...parseServerFrames(h.takeSent(1))];
+      assert.deepEqual(frames.map((f) => [f.opcode, f.payload.toString("hex")]), [
+        [PONG, Buffer.from("first").toString("hex")],
+        [PONG, long.toString("hex")],
+        [PONG, Buffer.from("third").toString("hex")],
+        [TEXT, Buffer.from("text").toString("hex")],
+        [PONG, ""],
+      ]);
+    });
+
     it("closes with 1009 when a message has more fragments than max_fragments", () => {
       const parts = [clientFrame(TEXT, "a", { fin: false })];
       for (let i = 0; i < 3; i++) parts.push(clientFrame(CONTINUATION, "b", { fin: false }));
