@@ -208,19 +208,17 @@ void DuplexPipe::pump_writes(std::unique_lock<std::mutex>& lock) {
 
 size_t DuplexPipe::gather_write() {
   WriteQueue& queue = connection_->queue();
-  Segment* segments = batch_ ? batch_->segments : inline_segments_;
-  size_t capacity = batch_ ? kMaxChunks : kInlineChunks;
-  size_t count = queue.front(segments, capacity);
+  Segment segments[kMaxChunks];  // only while the chunks are filled: they point into the queue, not here
+  size_t count = queue.front(segments, batch_ ? kMaxChunks : kInlineChunks);
   if (count == kInlineChunks && !batch_) {
     size_t gathered = 0;
     for (size_t i = 0; i < count; ++i) gathered += segments[i].size;
     if (queue.size() > gathered) {  // a backlog: gather up to kMaxChunks of it at once
-      batch_ = std::make_unique<ChunkBatch>();
-      segments = batch_->segments;
+      batch_.reset(new HTTP_DATA_CHUNK[kMaxChunks]);
       count = queue.front(segments, kMaxChunks);
     }
   }
-  write_chunks_ = batch_ ? batch_->chunks : inline_chunks_;
+  write_chunks_ = batch_ ? batch_.get() : inline_chunks_;
   write_bytes_ = 0;
   for (size_t i = 0; i < count; ++i) {
     write_chunks_[i].DataChunkType = HttpDataChunkFromMemory;

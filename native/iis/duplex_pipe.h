@@ -78,13 +78,9 @@ class DuplexPipe final : public Transport, public std::enable_shared_from_this<D
   void size_read_buffer(DWORD bytes_read);
   // A write gathers what is queued into one WriteEntityChunks. Most writes are a frame or two, which the
   // pipe's own few chunks hold; a backlog (a chat member behind its room) takes a batch of kMaxChunks from
-  // the heap for as long as it lasts, so an idle connection does not carry 3 KiB of chunk descriptors.
+  // the heap for as long as it lasts, so an idle connection does not carry 2 KiB of chunk descriptors.
   static constexpr size_t kInlineChunks = 4;
   static constexpr size_t kMaxChunks = 64;
-  struct ChunkBatch {
-    Segment segments[kMaxChunks];
-    HTTP_DATA_CHUNK chunks[kMaxChunks];
-  };
   // Fills the chunks of the next write from the queue; their count (0: nothing queued).
   size_t gather_write();
   // How long I/O may stay in flight after CancelIo before the connection is reset instead.
@@ -107,9 +103,8 @@ class DuplexPipe final : public Transport, public std::enable_shared_from_this<D
   bool cancel_requested_ = false;
   bool reset_requested_ = false;
   DWORD write_bytes_ = 0;
-  Segment inline_segments_[kInlineChunks];
   HTTP_DATA_CHUNK inline_chunks_[kInlineChunks];
-  std::unique_ptr<ChunkBatch> batch_;  // while a backlog lasts
+  std::unique_ptr<HTTP_DATA_CHUNK[]> batch_;  // kMaxChunks, while a backlog lasts
   HTTP_DATA_CHUNK* write_chunks_ = inline_chunks_;
   std::unique_ptr<uint8_t[]> read_buffer_;
   DWORD read_capacity_ = kQuietRead;
