@@ -7,9 +7,14 @@ namespace cs {
 Connection::Connection(uint32_t id, InstanceSlot& slot, uint64_t generation, WriteLimits limits)
     : id_(id), slot_(slot), generation_(generation), queue_(limits) {}
 
+const std::string& Connection::endpoint_path() const {
+  static const std::string none;
+  return endpoint_path_ ? *endpoint_path_ : none;
+}
+
 void Connection::attach(std::weak_ptr<Transport> transport) noexcept {
   {
-    std::lock_guard<std::mutex> lock(transport_mutex_);
+    std::lock_guard<std::mutex> lock(links_mutex_);
     transport_ = std::move(transport);
   }
   // Anything queued during the handshake (a greeting) is waiting for this.
@@ -17,14 +22,14 @@ void Connection::attach(std::weak_ptr<Transport> transport) noexcept {
 }
 
 void Connection::detach() noexcept {
-  std::lock_guard<std::mutex> lock(transport_mutex_);
+  std::lock_guard<std::mutex> lock(links_mutex_);
   transport_.reset();
 }
 
 void Connection::wake() noexcept {
   std::shared_ptr<Transport> transport;
   {
-    std::lock_guard<std::mutex> lock(transport_mutex_);
+    std::lock_guard<std::mutex> lock(links_mutex_);
     transport = transport_.lock();
   }
   if (transport) transport->wake();

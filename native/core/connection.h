@@ -71,14 +71,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // The chat room the connection is a member of (RoomHub sets it), and its endpoint file's path (rooms are
   // per endpoint file, whatever version of it a member opened with).
   std::shared_ptr<Room> room() const {
-    std::lock_guard<std::mutex> lock(room_mutex_);
+    std::lock_guard<std::mutex> lock(links_mutex_);
     return room_.lock();
   }
   void set_room(std::shared_ptr<Room> room) {
-    std::lock_guard<std::mutex> lock(room_mutex_);
+    std::lock_guard<std::mutex> lock(links_mutex_);
     room_ = std::move(room);
   }
-  const std::string& endpoint_path() const { return endpoint_path_; }
+  const std::string& endpoint_path() const;
   // The URL path it was opened with: what names its room across a web farm (servers' file paths may differ).
   const std::string& url_path() const { return url_path_; }
   void set_url_path(std::string path) { url_path_ = std::move(path); }
@@ -88,7 +88,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool has_seat() const { return seat_ != nullptr; }
   void hold_seat(std::unique_ptr<EndpointSeats::Seat> seat) { seat_ = std::move(seat); }
   void release_seat() { seat_.reset(); }
-  void set_endpoint_path(std::string path) { endpoint_path_ = std::move(path); }
+  void set_endpoint_path(std::shared_ptr<const std::string> path) { endpoint_path_ = std::move(path); }
   uint64_t next_timer_sequence(uint32_t slot) { return ++timer_sequences_[slot]; }
   bool timer_current(uint32_t slot, uint64_t sequence) const { return timer_sequences_[slot].load() == sequence; }
   bool is_closed() const { return closed_.load(); }
@@ -107,12 +107,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::atomic<bool> probing_{false};
   // Per timer slot: bumped by every arm, cancel and close, so a timer that fires late sees it is stale.
   std::array<std::atomic<uint64_t>, abi::Limit::kTimerSlots> timer_sequences_{};
-  std::mutex transport_mutex_;
+  // Guards the two links to objects that live apart, transport_ and room_ (each held only to copy it).
+  mutable std::mutex links_mutex_;
   std::weak_ptr<Transport> transport_;
   std::shared_ptr<ChildProcess> process_;
-  mutable std::mutex room_mutex_;
-  std::weak_ptr<Room> room_;  // weak: the room holds its members, not the other way round
-  std::string endpoint_path_;
+  std::weak_ptr<Room> room_;                          // weak: the room holds its members, not the other way round
+  std::shared_ptr<const std::string> endpoint_path_;  // its EndpointVersion's, which may be gone before it
   std::string url_path_;
   std::unique_ptr<EndpointSeats::Seat> seat_;
   DeflateContexts deflate_contexts_;

@@ -20,7 +20,11 @@ std::u16string file_identity(const char16_t* path) {
 }  // namespace
 
 EndpointVersion::EndpointVersion(uint32_t id, std::string path, FileStamp stamp, std::string text, SiteDefaults site)
-    : id_(id), path_(std::move(path)), stamp_(stamp), text_(std::move(text)), site_(std::move(site)) {}
+    : id_(id),
+      path_(std::make_shared<const std::string>(std::move(path))),
+      stamp_(stamp),
+      text_(std::move(text)),
+      site_(std::move(site)) {}
 
 std::string EndpointVersion::refusal_body() const {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -36,7 +40,7 @@ bool EndpointVersion::mark_failed(uint32_t line, std::string_view problem) {
     log(LogLevel::kError,
         "the <system.webServer><chatsocket> section for %s (web.config or applicationHost.config), under endpoint file "
         "%s: %.*s",
-        site_.config_path.c_str(), path_.c_str(), static_cast<int>(problem.size()), problem.data());
+        site_.config_path.c_str(), path_->c_str(), static_cast<int>(problem.size()), problem.data());
     return true;
   }
   std::string where = line > 0 ? "Endpoint file, line " + std::to_string(line) + ": " : "Endpoint file: ";
@@ -44,10 +48,10 @@ bool EndpointVersion::mark_failed(uint32_t line, std::string_view problem) {
   failed_.store(true);
   // Once per version: the browser sees only 1006 or a 500, so this line is where a user looks.
   if (line > 0) {
-    log(LogLevel::kError, "endpoint file %s, line %u: %.*s", path_.c_str(), line, static_cast<int>(problem.size()),
+    log(LogLevel::kError, "endpoint file %s, line %u: %.*s", path_->c_str(), line, static_cast<int>(problem.size()),
         problem.data());
   } else {
-    log(LogLevel::kError, "endpoint file %s: %.*s", path_.c_str(), static_cast<int>(problem.size()), problem.data());
+    log(LogLevel::kError, "endpoint file %s: %.*s", path_->c_str(), static_cast<int>(problem.size()), problem.data());
   }
   return true;
 }

@@ -29,8 +29,9 @@ class EndpointVersion {
   EndpointVersion(uint32_t id, std::string path, FileStamp stamp, std::string text, SiteDefaults site = {});
 
   uint32_t id() const { return id_; }
-  // The physical path, UTF-8, for log lines.
-  const std::string& path() const { return path_; }
+  // The physical path, UTF-8, for log lines; shared, so that each connection opened on the version can keep it.
+  const std::string& path() const { return *path_; }
+  const std::shared_ptr<const std::string>& shared_path() const { return path_; }
   const FileStamp& stamp() const { return stamp_; }
   const std::string& text() const { return text_; }
   const SiteDefaults& site() const { return site_; }
@@ -47,7 +48,7 @@ class EndpointVersion {
 
  private:
   const uint32_t id_;
-  const std::string path_;
+  const std::shared_ptr<const std::string> path_;
   const FileStamp stamp_;
   const std::string text_;
   const SiteDefaults site_;

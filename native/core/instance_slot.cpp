@@ -219,7 +219,7 @@ void InstanceSlot::open_locked(EndpointVersion& endpoint, std::string_view head,
   // Not make_shared: a pending timer holds a weak_ptr, and with make_shared that keeps the whole Connection's
   // memory until the timer is due (a keepalive: 30 s after the client left); apart, only the control block.
   std::shared_ptr<Connection> connection(new Connection(id, *this, generation_, pool_.options_.write_limits));
-  connection->set_endpoint_path(endpoint.path());
+  connection->set_endpoint_path(endpoint.shared_path());
   std::string url;
   if (request.variable("URL", url)) connection->set_url_path(std::move(url));
   connections_.emplace(id, connection);
