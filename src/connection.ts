@@ -177,7 +177,7 @@ export class Connection {
     this.endGracefully();
   }
 
-  /** Sends a whole message whose payload has FRAME_HEADROOM writable bytes before it (no copy). */
+  /** Sends a whole message with room for its frame header (frameHeaderLength(len) bytes) before it: no copy. */
   sendMessageInPlace(opcode: u32, ptr: usize, len: usize): Status {
     if (this.closeSent) return Status.DROPPED;
     if (opcode < Opcode.CLOSE) {

@@ -31,7 +31,7 @@ export abstract class Handler {
 
   /**
    * A complete message: `opcode` is TEXT (valid UTF-8) or BINARY. The payload at `ptr` is only valid
-   * during the call; FRAME_HEADROOM bytes before it may be overwritten (Connection.sendMessageInPlace).
+   * during the call; the bytes of a frame header before it may be overwritten (Connection.sendMessageInPlace).
    */
   abstract onMessage(opcode: u32, ptr: usize, len: u32): void;
 

@@ -89,8 +89,8 @@ export function parseErrorText(error: ParseError): string {
 
 export const enum FrameEvent {
   NONE = 0,
-  MESSAGE = 1, // eventOpcode TEXT/BINARY, eventPtr/eventLength: the whole message (FRAME_HEADROOM before it)
-  PING = 2, // eventPtr/eventLength: the payload (FRAME_HEADROOM before it)
+  MESSAGE = 1, // eventOpcode TEXT/BINARY, eventPtr/eventLength: the whole message (room for a frame header before it)
+  PING = 2, // eventPtr/eventLength: the payload (room for a frame header before it)
   PONG = 3,
   CLOSE = 4, // eventPtr/eventLength: the raw close payload (draining: eventLength 0, the payload was skipped)
   ERROR = 5, // errorCode: the close code to fail the connection with; the parser now drains

@@ -23,8 +23,10 @@ export const MAX_TIMEOUT: u32 = 24 * 3600 * 1000;
 export const MAX_CONTROL_PAYLOAD: u32 = 125;
 
 /**
- * Free bytes kept in front of every received payload, so a server frame header (at most 10 bytes,
- * unmasked) can be written there and the frame sent with one host_send, without copying the payload.
+ * Free bytes kept in front of the module's buffers (the input region, message buffers, scratch), so a server
+ * frame header (at most 10 bytes, unmasked) can be written before a payload there and the frame sent with one
+ * host_send, without copying the payload. A message reported where it lies in the input has at least its own
+ * frame header's bytes before it, which is as many as the header of its echo needs.
  */
 export const FRAME_HEADROOM: usize = 16;
 

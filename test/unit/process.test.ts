@@ -150,6 +150,19 @@ describe("kind = process: messages and output", () => {
     assert.deepEqual(texts(h), ["three"]);
   });
 
+  it("text mode: lines cut where the output lies and lines joined across reads come out alike", () => {
+    const h = opened();
+    const long = "L".repeat(300); // a 4-byte frame header, written over what came before it
+    h.processOutput(1, `a\n${long}\nb`);
+    assert.deepEqual(texts(h), ["a", long]);
+    h.processOutput(1, "c");
+    assert.deepEqual(texts(h), []);
+    h.processOutput(1, `d\n\n${long}`);
+    assert.deepEqual(texts(h), ["bcd", ""]);
+    h.processOutput(1, "\r\nend\n");
+    assert.deepEqual(texts(h), [long, "end"]);
+  });
+
   it("text mode: a line longer than max_line_length comes in pieces cut between characters", () => {
     const h = opened(`${CAT}max_line_length = 5\n`);
     h.processOutput(1, "abcdéfghi\n"); // é is 2 bytes: the first piece stops before it

@@ -2,8 +2,12 @@
 // programs look the same. A line longer than the limit comes out in pieces of at most that many bytes, cut
 // between characters, so memory stays bounded whatever the program writes.
 //
-// Feed bytes, then take lines until there are none: each is at linePtr/lineLength until the next call.
+// Feed bytes, then take lines until there are none: each is at linePtr/lineLength until the next call, with
+// lineHeadroom bytes before it that may be overwritten (a reply framed in place). Lines are cut from the
+// fed bytes where they lie; only a line still waiting for its end is copied, into the splitter's own buffer,
+// and the lines it ends are cut from there.
 
+import { FRAME_HEADROOM } from "../../protocol/limits";
 import { utf8Boundary } from "../../text/utf8_repair";
 
 const NEWLINES: u64 = 0x0a0a0a0a0a0a0a0a;
@@ -26,41 +30,57 @@ function findNewline(from: usize, at: usize, end: usize): isize {
 export class LineSplitter {
   linePtr: usize = 0;
   lineLength: usize = 0;
-  private buffer: usize = 0;
+  lineHeadroom: usize = 0;
+  private buffer: usize = 0; // FRAME_HEADROOM bytes, then `capacity` for a line waiting for its end
   private capacity: usize = 0;
+  private bytes: usize = 0; // where the bytes being cut are: the fed chunk itself, or the buffer's
+  private headroom: usize = 0; // writable bytes before `bytes`
+  private inChunk: bool = false; // `bytes` is the caller's chunk: what is left must be kept before it goes
   private start: usize = 0; // the first byte not yet given out
   private end: usize = 0; // one past the last byte fed
   private scanned: usize = 0; // bytes from start already known to hold no newline
 
   constructor(readonly maxLine: usize) {}
 
-  feed(ptr: usize, len: usize): void {
-    if (this.start > 0 && this.start == this.end) this.start = this.end = this.scanned = 0;
-    if (this.end + len > this.capacity) this.makeRoom(len);
-    memory.copy(this.buffer + this.end, ptr, len);
+  /** `len` bytes at `ptr`, `headroom` bytes before them free to overwrite; valid until nextLine is false. */
+  feed(ptr: usize, len: usize, headroom: usize = 0): void {
+    if (this.start == this.end) {
+      this.bytes = ptr;
+      this.headroom = headroom;
+      this.inChunk = true;
+      this.start = this.scanned = 0;
+      this.end = len;
+      return;
+    }
+    if (this.inChunk || this.end + len > this.capacity) this.makeRoom(len);
+    memory.copy(this.bytes + this.end, ptr, len);
     this.end += len;
   }
 
+  /** Moves what waits (from `bytes`) to the start of the buffer, with room for `len` more bytes. */
   private makeRoom(len: usize): void {
     const pending = this.end - this.start;
     const needed = pending + len;
     if (needed <= this.capacity) {
-      memory.copy(this.buffer, this.buffer + this.start, pending);
+      memory.copy(this.buffer + FRAME_HEADROOM, this.bytes + this.start, pending);
     } else {
       const capacity = max<usize>(needed, max<usize>(this.capacity * 2, 256));
-      const fresh = heap.alloc(capacity);
-      if (pending > 0) memory.copy(fresh, this.buffer + this.start, pending);
+      const fresh = heap.alloc(FRAME_HEADROOM + capacity);
+      if (pending > 0) memory.copy(fresh + FRAME_HEADROOM, this.bytes + this.start, pending);
       if (this.buffer != 0) heap.free(this.buffer);
       this.buffer = fresh;
       this.capacity = capacity;
     }
+    this.bytes = this.buffer + FRAME_HEADROOM;
+    this.headroom = FRAME_HEADROOM;
+    this.inChunk = false;
     this.end = pending;
     this.start = 0;
   }
 
   /** The next whole line (or piece of an overlong one); false when what is left waits for more bytes. */
   nextLine(): bool {
-    const from = this.buffer + this.start;
+    const from = this.bytes + this.start;
     const pending = this.end - this.start;
     const newline = findNewline(from, this.scanned, pending);
     if (newline >= 0) {
@@ -73,7 +93,10 @@ export class LineSplitter {
     } else {
       this.scanned = pending;
       // Without a newline, wait while the line could still end within the limit (a "\r\n" may follow).
-      if (pending <= this.maxLine + 1) return false;
+      if (pending <= this.maxLine + 1) {
+        this.keepWhatWaits();
+        return false;
+      }
     }
     let cut = utf8Boundary(from, this.maxLine);
     if (cut == 0) cut = this.maxLine;
@@ -81,9 +104,23 @@ export class LineSplitter {
     return true;
   }
 
+  /** The fed chunk goes when nextLine says false: a line it has begun moves into the buffer. */
+  private keepWhatWaits(): void {
+    if (!this.inChunk) return;
+    if (this.start == this.end) {
+      this.inChunk = false;
+      this.bytes = this.start = this.end = this.scanned = 0;
+      return;
+    }
+    const scanned = this.scanned;
+    this.makeRoom(0);
+    this.scanned = scanned;
+  }
+
   private give(ptr: usize, length: usize, consumed: usize): void {
     this.linePtr = ptr;
     this.lineLength = length;
+    this.lineHeadroom = ptr - this.bytes + this.headroom;
     this.start += consumed;
     this.scanned = 0;
   }
@@ -92,14 +129,13 @@ export class LineSplitter {
   lastLine(): bool {
     if (this.nextLine()) return true;
     if (this.end == this.start) return false;
-    this.linePtr = this.buffer + this.start;
-    this.lineLength = this.end - this.start;
-    this.start = this.end;
+    this.give(this.bytes + this.start, this.end - this.start, this.end - this.start);
     return true;
   }
 
   free(): void {
     if (this.buffer != 0) heap.free(this.buffer);
-    this.buffer = this.capacity = this.start = this.end = this.scanned = 0;
+    this.buffer = this.capacity = this.bytes = this.start = this.end = this.scanned = 0;
+    this.inChunk = false;
   }
 }

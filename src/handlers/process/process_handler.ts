@@ -12,8 +12,9 @@
 
 import { CloseCode, LogLevel, Status } from "../../abi_constants";
 import { Connection } from "../../connection";
-import { Opcode } from "../../protocol/frame_encoder";
+import { frameHeaderLength, Opcode } from "../../protocol/frame_encoder";
 import { FRAME_HEADROOM } from "../../protocol/limits";
+import { UTF8_BOUNDARY, utf8Validate } from "../../protocol/utf8";
 import { Request } from "../../request";
 import { jsonString } from "../../text/json";
 import { repairUtf8, utf8Pending } from "../../text/utf8_repair";
@@ -112,8 +113,9 @@ export class ProcessHandler extends Handler {
     else if (this.settings.mode == ProcessMode.BINARY) this.track(this.conn.sendMessageInPlace(Opcode.BINARY, ptr, len));
     else if (this.settings.mode == ProcessMode.RAW) this.rawOutput(ptr, len);
     else {
-      this.stdoutLines.feed(ptr, len);
-      while (this.stdoutLines.nextLine()) this.sendLine(false, this.stdoutLines.linePtr, this.stdoutLines.lineLength);
+      const lines = this.stdoutLines;
+      lines.feed(ptr, len, FRAME_HEADROOM);
+      while (lines.nextLine()) this.sendLine(false, lines.linePtr, lines.lineLength, lines.lineHeadroom);
     }
   }
 
@@ -128,15 +130,23 @@ export class ProcessHandler extends Handler {
       const text = String.UTF8.decodeUnsafe(this.repaired(ptr, len, true), this.repairedLength);
       log(LogLevel.WARNING, "program of " + this.label + " (connection " + this.conn.id.toString() + "), stderr: " + text);
     } else {
-      this.sendLine(true, ptr, len);
+      this.sendLine(true, ptr, len, 0);
     }
   }
 
-  /** One line as one text message: as it is, or in the {"stream", "data"} envelope when stderr is sent too. */
-  private sendLine(stderr: bool, ptr: usize, len: usize): void {
+  /**
+   * One line as one text message: as it is, or in the {"stream", "data"} envelope when stderr is sent too. A
+   * valid line with room for a frame header before it (`headroom` bytes) goes out from where it lies.
+   */
+  private sendLine(stderr: bool, ptr: usize, len: usize, headroom: usize): void {
+    const plain = this.settings.stderr != StderrPolicy.SEND || this.settings.mode == ProcessMode.BINARY;
+    if (plain && headroom >= frameHeaderLength(len) && utf8Validate(UTF8_BOUNDARY, ptr, len) == UTF8_BOUNDARY) {
+      this.track(this.conn.sendMessageInPlace(Opcode.TEXT, ptr, len));
+      return;
+    }
     const text = this.repaired(ptr, len, true);
     const textLength = this.repairedLength;
-    if (this.settings.stderr != StderrPolicy.SEND || this.settings.mode == ProcessMode.BINARY) {
+    if (plain) {
       this.track(this.conn.sendMessageInPlace(Opcode.TEXT, text, textLength));
       return;
     }
@@ -198,7 +208,8 @@ export class ProcessHandler extends Handler {
   }
 
   onProcessExit(code: u32, signal: u32): void {
-    while (this.stdoutLines.lastLine()) this.sendLine(false, this.stdoutLines.linePtr, this.stdoutLines.lineLength);
+    const lines = this.stdoutLines;
+    while (lines.lastLine()) this.sendLine(false, lines.linePtr, lines.lineLength, lines.lineHeadroom);
     while (this.stderrLines.lastLine()) this.stderrLine(this.stderrLines.linePtr, this.stderrLines.lineLength);
     if (this.rawTailLength > 0) {
       store<u32>(TAIL_SCRATCH, this.rawTail);
