@@ -13,7 +13,7 @@ export interface Peer {
   url: string;
   pid: number;
   stop(): Promise<void>;
-  /** chatsocket's: what the module itself holds now (its C++ heap, Wasm memory, frames, zlib), by its counters. */
+  /** chatsocket's: what the module itself holds now (its C++ heap, Wasm pages written, frames, zlib), by its counters. */
   moduleBytes?(): Promise<number>;
 }
 
@@ -37,7 +37,7 @@ export async function startChatsocket(mode: CompletionMode): Promise<Peer> {
   const server = await forkServer(__filename, `chatsocket:${mode}`);
   const moduleBytes = async () => {
     const m = await server.moduleStats();
-    return m.moduleHeapBytes + m.wasmMemoryBytes + m.frameBytes + m.zlibBytes;
+    return m.moduleHeapBytes + m.wasmResidentBytes + m.frameBytes + m.zlibBytes;
   };
   return { name: `chatsocket ${mode}`, url: `ws://127.0.0.1:${server.port}/echo.chatsocket`, pid: server.pid, stop: server.stop, moduleBytes };
 }

@@ -81,6 +81,6 @@ How to read:
   the "100 conns × 32 B, 16 in flight" row.
 - RSS per idle connection: the server's resident memory growth with that many connections open, each having
   echoed one message, divided by their number. "of which the module's own": the growth of what the module
-  holds by its own counters (its C++ heap, counted by the module's operator new; its Wasm memory; frames;
+  holds by its own counters (its C++ heap, counted by the module's operator new; its Wasm memory's written pages; frames;
   zlib), the rest being the host's (what IIS would hold in w3wp) and the C library's.`);
 }

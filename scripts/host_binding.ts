@@ -68,8 +68,11 @@ export interface ModuleStats {
   messagesIn: number;
   messagesOut: number;
   /** The module's own C++ heap: its native objects and buffers (counted by its operator new), apart from the
-   * host's; with wasmMemoryBytes, frameBytes and zlibBytes, what the module holds. */
+   * host's; with wasmResidentBytes, frameBytes and zlibBytes, what the module holds. */
   moduleHeapBytes: number;
+  /** Of wasmMemoryBytes, what takes RAM: the pages written so far (a memory that doubled to make room has
+   * touched only part of it). On Windows, all of it. */
+  wasmResidentBytes: number;
   /** Closes the server started, by the code of its close frame (a room cutting off a slow member: 1008). */
   closed1000: number;
   closed1001: number;

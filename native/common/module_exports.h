@@ -32,10 +32,11 @@ enum class ModuleStat : uint32_t {
   kConnectionsOpened = 19,
   kMessagesIn = 20,
   kMessagesOut = 21,
-  kModuleHeapBytes = 22,  // the module's own C++ heap (operator new), its native objects and buffers
-  kClosed1000 = 23,       // then one per code of CloseCounts::kCodes, in its order, and the other codes last
+  kModuleHeapBytes = 22,    // the module's own C++ heap (operator new), its native objects and buffers
+  kWasmResidentBytes = 23,  // of kWasmMemoryBytes, the pages written so far (Windows: all of them)
+  kClosed1000 = 24,         // then one per code of CloseCounts::kCodes, in its order, and the other codes last
 };
-constexpr uint32_t kModuleStatCount = 33;
+constexpr uint32_t kModuleStatCount = 34;
 constexpr const char* kModuleStatNames[kModuleStatCount] = {"connections",
                                                             "traps",
                                                             "rebuilds",
@@ -59,6 +60,7 @@ constexpr const char* kModuleStatNames[kModuleStatCount] = {"connections",
                                                             "messagesIn",
                                                             "messagesOut",
                                                             "moduleHeapBytes",
+                                                            "wasmResidentBytes",
                                                             "closed1000",
                                                             "closed1001",
                                                             "closed1002",

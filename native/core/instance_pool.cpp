@@ -201,6 +201,7 @@ PoolStats InstancePool::stats() const {
   stats.backplane = backplanes_->stats();
   for (const auto& slot : slots_) {
     stats.wasm_memory_bytes += slot->memory_bytes();
+    stats.wasm_resident_bytes += slot->resident_bytes();
     slot->add_message_counts(stats.messages_in, stats.messages_out);
   }
   return stats;

@@ -29,6 +29,11 @@ size_t InstanceSlot::memory_bytes() {
   return instance_ ? instance_->memory_bytes() : 0;
 }
 
+size_t InstanceSlot::resident_bytes() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return instance_ ? instance_->resident_bytes() : 0;
+}
+
 void InstanceSlot::add_message_counts(uint64_t& in, uint64_t& out) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto counters = lost_counters_;

@@ -67,6 +67,7 @@ struct PoolStats {
   uint64_t rebuilds = 0;
   uint64_t instances_alive = 0;
   uint64_t wasm_memory_bytes = 0;
+  uint64_t wasm_resident_bytes = 0;  // of wasm_memory_bytes, the pages written so far
   uint64_t endpoint_versions = 0;
   uint64_t native_failures = 0;
   uint64_t processes = 0;
@@ -90,6 +91,7 @@ class InstanceSlot final : private ImportHandler {
   bool encode_close_frame(uint32_t code, std::vector<uint8_t>& frame);
   size_t connection_count();
   size_t memory_bytes();
+  size_t resident_bytes();
   // Adds the messages counted by this slot's instances, the lost ones included, to `in` and `out`.
   void add_message_counts(uint64_t& in, uint64_t& out);
 

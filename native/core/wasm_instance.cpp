@@ -9,6 +9,7 @@
 #include "fault_injection.h"
 #include "log.h"
 #include "wasm_call.h"  // native/runtime: traps unwind to the current thread's protected call
+#include "wasm_resources.h"
 
 // The import context wasm2c hands back to every import: which handler, and the instance to read memory from.
 struct Z_env_instance_t {
@@ -414,6 +415,10 @@ bool WasmInstance::encode_close(uint32_t code, std::vector<uint8_t>& frame) {
 }
 
 size_t WasmInstance::memory_bytes() const { return Z_chatsocketZ_memory(&state_->module)->size; }
+
+size_t WasmInstance::resident_bytes() const {
+  return static_cast<size_t>(cs_wasm_resident_bytes(Z_chatsocketZ_memory(&state_->module)));
+}
 
 std::array<uint64_t, abi::Counter::kCount> WasmInstance::counters() const {
   std::array<uint64_t, abi::Counter::kCount> values{};

@@ -84,6 +84,8 @@ class WasmInstance {
   // The trap that made the last call fail, as text.
   const char* last_trap() const { return last_trap_; }
   size_t memory_bytes() const;
+  // Of those, the ones that take RAM (pages written so far).
+  size_t resident_bytes() const;
 
   struct State;
 

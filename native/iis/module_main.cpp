@@ -86,7 +86,8 @@ CS_EXPORT uint32_t ChatSocketGetStats(uint64_t* values, uint32_t count) {
                                                                             stats.connections_opened,
                                                                             stats.messages_in,
                                                                             stats.messages_out,
-                                                                            cs::module_heap_bytes()};
+                                                                            cs::module_heap_bytes(),
+                                                                            stats.wasm_resident_bytes};
   static_assert(static_cast<uint32_t>(cs::ModuleStat::kClosed1000) + cs::CloseCounts::kSlots == cs::kModuleStatCount,
                 "a stat per close code");
   uint32_t n = count < cs::kModuleStatCount ? count : cs::kModuleStatCount;

@@ -5,6 +5,7 @@
 #define CS_WASM_RESOURCES_H
 
 #include <stdint.h>
+#include <wasm-rt.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -23,6 +24,10 @@ typedef struct {
 } cs_wasm_stats_t;
 
 cs_wasm_stats_t cs_wasm_stats(void);
+
+/* The bytes of a linear memory that take RAM: its pages ever written (committed pages cost memory only once
+ * touched). Where the system cannot tell (Windows here), its size. */
+uint64_t cs_wasm_resident_bytes(const wasm_rt_memory_t* mem);
 
 #ifdef __cplusplus
 }

@@ -108,7 +108,9 @@ TEST_SUITE("memory") {
     CHECK(cs_wasm_stats().live_blocks == before.live_blocks);
   }
 
-  TEST_CASE("grown pages take no memory until written, and a 64-bit process never moves the memory") {
+  TEST_CASE(
+      "grown pages take no memory until written (cs_wasm_resident_bytes), and a 64-bit process never moves the "
+      "memory") {
     wasm_rt_memory_t mem;
     std::memset(&mem, 0, sizeof mem);
     CHECK(protect([&] { wasm_rt_allocate_memory(&mem, 1, 64); }) == WASM_RT_TRAP_NONE);
@@ -125,6 +127,12 @@ TEST_SUITE("memory") {
     size_t in_ram = 0;
     for (unsigned char r : resident) in_ram += r & 1;
     CHECK(in_ram <= 1);  // at most the page the check above read
+    const uint64_t before = cs_wasm_resident_bytes(&mem);
+    CHECK(before <= 2 * page);  // the page written, the page read
+    std::memset(mem.data + 65536, 1, 4 * 65536);
+    CHECK(cs_wasm_resident_bytes(&mem) >= before + 4 * 65536);
+#else
+    CHECK(cs_wasm_resident_bytes(&mem) == mem.size);
 #endif
     wasm_rt_free_memory(&mem);
   }
