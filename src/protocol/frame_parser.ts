@@ -439,10 +439,15 @@ function readFrameInPlace(p: FrameParser, payload: usize): void {
   if (p.messageOpcode == Opcode.TEXT && utf8Validate(UTF8_BOUNDARY, payload, n) != UTF8_BOUNDARY) {
     return fail(p, CloseCode.INVALID_PAYLOAD, ParseError.NOT_UTF8);
   }
+  reportMessage(p, payload, p.payloadLength);
+}
+
+/** The message is complete; it is at `payload`, `length` bytes. */
+function reportMessage(p: FrameParser, payload: usize, length: u32): void {
   p.event = FrameEvent.MESSAGE;
   p.eventOpcode = p.messageOpcode;
   p.eventPtr = payload;
-  p.eventLength = p.payloadLength;
+  p.eventLength = length;
   p.messageOpcode = 0;
 }
 
@@ -482,11 +487,7 @@ function finishFrame(p: FrameParser): void {
   if (p.messageOpcode == Opcode.TEXT && p.utf8 != UTF8_BOUNDARY) return fail(p, CloseCode.INVALID_PAYLOAD, ParseError.NOT_UTF8);
   // an empty one needs headroom too
   if (!reserve(p, p.messageLength)) return fail(p, CloseCode.TRY_AGAIN_LATER, ParseError.OUT_OF_MEMORY);
-  p.event = FrameEvent.MESSAGE;
-  p.eventOpcode = p.messageOpcode;
-  p.eventPtr = p.buffer + FRAME_HEADROOM;
-  p.eventLength = p.messageLength;
-  p.messageOpcode = 0;
+  reportMessage(p, p.buffer + FRAME_HEADROOM, p.messageLength);
 }
 
 /**

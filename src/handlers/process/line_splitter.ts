@@ -106,15 +106,7 @@ export class LineSplitter {
 
   /** The fed chunk goes when nextLine says false: a line it has begun moves into the buffer. */
   private keepWhatWaits(): void {
-    if (!this.inChunk) return;
-    if (this.start == this.end) {
-      this.inChunk = false;
-      this.bytes = this.start = this.end = this.scanned = 0;
-      return;
-    }
-    const scanned = this.scanned;
-    this.makeRoom(0);
-    this.scanned = scanned;
+    if (this.inChunk && this.start != this.end) this.makeRoom(0);
   }
 
   private give(ptr: usize, length: usize, consumed: usize): void {
