@@ -10,11 +10,6 @@
 #include "rt_platform.h"
 #include "wasm_resources.h"
 
-#if defined(__linux__)
-#include <sys/mman.h>
-#include <unistd.h>
-#endif
-
 #define PAGE_BYTES 65536u
 /* wasm_rt_memory_t.size is a uint32_t, so 65536 pages (4 GiB) cannot be represented. */
 #define MAX_PAGES 65535u
@@ -88,21 +83,7 @@ uint32_t wasm_rt_grow_memory(wasm_rt_memory_t* mem, uint32_t delta) {
 }
 
 uint64_t cs_wasm_resident_bytes(const wasm_rt_memory_t* mem) {
-#if defined(__linux__)
-  if (!mem->data || mem->size == 0) return 0;
-  const size_t page = (size_t)sysconf(_SC_PAGESIZE);
-  unsigned char resident[4096];
-  uint64_t pages = 0;
-  for (size_t at = 0; at < mem->size;) {
-    size_t span = mem->size - at < sizeof resident * page ? mem->size - at : sizeof resident * page;
-    if (mincore(mem->data + at, span, resident) != 0) return mem->size;
-    for (size_t i = 0; i < (span + page - 1) / page; i++) pages += resident[i] & 1;
-    at += span;
-  }
-  return pages * page;
-#else
-  return mem->size;
-#endif
+  return mem->data ? cs_rt_space_resident(mem->data, mem->size) : 0;
 }
 
 void wasm_rt_free_memory(wasm_rt_memory_t* mem) {

@@ -30,7 +30,8 @@ static inline void cs_rt_unlock(cs_rt_lock_t* l) { pthread_mutex_unlock(l); }
 #endif
 
 /* Address space reserved without memory behind it; committed pages read as zero and take RAM only once
- * written. */
+ * written. cs_rt_space_resident: of `bytes` committed at `base`, those in RAM (where the system does not
+ * tell, as on Windows here: all of them). */
 #if defined(_WIN32)
 static inline void* cs_rt_space_reserve(size_t bytes) { return VirtualAlloc(NULL, bytes, MEM_RESERVE, PAGE_NOACCESS); }
 static inline int cs_rt_space_commit(void* at, size_t bytes) {
@@ -39,6 +40,10 @@ static inline int cs_rt_space_commit(void* at, size_t bytes) {
 static inline void cs_rt_space_release(void* base, size_t bytes) {
   (void)bytes;
   VirtualFree(base, 0, MEM_RELEASE);
+}
+static inline uint64_t cs_rt_space_resident(void* base, size_t bytes) {
+  (void)base;
+  return bytes;
 }
 #else
 #include <sys/mman.h>
@@ -50,6 +55,26 @@ static inline int cs_rt_space_commit(void* at, size_t bytes) {
   return mprotect(at, bytes, PROT_READ | PROT_WRITE) == 0;
 }
 static inline void cs_rt_space_release(void* base, size_t bytes) { munmap(base, bytes); }
+#if defined(__linux__)
+#include <unistd.h>
+static inline uint64_t cs_rt_space_resident(void* base, size_t bytes) {
+  const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  unsigned char resident[4096];
+  uint64_t pages = 0;
+  for (size_t at = 0; at < bytes;) {
+    size_t span = bytes - at < sizeof resident * page ? bytes - at : sizeof resident * page;
+    if (mincore((uint8_t*)base + at, span, resident) != 0) return bytes;
+    for (size_t i = 0; i < (span + page - 1) / page; i++) pages += resident[i] & 1;
+    at += span;
+  }
+  return pages * page;
+}
+#else
+static inline uint64_t cs_rt_space_resident(void* base, size_t bytes) {
+  (void)base;
+  return bytes;
+}
+#endif
 #endif
 
 #if defined(_MSC_VER)
