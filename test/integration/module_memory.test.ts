@@ -56,6 +56,12 @@ test("the module's own memory grows with idle connections and comes back after t
   const perConnection = (peak - baseline) / BURST;
   // Every connection holds native objects and a read buffer in the module: hundreds of bytes at least.
   assert.ok(perConnection > 512, `the module's heap grew by ${perConnection.toFixed(0)} bytes per idle connection`);
+  // Of the Wasm memories, only the pages written so far are in RAM: some, never more than their size.
+  const { wasmResidentBytes, wasmMemoryBytes } = moduleStats();
+  assert.ok(
+    wasmResidentBytes > 0 && wasmResidentBytes <= wasmMemoryBytes,
+    `resident ${wasmResidentBytes} of the Wasm memories' ${wasmMemoryBytes} bytes`,
+  );
 
   await closeAll(sockets);
   await host.waitFor((s) => s.module?.connections === 0, "the burst's connections to end");
