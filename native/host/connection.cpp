@@ -186,14 +186,8 @@ long Connection::receive_blocking(void* dst, size_t max) {
   }
 }
 
-void Connection::async_wait_readable(std::function<void(const std::error_code&)> done) {
-  std::lock_guard<std::mutex> lock(io_mutex_);
-  if (closed_) {
-    asio::post(core_.io, [done] { done(asio::error::eof); });
-    return;
-  }
-  socket_.async_wait(asio::ip::tcp::socket::wait_read,
-                     [self = shared_from_this(), done](const std::error_code& ec) { done(ec); });
+void Connection::count_received(size_t bytes) {
+  if (bytes > 0) core_.stats.bytes_in.fetch_add(static_cast<uint64_t>(bytes));
 }
 
 long Connection::try_send(const char* data, size_t len) {

@@ -40,8 +40,25 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t take_buffered(void* dst, size_t max);
   long try_receive(void* dst, size_t max);       // >0 bytes, 0 would block, -1 closed or failed
   long receive_blocking(void* dst, size_t max);  // >0 bytes, -1 closed or failed
-  // Calls `done` once the socket is readable (or has failed, or was closed or cancelled); reads nothing.
-  void async_wait_readable(std::function<void(const std::error_code&)> done);
+  // Reads into `dst` as soon as the socket has bytes (asio tries at once, else when epoll says readable):
+  // `done(error, count)` gets the count, or an error once the socket failed, was closed or was cancelled.
+  // A template so that the handler lives in asio's operation, not in a std::function of its own on the heap
+  // (an idle WebSocket always has this read out).
+  template <class Done>
+  void async_receive(void* dst, size_t max, Done done) {
+    std::lock_guard<std::mutex> lock(io_mutex_);
+    if (closed_) {
+      asio::post(socket_.get_executor(), [done = std::move(done)]() mutable { done(asio::error::eof, 0); });
+      return;
+    }
+    // A read rather than a wait for readability: asio re-arms epoll (an epoll_ctl) for every wait, not for a
+    // read it tries first, and the bytes land in the caller's buffer as http.sys puts them in IIS's.
+    socket_.async_read_some(asio::buffer(dst, max), [self = shared_from_this(), done = std::move(done)](
+                                                        const std::error_code& ec, size_t n) mutable {
+      self->count_received(n);
+      done(ec, n);
+    });
+  }
   long try_send(const char* data, size_t len);           // bytes written now (maybe fewer), -1 on failure
   long try_send_pieces(const iovec* pieces, int count);  // the same, gathered from several buffers
   bool send_blocking(const char* data, size_t len);
@@ -57,6 +74,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void request_finished(std::string final_bytes, bool keep_alive);
 
  private:
+  void count_received(size_t bytes);
   void read_more();
   void process_buffer();
   void dispatch(RequestHead head);

@@ -170,6 +170,7 @@ void Request::leave_entry(REQUEST_NOTIFICATION_STATUS status) {
                               ", not a REQUEST_NOTIFICATION_STATUS");
       if (!finished_) log(LogLevel::kDebug, "module returned %s: finishing", status_name(status));
       finished_ = true;
+      stop_socket_read_locked();
     }
     if (finished_ && active_entries_ == 0 && !retiring_) {
       retiring_ = true;
@@ -186,6 +187,7 @@ void Request::indicate_completion(REQUEST_NOTIFICATION_STATUS status) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     finished_ = true;
+    stop_socket_read_locked();
     if (active_entries_ == 0 && !retiring_) {
       retiring_ = true;
       retire_now = true;
@@ -336,6 +338,11 @@ void Request::deliver(const std::shared_ptr<AsyncOp>& op) {
   cv_.notify_all();
   core_.stats.count_completion(op->type,
                                op->issuer_returned ? CompletionKind::kAfterReturn : CompletionKind::kBeforeReturn);
+  if (finished_) {  // the op stays recorded: retire() counts it as the violation it is, whichever comes first
+    core_.stats.dropped_completions.fetch_add(1);
+    log(LogLevel::kWarning, "dropped a %s completion of a finished request", op_name(op->type));
+    return;
+  }
   if (read_op_ == op) read_op_.reset();
   if (write_op_ == op) write_op_.reset();
   for (auto it = post_ops_.begin(); it != post_ops_.end(); ++it) {
@@ -343,11 +350,6 @@ void Request::deliver(const std::shared_ptr<AsyncOp>& op) {
       post_ops_.erase(it);
       break;
     }
-  }
-  if (finished_) {
-    core_.stats.dropped_completions.fetch_add(1);
-    log(LogLevel::kWarning, "dropped a %s completion of a finished request", op_name(op->type));
-    return;
   }
   ++active_entries_;
   CHttpModule* module = module_;
@@ -384,7 +386,11 @@ HRESULT Request::read_entity(void* buffer, DWORD size, BOOL async, PFN_ASYNC_COM
   bool eof = max == 0;
   if (!eof) {
     n = static_cast<long>(conn_->take_buffered(buffer, max));
-    if (n == 0) n = conn_->try_receive(buffer, max);
+    // An async read's first try on the socket is asio's (receive_on_socket), whose bytes complete after the
+    // return: when the mode completes every immediate result so, a try of ours first would only be a second
+    // receive finding nothing.
+    bool socket_tries_first = async && core_.policy.always_after_return();
+    if (n == 0 && !socket_tries_first) n = conn_->try_receive(buffer, max);
     if (n < 0) eof = true;
   }
   if (n < 0) n = 0;
@@ -426,33 +432,25 @@ HRESULT Request::read_entity(void* buffer, DWORD size, BOOL async, PFN_ASYNC_COM
   op->on_socket = true;
   read_op_ = op;
   if (pending) *pending = TRUE;
-  receive_when_readable(op);
+  receive_on_socket(op);
   mark_returned(op);
   return S_OK;
 }
 
-// A pending read waits for the socket to be readable and only then reads, into the module's buffer: no
-// buffer of the host's per waiting read (an idle WebSocket always has one), and a request finished with the
-// read still outstanding (a violation) never has its freed buffer written to.
-void Request::receive_when_readable(const std::shared_ptr<AsyncOp>& op) {
+// A pending read goes to the socket with the module's buffer, as http.sys fills IIS's caller's: no buffer of
+// the host's per waiting read (an idle WebSocket always has one). A request that finishes with the read still
+// out (a violation) cancels it at once (stop_socket_read_locked), so its freed buffer is never written to.
+void Request::receive_on_socket(const std::shared_ptr<AsyncOp>& op) {
   auto self = shared_from_this();
-  conn_->async_wait_readable([self, op](const std::error_code& ec) {
+  conn_->async_receive(op->module_buffer, op->receive_max, [self, op](const std::error_code& ec, size_t got) {
     {
       std::lock_guard<std::mutex> guard(self->mutex_);
-      long got = 0;
-      if (!ec && !self->reset_ && !self->finished_) {
-        got = self->conn_->try_receive(op->module_buffer, op->receive_max);
-        if (got == 0) {  // readable, and yet nothing: wait again
-          self->receive_when_readable(op);
-          return;
-        }
-      }
       op->on_socket = false;
       if (self->reset_) {
         op->info.set(0, kAbortedResult, kCompletedRead);
       } else if (ec == asio::error::operation_aborted && self->cancel_requested_) {
         op->info.set(0, kCancelledResult, kCompletedRead);
-      } else if (ec || got <= 0) {
+      } else if (ec || got == 0) {
         op->info.set(0, kEofResult, kCompletedRead);
       } else {
         if (op->from_body) self->conn_->body_remaining -= static_cast<uint64_t>(got);
@@ -461,6 +459,10 @@ void Request::receive_when_readable(const std::shared_ptr<AsyncOp>& op) {
     }
     self->deliver(op);
   });
+}
+
+void Request::stop_socket_read_locked() {
+  if (read_op_ && read_op_->on_socket) conn_->cancel_io();
 }
 
 HRESULT Request::write_entity(OpType type, HTTP_DATA_CHUNK* chunks, DWORD count, BOOL async, BOOL more_data,

@@ -128,7 +128,8 @@ class Request : public std::enable_shared_from_this<Request> {
   HRESULT complete_immediately(std::unique_lock<std::mutex>& lock, std::shared_ptr<AsyncOp> op, CompletionKind kind,
                                BOOL* pending);
   void deliver(const std::shared_ptr<AsyncOp>& op);
-  void receive_when_readable(const std::shared_ptr<AsyncOp>& op);
+  void receive_on_socket(const std::shared_ptr<AsyncOp>& op);
+  void stop_socket_read_locked();
   void mark_returned(const std::shared_ptr<AsyncOp>& op);
   void leave_entry(REQUEST_NOTIFICATION_STATUS status);
   void retire();
