@@ -386,8 +386,8 @@ void Connection::dispatch(RequestHead head) {
   }
   core_.stats.requests_total.fetch_add(1);
   SitePath path;
-  int status = resolve_site_path(head.path, core_.site_root, path);
-  std::string method = head.method, query = head.query;
+  int status = resolve_site_path(std::string(head.path()), core_.site_root, path);
+  std::string method(head.method()), query(head.query());
   auto request = std::make_shared<Request>(core_, shared_from_this(), std::move(head), path);
   current_ = request;
   if (status) {

@@ -1,5 +1,6 @@
 #include "http_head.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace cs::host {
@@ -69,7 +70,7 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-bool list_has_token(const std::string& value, std::string_view token) {
+bool list_has_token(std::string_view value, std::string_view token) {
   std::string_view rest(value);
   while (!rest.empty()) {
     size_t comma = rest.find(',');
@@ -81,18 +82,24 @@ bool list_has_token(const std::string& value, std::string_view token) {
   return false;
 }
 
-const std::string* RequestHead::header(std::string_view name) const {
-  for (const auto& h : repeated)
-    if (iequals(h.first, name)) return &h.second;
-  for (const auto& h : headers)
-    if (iequals(h.first, name)) return &h.second;
-  return nullptr;
+std::optional<std::string_view> RequestHead::header(std::string_view name) const {
+  for (const Field& f : repeated_)
+    if (iequals(view(f.name), name)) return view(f.value);
+  for (const Field& f : headers_)
+    if (iequals(view(f.name), name)) return view(f.value);
+  return std::nullopt;
 }
 
 bool RequestHead::first_of_its_name(size_t i) const {
   for (size_t k = 0; k < i; ++k)
-    if (iequals(headers[k].first, headers[i].first)) return false;
+    if (iequals(header_name(k), header_name(i))) return false;
   return true;
+}
+
+RequestHead::Span RequestHead::add(std::string_view part) {
+  Span span{static_cast<uint16_t>(text_.size()), static_cast<uint16_t>(part.size())};
+  text_.append(part).push_back('\0');
+  return span;
 }
 
 HeadStatus find_head_end(std::string_view data, size_t& head_length) {
@@ -117,6 +124,7 @@ size_t leading_empty_lines(std::string_view data) {
 }
 
 int parse_request_head(std::string_view head, RequestHead& out) {
+  if (head.size() > kMaxHeadBytes) return 400;  // what find_head_end lets through; the block's offsets are 16-bit
   size_t line_end = head.find("\r\n");
   if (line_end == std::string_view::npos) return 400;
   std::string_view line = head.substr(0, line_end);
@@ -130,11 +138,18 @@ int parse_request_head(std::string_view head, RequestHead& out) {
     if (c <= 0x20 || c == 0x7f) return 400;
   if (!parse_version(line.substr(sp2 + 1), out.version_major, out.version_minor)) return 400;
   if (out.version_major != 1) return 505;
-  out.method.assign(method);
-  out.target.assign(target);
+
+  // The block holds at most the head's bytes (each CRLF or ": " gives room for a NUL) and the joined values.
+  out.text_.clear();
+  out.text_.reserve(head.size());
+  out.headers_.clear();
+  out.repeated_.clear();
+  out.method_ = out.add(method);
+  out.target_ = out.add(target);
   size_t q = target.find('?');
-  out.path.assign(target.substr(0, q));
-  out.query = q == std::string_view::npos ? std::string() : std::string(target.substr(q + 1));
+  out.path_ = {out.target_.at, static_cast<uint16_t>(std::min(q, target.size()))};
+  if (q != std::string_view::npos)
+    out.query_ = {static_cast<uint16_t>(out.target_.at + q + 1), static_cast<uint16_t>(target.size() - q - 1)};
 
   std::string_view rest = head.substr(line_end + 2);
   while (true) {
@@ -149,30 +164,32 @@ int parse_request_head(std::string_view head, RequestHead& out) {
     std::string_view value = trim(h.substr(colon + 1));
     for (unsigned char c : value)
       if ((c < 0x20 && c != '\t') || c == 0x7f) return 400;
-    out.headers.emplace_back(std::string(h.substr(0, colon)), std::string(value));
+    RequestHead::Span name_span = out.add(h.substr(0, colon));
+    out.headers_.push_back({name_span, out.add(value)});
   }
+  out.headers_.shrink_to_fit();
 
-  out.headers.shrink_to_fit();
-  for (size_t i = 0; i < out.headers.size(); ++i) {
+  for (size_t i = 0; i < out.headers_.size(); ++i) {
     if (!out.first_of_its_name(i)) continue;
-    const auto& h = out.headers[i];
-    std::string value = h.second;
-    for (size_t k = i + 1; k < out.headers.size(); ++k)
-      if (iequals(out.headers[k].first, h.first)) value += ", " + out.headers[k].second;
-    if (value.size() != h.second.size()) out.repeated.emplace_back(h.first, std::move(value));
+    std::string joined(out.header_value(i));
+    for (size_t k = i + 1; k < out.headers_.size(); ++k)
+      if (iequals(out.header_name(k), out.header_name(i))) joined.append(", ").append(out.header_value(k));
+    if (joined.size() != out.headers_[i].value.size) out.repeated_.push_back({out.headers_[i].name, out.add(joined)});
   }
+  out.repeated_.shrink_to_fit();
+  out.text_.shrink_to_fit();
 
   if (out.version_minor >= 1 && !out.header("Host")) return 400;
   if (out.header("Transfer-Encoding")) return 501;  // request bodies: Content-Length only
   bool has_length = false;
-  for (const auto& h : out.headers) {
-    if (!iequals(h.first, "Content-Length")) continue;
+  for (size_t i = 0; i < out.header_count(); ++i) {
+    if (!iequals(out.header_name(i), "Content-Length")) continue;
     uint64_t v = 0;
-    if (!parse_length(h.second, v) || (has_length && v != out.content_length)) return 400;
+    if (!parse_length(out.header_value(i), v) || (has_length && v != out.content_length)) return 400;
     out.content_length = v;
     has_length = true;
   }
-  const std::string* connection = out.header("Connection");
+  std::optional<std::string_view> connection = out.header("Connection");
   if (out.version_minor >= 1)
     out.keep_alive = !(connection && list_has_token(*connection, "close"));
   else

@@ -91,8 +91,8 @@ bool Request::enter_call(const char* method) const {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!finished_) return true;
   if (!retired_ && notification_thread_ == std::this_thread::get_id()) return true;
-  core_.stats.violation(std::string(method) + " called on a finished request (" + head_.method + " " + head_.target +
-                        "); IIS would have freed this context");
+  core_.stats.violation(std::string(method) + " called on a finished request (" + std::string(head_.method()) + " " +
+                        std::string(head_.target()) + "); IIS would have freed this context");
   return false;
 }
 

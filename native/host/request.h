@@ -135,7 +135,7 @@ class Request : public std::enable_shared_from_this<Request> {
   void retire();
   void send_response_notification();
   // HEAD: the head as GET would have it, never an entity (http.sys drops what the module writes).
-  bool drops_entity() const { return head_.method == "HEAD" && !upgraded_; }
+  bool drops_entity() const { return head_.method() == "HEAD" && !upgraded_; }
   std::string take_head_locked(bool final_response);
   bool subscribed(DWORD notification) const;
 
@@ -162,8 +162,14 @@ class Request : public std::enable_shared_from_this<Request> {
   std::unique_ptr<RawResponse> raw_;
   std::shared_ptr<AsyncOp> read_op_, write_op_;
   std::vector<std::shared_ptr<AsyncOp>> post_ops_;
-  std::map<std::string, std::string> variables_;
-  std::map<std::string, std::u16string> wide_variables_;
+  // Server variables the request holds nowhere else, made when the module asks: their maps only then (an
+  // echo's WebSocket asks only for ones it holds).
+  struct MadeValues {
+    std::map<std::string, std::string> variables;
+    std::map<std::string, std::u16string> wide_variables;
+  };
+  MadeValues& made_locked() const;
+  mutable std::unique_ptr<MadeValues> made_;
   std::u16string physical_path_;
   std::vector<void*> allocations_;
 };

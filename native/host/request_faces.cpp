@@ -178,13 +178,13 @@ PCSTR HostHttpRequest::GetHeader(HTTP_HEADER_ID id, USHORT* length) const {
 PCSTR HostHttpRequest::GetHeader(PCSTR name, USHORT* length) const {
   if (length) *length = 0;
   if (!r_.enter_call("IHttpRequest::GetHeader") || !name) return nullptr;
-  const std::string* v = r_.head().header(name);
+  std::optional<std::string_view> v = r_.head().header(name);
   if (!v) return nullptr;
   if (length) *length = static_cast<USHORT>(std::min<size_t>(v->size(), 0xFFFF));
-  return v->c_str();
+  return v->data();  // NUL-terminated in the head's block
 }
 PCSTR HostHttpRequest::GetHttpMethod() const {
-  return r_.enter_call("IHttpRequest::GetHttpMethod") ? r_.head().method.c_str() : nullptr;
+  return r_.enter_call("IHttpRequest::GetHttpMethod") ? r_.head().method().data() : nullptr;
 }
 PSOCKADDR HostHttpRequest::GetLocalAddress() const {
   return r_.enter_call("IHttpRequest::GetLocalAddress") ? const_cast<sockaddr*>(&r_.local_address().any) : nullptr;

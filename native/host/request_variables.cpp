@@ -1,5 +1,6 @@
 // Server variables and the mapped file's physical path (IHttpContext::GetServerVariable and friends).
 #include <cctype>
+#include <type_traits>
 
 #include "host_core.h"
 #include "request.h"
@@ -9,7 +10,7 @@ namespace cs::host {
 namespace {
 
 // HTTP_USER_AGENT -> User-Agent style lookup: compare with '-' and '_' as equal, case-insensitive.
-bool header_matches_variable(const std::string& header, const std::string& suffix) {
+bool header_matches_variable(std::string_view header, const std::string& suffix) {
   if (header.size() != suffix.size()) return false;
   for (size_t i = 0; i < header.size(); ++i) {
     char h = header[i] == '-' ? '_' : static_cast<char>(std::toupper((unsigned char)header[i]));
@@ -20,21 +21,23 @@ bool header_matches_variable(const std::string& header, const std::string& suffi
 
 }  // namespace
 
-// Returns false when IIS would answer ERROR_INVALID_INDEX (unknown variable, absent header).
+// Returns false when IIS would answer ERROR_INVALID_INDEX (unknown variable, absent header). The value is
+// `kept` when the request already holds it, NUL-terminated, for its lifetime (the URL, the method, a header):
+// then nothing is copied or stored; otherwise it is made in `value`.
 static bool compute_variable(const Request& r, const HostCore& core, const std::string& name, const MappedPath& path,
-                             std::string& value) {
+                             std::string& value, std::string_view& kept) {
   const RequestHead& h = r.head();
   const SocketAddress& remote = r.remote_address();
   const SocketAddress& local = r.local_address();
   std::string upper;
   for (char c : name) upper.push_back(static_cast<char>(std::toupper((unsigned char)c)));
-  const std::string* host = h.header("Host");
+  std::optional<std::string_view> host = h.header("Host");
   if (upper == "URL" || upper == "PATH_INFO" || upper == "SCRIPT_NAME")
-    value = path.url_path;
+    kept = path.url_path;
   else if (upper == "QUERY_STRING")
-    value = h.query;
+    kept = h.query().empty() ? std::string_view("") : h.query();  // the target's tail: its NUL is the target's
   else if (upper == "REQUEST_METHOD")
-    value = h.method;
+    kept = h.method();
   else if (upper == "SERVER_PROTOCOL")
     value = "HTTP/" + std::to_string(h.version_major) + "." + std::to_string(h.version_minor);
   else if (upper == "REMOTE_ADDR" || upper == "REMOTE_HOST")
@@ -46,7 +49,7 @@ static bool compute_variable(const Request& r, const HostCore& core, const std::
   else if (upper == "SERVER_PORT")
     value = std::to_string(port_of(local));
   else if (upper == "SERVER_NAME") {
-    value = host ? *host : address_text(local);
+    value = host ? std::string(*host) : address_text(local);
     size_t colon = value.rfind(':');
     if (colon != std::string::npos && value.find(']') == std::string::npos) value.resize(colon);
   } else if (upper == "HTTPS")
@@ -56,32 +59,32 @@ static bool compute_variable(const Request& r, const HostCore& core, const std::
   else if (upper == "CONTENT_LENGTH")
     value = std::to_string(h.content_length);
   else if (upper == "CONTENT_TYPE") {
-    const std::string* t = h.header("Content-Type");
-    value = t ? *t : "";
+    value = h.header("Content-Type").value_or("");
   } else if (upper == "APPL_PHYSICAL_PATH")
     value = core.site_root.string() + "/";
   else if (upper == "PATH_TRANSLATED" || upper == "SCRIPT_FILENAME")
-    value = path.physical;
+    kept = path.physical;
   else if (upper == "WEBSOCKET_VERSION") {
     if (!core.site.websocket_enabled) return false;
     value = "13";
   } else if (upper == "ALL_RAW") {  // the headers as the client sent them
     value.clear();
-    for (const auto& kv : h.headers) value += kv.first + ": " + kv.second + "\r\n";
+    for (size_t i = 0; i < h.header_count(); ++i)
+      value.append(h.header_name(i)).append(": ").append(h.header_value(i)).append("\r\n");
   } else if (upper == "ALL_HTTP") {  // HTTP_NAME:value lines, one per header name, in order of first arrival
     value.clear();
-    for (size_t i = 0; i < h.headers.size(); ++i) {
+    for (size_t i = 0; i < h.header_count(); ++i) {
       if (!h.first_of_its_name(i)) continue;
-      const std::string& header = h.headers[i].first;
+      std::string_view header = h.header_name(i);
       std::string name = "HTTP_";
       for (char c : header) name.push_back(c == '-' ? '_' : static_cast<char>(std::toupper((unsigned char)c)));
-      value += name + ":" + *h.header(header) + "\n";
+      value.append(name).append(":").append(*h.header(header)).append("\n");
     }
   } else if (upper.rfind("HTTP_", 0) == 0) {
     std::string suffix = upper.substr(5);
-    for (const auto& kv : h.headers) {
-      if (header_matches_variable(kv.first, suffix)) {
-        value = *h.header(kv.first);
+    for (size_t i = 0; i < h.header_count(); ++i) {
+      if (header_matches_variable(h.header_name(i), suffix)) {
+        kept = *h.header(h.header_name(i));
         return true;
       }
     }
@@ -92,36 +95,53 @@ static bool compute_variable(const Request& r, const HostCore& core, const std::
   return true;
 }
 
-// Both GetServerVariable overloads: the value (stored for the request's lifetime) or ERROR_INVALID_INDEX.
+// Both GetServerVariable overloads: the value (valid for the request's lifetime) or ERROR_INVALID_INDEX.
 template <class Text, class Convert>
 static HRESULT answer_variable(const Request& r, const HostCore& core, PCSTR name, const Text** value, DWORD* length,
-                               std::map<std::string, std::basic_string<Text>>& store, std::mutex& mutex,
+                               std::map<std::string, std::basic_string<Text>>& (*store)(const Request&),
                                const MappedPath& path, Convert convert) {
   if (!name || !value) return E_INVALIDARG;
   std::string text;
-  if (!compute_variable(r, core, name, path, text)) {
+  std::string_view kept;
+  if (!compute_variable(r, core, name, path, text, kept)) {
     *value = nullptr;
     if (length) *length = 0;
     return HRESULT_FROM_WIN32(ERROR_INVALID_INDEX);
   }
-  std::lock_guard<std::mutex> lock(mutex);
-  auto& stored = store[name];
+  if constexpr (std::is_same_v<Text, char>) {
+    if (kept.data()) {
+      *value = kept.data();
+      if (length) *length = static_cast<DWORD>(kept.size());
+      return S_OK;
+    }
+  } else if (kept.data()) {
+    text.assign(kept);
+  }
+  std::lock_guard<std::mutex> lock(r.mutex());
+  auto& stored = store(r)[name];
   stored = convert(text);
   *value = stored.c_str();
   if (length) *length = static_cast<DWORD>(stored.size());
   return S_OK;
 }
 
+Request::MadeValues& Request::made_locked() const {
+  if (!made_) made_ = std::make_unique<MadeValues>();
+  return *made_;
+}
+
 HRESULT Request::server_variable(PCSTR name, PCSTR* value, DWORD* length) {
   if (!enter_call("IHttpContext::GetServerVariable")) return HRESULT_FROM_WIN32(ERROR_INVALID_PARAMETER);
-  return answer_variable(*this, core_, name, value, length, variables_, mutex_, path_,
-                         [](const std::string& t) { return t; });
+  return answer_variable<char>(
+      *this, core_, name, value, length, [](const Request& r) -> auto& { return r.made_locked().variables; }, path_,
+      [](const std::string& t) { return t; });
 }
 
 HRESULT Request::server_variable_wide(PCSTR name, PCWSTR* value, DWORD* length) {
   if (!enter_call("IHttpContext::GetServerVariable")) return HRESULT_FROM_WIN32(ERROR_INVALID_PARAMETER);
-  return answer_variable(*this, core_, name, value, length, wide_variables_, mutex_, path_,
-                         [](const std::string& t) { return utf8_to_utf16(t); });
+  return answer_variable<char16_t>(
+      *this, core_, name, value, length, [](const Request& r) -> auto& { return r.made_locked().wide_variables; },
+      path_, [](const std::string& t) { return utf8_to_utf16(t); });
 }
 
 PCWSTR Request::physical_path(DWORD* length) {

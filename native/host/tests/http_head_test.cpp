@@ -35,16 +35,28 @@ TEST_SUITE("http_head") {
   TEST_CASE("request line, query and headers are parsed; duplicates are joined with a comma") {
     RequestHead h;
     REQUIRE(parse_request_head("GET /a/b.x?q=1 HTTP/1.1\r\nHost: h\r\nX-A: 1\r\nx-a: 2\r\n\r\n", h) == 0);
-    CHECK(h.method == "GET");
-    CHECK(h.path == "/a/b.x");
-    CHECK(h.query == "q=1");
+    CHECK(h.method() == "GET");
+    CHECK(h.path() == "/a/b.x");
+    CHECK(h.query() == "q=1");
     REQUIRE(h.header("X-A"));
     CHECK(*h.header("x-a") == "1, 2");
     CHECK(*h.header("host") == "h");
-    REQUIRE(h.repeated.size() == 1);  // only names sent more than once get a joined copy
-    CHECK(h.headers.size() == 3);
-    CHECK(h.header("Missing") == nullptr);
+    REQUIRE(h.repeated_count() == 1);  // only names sent more than once get a joined copy
+    CHECK(h.header_count() == 3);
+    CHECK_FALSE(h.header("Missing"));
     CHECK(h.keep_alive);
+  }
+
+  TEST_CASE("method, target and header values end with a NUL, as IIS hands them out as PCSTR") {
+    RequestHead h;
+    REQUIRE(parse_request_head("GET /x HTTP/1.1\r\nHost: h\r\nEmpty:\r\nA: 1\r\na: 2\r\n\r\n", h) == 0);
+    CHECK(h.path() == "/x");
+    CHECK(h.query().empty());
+    for (std::string_view v : {h.method(), h.target(), *h.header("Empty"), *h.header("a"), *h.header("host")})
+      CHECK(v.data()[v.size()] == '\0');
+    CHECK(*h.header("Empty") == "");
+    CHECK(*h.header("A") == "1, 2");
+    CHECK(h.header_value(1).empty());
   }
 
   TEST_CASE("keep-alive follows the version and the Connection token list") {
