@@ -291,6 +291,7 @@ std::string Request::take_head_locked(bool final_response) {
   if (!r.omit_body && !is_101 && !drops_entity()) out += r.body;
   r.body.clear();
   r.head_sent = true;
+  r.headers.shrink_to_fit();  // read-only from now on, and a WebSocket keeps them as long as it is open
   return out;
 }
 
