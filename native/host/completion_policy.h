@@ -25,8 +25,6 @@ class CompletionPolicy {
   // the issuing handler is done (what a completion port does when the issuer is the next thread to wait on
   // it), false to hand it to a pool thread. "after-return" always stays on the thread; "mixed" picks.
   bool after_return_on_issuer();
-  // Whether every immediate result completes after the return ("after-return").
-  bool always_after_return() const { return mode_ == CompletionMode::kAfterReturn; }
 
  private:
   CompletionMode mode_;
