@@ -438,7 +438,9 @@ HRESULT Request::read_entity(void* buffer, DWORD size, BOOL async, PFN_ASYNC_COM
 
 // A pending read goes to the socket with the module's buffer, as http.sys fills IIS's caller's: no buffer of
 // the host's per waiting read (an idle WebSocket always has one). A request that finishes with the read still
-// out (a violation) cancels it at once (stop_socket_read_locked), so its freed buffer is never written to.
+// out (a violation) cancels it as the finish is seen (stop_socket_read_locked): from then on the buffer is not
+// written to. A module that freed it inside the entry returning FINISH_REQUEST is not covered during that
+// return, as IIS would not cover it.
 void Request::receive_on_socket(const std::shared_ptr<AsyncOp>& op) {
   auto self = shared_from_this();
   conn_->async_receive(op->module_buffer, op->receive_max, [self, op](const std::error_code& ec, size_t got) {
