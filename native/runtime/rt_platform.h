@@ -41,10 +41,6 @@ static inline void cs_rt_space_release(void* base, size_t bytes) {
   (void)bytes;
   VirtualFree(base, 0, MEM_RELEASE);
 }
-static inline uint64_t cs_rt_space_resident(void* base, size_t bytes) {
-  (void)base;
-  return bytes;
-}
 #else
 #include <sys/mman.h>
 static inline void* cs_rt_space_reserve(size_t bytes) {
@@ -55,6 +51,8 @@ static inline int cs_rt_space_commit(void* at, size_t bytes) {
   return mprotect(at, bytes, PROT_READ | PROT_WRITE) == 0;
 }
 static inline void cs_rt_space_release(void* base, size_t bytes) { munmap(base, bytes); }
+#endif
+
 #if defined(__linux__)
 #include <unistd.h>
 static inline uint64_t cs_rt_space_resident(void* base, size_t bytes) {
@@ -74,7 +72,6 @@ static inline uint64_t cs_rt_space_resident(void* base, size_t bytes) {
   (void)base;
   return bytes;
 }
-#endif
 #endif
 
 #if defined(_MSC_VER)
