@@ -66,12 +66,12 @@ class DuplexPipe final : public Transport, public std::enable_shared_from_this<D
   void finish_if_idle(std::unique_lock<std::mutex>& lock);
 
   // The read buffer. A read is always pending, so every connection holds one. A quiet connection reads into
-  // kQuietRead bytes (a chat line, a pong). A read that fills its buffer is a burst: the next one gets
-  // kBusyRead, then twice as much while reads keep filling it. The first read that uses a quarter of a buffer
-  // above kBusyRead or less ends the burst (back to kBusyRead); back to kQuietRead only after
-  // kQuietReadsToShrink such reads in a row, so that a busy connection's short reads between its bursts
-  // do not make every burst take two reads.
-  static constexpr DWORD kQuietRead = 256;
+  // kQuietRead bytes (a short chat line, a pong of a few bytes; anything longer makes the next read kBusyRead). A read
+  // that fills its buffer is a burst: the next one gets kBusyRead, then twice as much while reads keep filling it. The
+  // first read that uses a quarter of a buffer above kBusyRead or less ends the burst (back to kBusyRead); back to
+  // kQuietRead only after kQuietReadsToShrink such reads in a row, so that a busy connection's short reads between its
+  // bursts do not make every burst take two reads.
+  static constexpr DWORD kQuietRead = 128;
   static constexpr DWORD kBusyRead = 1024;
   static constexpr DWORD kLargestRead = 64 * 1024;
   static constexpr uint8_t kQuietReadsToShrink = 16;
