@@ -64,7 +64,7 @@ Request::Request(HostCore& core, std::shared_ptr<Connection> connection, Request
       event_provider(*this),
       send_provider(*this),
       allocator(*this),
-      metadata(core.stats, path.url_path),
+      metadata(core.metadata.get(path.url_path)),
       core_(core),
       conn_(std::move(connection)),
       head_(std::move(head)),

@@ -121,7 +121,7 @@ class Request : public std::enable_shared_from_this<Request> {
   HostEventProvider event_provider;
   HostSendResponseProvider send_provider;
   HostAllocator allocator;
-  HostMetadata metadata;
+  const std::shared_ptr<HostMetadata> metadata;  // shared by the requests for the same URL
 
  private:
   std::shared_ptr<AsyncOp> new_op(OpType type, PFN_ASYNC_COMPLETION callback, void* context);

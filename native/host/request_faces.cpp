@@ -122,7 +122,7 @@ IHttpConnection* HostContext::GetConnection() {
   return r_.enter_call("IHttpContext::GetConnection") ? &r_.connection_face : nullptr;
 }
 IMetadataInfo* HostContext::GetMetadata() {
-  return r_.enter_call("IHttpContext::GetMetadata") ? &r_.metadata : nullptr;
+  return r_.enter_call("IHttpContext::GetMetadata") ? r_.metadata.get() : nullptr;
 }
 IHttpRequest* HostContext::GetRequest() {
   return r_.enter_call("IHttpContext::GetRequest") ? &r_.http_request : nullptr;
