@@ -337,8 +337,8 @@ void Connection::fail_and_close(int status) {
   }
   // Answered before any IIS request exists (http.sys does this itself): no module sees it.
   SimpleResponse r = error_response(status);
-  r.headers.emplace_back("Content-Length", std::to_string(r.body.size()));
-  r.headers.emplace_back("Connection", "close");
+  r.headers.add("Content-Length", std::to_string(r.body.size()));
+  r.headers.add("Connection", "close");
   auto bytes = std::make_shared<std::string>(format_head(status, reason_phrase(status), r.headers) + r.body);
   auto self = shared_from_this();
   async_send(bytes, 0, [self](const std::error_code& error) {

@@ -7,7 +7,7 @@ namespace cs::host {
 
 namespace {
 
-int known_response_header(const std::string& name) {
+int known_response_header(std::string_view name) {
   for (int id = 0; id < HttpHeaderResponseMaximum; ++id)
     if (iequals(name, response_header_name(static_cast<HTTP_HEADER_ID>(id)))) return id;
   return -1;
@@ -25,26 +25,26 @@ RawResponse::RawResponse(USHORT status, const std::string& reason, const HeaderL
   raw_.StatusCode = status;
   raw_.pReason = keep(reason);
   raw_.ReasonLength = clamp16(reason.size());
-  for (const auto& header : headers) {
-    int id = known_response_header(header.first);
+  for (HeaderList::Header header : headers) {
+    int id = known_response_header(header.name);
     if (id >= 0) {
-      raw_.Headers.KnownHeaders[id].pRawValue = keep(header.second);
-      raw_.Headers.KnownHeaders[id].RawValueLength = clamp16(header.second.size());
+      raw_.Headers.KnownHeaders[id].pRawValue = keep(header.value);
+      raw_.Headers.KnownHeaders[id].RawValueLength = clamp16(header.value.size());
       continue;
     }
     HTTP_UNKNOWN_HEADER unknown{};
-    unknown.pName = keep(header.first);
-    unknown.NameLength = clamp16(header.first.size());
-    unknown.pRawValue = keep(header.second);
-    unknown.RawValueLength = clamp16(header.second.size());
+    unknown.pName = keep(header.name);
+    unknown.NameLength = clamp16(header.name.size());
+    unknown.pRawValue = keep(header.value);
+    unknown.RawValueLength = clamp16(header.value.size());
     unknown_.push_back(unknown);
   }
   raw_.Headers.UnknownHeaderCount = clamp16(unknown_.size());
   raw_.Headers.pUnknownHeaders = unknown_.empty() ? nullptr : unknown_.data();
 }
 
-PCSTR RawResponse::keep(const std::string& text) {
-  strings_.push_back(text);
+PCSTR RawResponse::keep(std::string_view text) {
+  strings_.emplace_back(text);
   return strings_.back().c_str();
 }
 
@@ -57,14 +57,13 @@ void RawResponse::read_back(USHORT& status, std::string& reason, HeaderList& hea
     const HTTP_KNOWN_HEADER& known = raw_.Headers.KnownHeaders[id];
     if (!known.pRawValue || known.RawValueLength == 0) continue;
     if (drop_known_connection && id == HttpHeaderConnection) continue;
-    headers.emplace_back(response_header_name(static_cast<HTTP_HEADER_ID>(id)),
-                         text(known.pRawValue, known.RawValueLength));
+    headers.add(response_header_name(static_cast<HTTP_HEADER_ID>(id)), text(known.pRawValue, known.RawValueLength));
   }
   if (!raw_.Headers.pUnknownHeaders) return;
   for (USHORT i = 0; i < raw_.Headers.UnknownHeaderCount; ++i) {
     const HTTP_UNKNOWN_HEADER& unknown = raw_.Headers.pUnknownHeaders[i];
     if (!unknown.pName || unknown.NameLength == 0) continue;
-    headers.emplace_back(text(unknown.pName, unknown.NameLength), text(unknown.pRawValue, unknown.RawValueLength));
+    headers.add(text(unknown.pName, unknown.NameLength), text(unknown.pRawValue, unknown.RawValueLength));
   }
 }
 

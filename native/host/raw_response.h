@@ -26,7 +26,7 @@ class RawResponse {
   void read_back(USHORT& status, std::string& reason, HeaderList& headers, bool drop_known_connection) const;
 
  private:
-  PCSTR keep(const std::string& text);
+  PCSTR keep(std::string_view text);
 
   HTTP_RESPONSE raw_{};
   std::deque<std::string> strings_;  // a deque: what raw_ points into never moves

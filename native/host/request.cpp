@@ -263,9 +263,7 @@ std::string Request::take_head_locked(bool final_response) {
     raw_->read_back(r.status, r.reason, r.headers, drop_known_connection);
     raw_.reset();
   } else if (drop_known_connection) {
-    r.headers.erase(std::remove_if(r.headers.begin(), r.headers.end(),
-                                   [](const auto& header) { return iequals(header.first, "Connection"); }),
-                    r.headers.end());
+    r.headers.remove("Connection");
   }
   HeaderList headers = r.headers;
   bool is_101 = r.status == 101;
@@ -280,9 +278,9 @@ std::string Request::take_head_locked(bool final_response) {
           "HTTP_SEND_RESPONSE_FLAG_OPAQUE set in OnSendResponse");
     }
   } else if (final_response) {
-    if (!find_header(headers, "Content-Length")) headers.emplace_back("Content-Length", std::to_string(r.body.size()));
-  } else if (!find_header(headers, "Content-Length")) {
-    headers.emplace_back("Connection", "close");  // the body's end is the connection's end
+    if (!headers.find("Content-Length")) headers.add("Content-Length", std::to_string(r.body.size()));
+  } else if (!headers.find("Content-Length")) {
+    headers.add("Connection", "close");  // the body's end is the connection's end
     close_after_ = true;
   }
   std::string reason = r.reason.empty() ? reason_phrase(r.status) : r.reason;

@@ -73,31 +73,14 @@ HRESULT set_response_header(Request& r, const char* name, PCSTR value, USHORT le
   std::lock_guard<std::mutex> lock(r.mutex());
   if (r.response.head_sent) return HRESULT_FROM_WIN32(ERROR_NOT_SUPPORTED);
   r.fold_raw_response_locked();
-  HeaderList& headers = r.response.headers;
-  for (auto it = headers.begin(); it != headers.end(); ++it) {
-    if (!iequals(it->first, name)) continue;
-    if (replace) {
-      it->second = v;
-    } else {
-      it->second += ", " + v;
-    }
-    return S_OK;
-  }
-  headers.emplace_back(name, v);
-  return S_OK;
+  return r.response.headers.set(name, v, replace) ? S_OK : HRESULT_FROM_WIN32(ERROR_INVALID_PARAMETER);
 }
 
 HRESULT delete_response_header(Request& r, const char* name) {
   if (!name) return E_INVALIDARG;
   std::lock_guard<std::mutex> lock(r.mutex());
   r.fold_raw_response_locked();
-  HeaderList& headers = r.response.headers;
-  for (auto it = headers.begin(); it != headers.end();) {
-    if (iequals(it->first, name))
-      it = headers.erase(it);
-    else
-      ++it;
-  }
+  r.response.headers.remove(name);
   return S_OK;
 }
 
@@ -106,10 +89,10 @@ PCSTR get_response_header(Request& r, const char* name, USHORT* length) {
   if (!name) return nullptr;
   std::lock_guard<std::mutex> lock(r.mutex());
   r.fold_raw_response_locked();
-  const std::string* v = find_header(r.response.headers, name);
+  std::optional<std::string_view> v = r.response.headers.find(name);
   if (!v) return nullptr;
-  if (length) *length = static_cast<USHORT>(std::min<size_t>(v->size(), 0xFFFF));
-  return v->c_str();
+  if (length) *length = static_cast<USHORT>(v->size());
+  return v->data();  // NUL-terminated in the list's block
 }
 
 }  // namespace

@@ -45,7 +45,7 @@ SimpleResponse file_response(const std::string& method, const std::filesystem::p
   if (!in) return error_response(403);
   SimpleResponse r;
   r.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  r.headers.emplace_back("Content-Type", mime);
+  r.headers.add("Content-Type", mime);
   r.omit_body = method == "HEAD";
   return r;
 }
@@ -84,7 +84,7 @@ const char* mime_type_for(const std::string& file_name) {
 SimpleResponse error_response(int status) {
   SimpleResponse r;
   r.status = status;
-  r.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
+  r.headers.add("Content-Type", "text/plain; charset=utf-8");
   r.body = std::to_string(status) + " " + reason_phrase(status) + "\n";
   return r;
 }
@@ -102,14 +102,14 @@ SimpleResponse serve_static(const std::string& method, const SitePath& path, con
                             const SiteConfig& site) {
   if (method != "GET" && method != "HEAD") {
     SimpleResponse r = error_response(405);
-    r.headers.emplace_back("Allow", "GET, HEAD");
+    r.headers.add("Allow", "GET, HEAD");
     return r;
   }
   std::error_code ec;
   if (std::filesystem::is_directory(path.physical, ec)) {
     if (path.url_path.back() != '/') {
       SimpleResponse r = error_response(301);
-      r.headers.emplace_back("Location", path.url_path + "/" + (query.empty() ? "" : "?" + query));
+      r.headers.add("Location", path.url_path + "/" + (query.empty() ? "" : "?" + query));
       return r;
     }
     for (const auto& doc : site.default_documents) {

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "response_head.h"
 #include "site_config.h"
 #include "site_path.h"
 
@@ -12,7 +13,7 @@ namespace cs::host {
 
 struct SimpleResponse {
   int status = 200;
-  std::vector<std::pair<std::string, std::string>> headers;
+  HeaderList headers;
   std::string body;
   bool omit_body = false;  // HEAD: Content-Length of the body, no body
 };

@@ -13,7 +13,7 @@ HeaderList upgrade_headers() {
 
 size_t count(const HeaderList& headers, const std::string& name) {
   size_t n = 0;
-  for (const auto& header : headers) n += header.first == name ? 1 : 0;
+  for (HeaderList::Header header : headers) n += header.name == name ? 1 : 0;
   return n;
 }
 
