@@ -17,7 +17,7 @@
 #include "graveyard.h"
 #include "io_threads.h"
 #include "memory_return.h"
-#include "metadata_cache.h"
+#include "url_cache.h"
 #include "host.h"
 #include "module_host.h"
 #include "site_config.h"
@@ -41,7 +41,7 @@ struct HostCore {
   SiteConfig site;
   std::filesystem::path site_root;
   Stats stats;
-  MetadataCache metadata{stats};
+  UrlCache urls{stats};
   CompletionPolicy policy;
   ModuleHost module;
   Graveyard graveyard;

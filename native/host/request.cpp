@@ -56,7 +56,7 @@ const char* status_name(REQUEST_NOTIFICATION_STATUS s) {
 
 }  // namespace
 
-Request::Request(HostCore& core, std::shared_ptr<Connection> connection, RequestHead head, SitePath path)
+Request::Request(HostCore& core, std::shared_ptr<Connection> connection, RequestHead head, const SitePath& path)
     : context(*this),
       http_request(*this),
       http_response(*this),
@@ -64,11 +64,10 @@ Request::Request(HostCore& core, std::shared_ptr<Connection> connection, Request
       event_provider(*this),
       send_provider(*this),
       allocator(*this),
-      metadata(core.metadata.get(path.url_path)),
       core_(core),
       conn_(std::move(connection)),
       head_(std::move(head)),
-      path_{std::move(path.url_path), path.physical.string()} {
+      url_(core.urls.get(path)) {
   core_.stats.active_requests.fetch_add(1);
 }
 

@@ -22,7 +22,6 @@
 
 #include <sys/socket.h>
 
-#include "admin_manager.h"
 #include "http_head.h"
 #include "raw_response.h"
 #include "request_interfaces.h"
@@ -31,6 +30,7 @@
 #include "socket_address.h"
 #include "static_files.h"
 #include "stats.h"
+#include "url_cache.h"
 
 namespace cs::host {
 
@@ -53,16 +53,9 @@ struct AsyncOp {
   std::shared_ptr<std::string> send_data;
 };
 
-// Where the URL led, as the request keeps it for its server variables: strings, not SitePath's
-// std::filesystem::path, whose list of parts would be a few hundred bytes more per open WebSocket.
-struct MappedPath {
-  std::string url_path;
-  std::string physical;
-};
-
 class Request : public std::enable_shared_from_this<Request> {
  public:
-  Request(HostCore& core, std::shared_ptr<Connection> connection, RequestHead head, SitePath path);
+  Request(HostCore& core, std::shared_ptr<Connection> connection, RequestHead head, const SitePath& path);
   ~Request();
   Request(const Request&) = delete;
   Request& operator=(const Request&) = delete;
@@ -85,6 +78,7 @@ class Request : public std::enable_shared_from_this<Request> {
   HRESULT server_variable(PCSTR name, PCSTR* value, DWORD* length);
   HRESULT server_variable_wide(PCSTR name, PCWSTR* value, DWORD* length);
   PCWSTR physical_path(DWORD* length);
+  IMetadataInfo* metadata() const { return &url_->metadata; }
   void* allocate(DWORD bytes);
   bool peer_connected() const;
   void close_connection_now();
@@ -121,7 +115,6 @@ class Request : public std::enable_shared_from_this<Request> {
   HostEventProvider event_provider;
   HostSendResponseProvider send_provider;
   HostAllocator allocator;
-  const std::shared_ptr<HostMetadata> metadata;  // shared by the requests for the same URL
 
  private:
   std::shared_ptr<AsyncOp> new_op(OpType type, PFN_ASYNC_COMPLETION callback, void* context);
@@ -142,7 +135,7 @@ class Request : public std::enable_shared_from_this<Request> {
   HostCore& core_;
   std::shared_ptr<Connection> conn_;
   const RequestHead head_;
-  const MappedPath path_;
+  const std::shared_ptr<UrlInfo> url_;  // shared by the requests for the same URL
 
   mutable std::mutex mutex_;
   std::condition_variable cv_;
@@ -170,7 +163,6 @@ class Request : public std::enable_shared_from_this<Request> {
   };
   MadeValues& made_locked() const;
   mutable std::unique_ptr<MadeValues> made_;
-  std::u16string physical_path_;
   std::vector<void*> allocations_;
 };
 

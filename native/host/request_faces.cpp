@@ -105,7 +105,7 @@ IHttpConnection* HostContext::GetConnection() {
   return r_.enter_call("IHttpContext::GetConnection") ? &r_.connection_face : nullptr;
 }
 IMetadataInfo* HostContext::GetMetadata() {
-  return r_.enter_call("IHttpContext::GetMetadata") ? r_.metadata.get() : nullptr;
+  return r_.enter_call("IHttpContext::GetMetadata") ? r_.metadata() : nullptr;
 }
 IHttpRequest* HostContext::GetRequest() {
   return r_.enter_call("IHttpContext::GetRequest") ? &r_.http_request : nullptr;

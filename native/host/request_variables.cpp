@@ -24,7 +24,7 @@ bool header_matches_variable(std::string_view header, const std::string& suffix)
 // Returns false when IIS would answer ERROR_INVALID_INDEX (unknown variable, absent header). The value is
 // `kept` when the request already holds it, NUL-terminated, for its lifetime (the URL, the method, a header):
 // then nothing is copied or stored; otherwise it is made in `value`.
-static bool compute_variable(const Request& r, const HostCore& core, const std::string& name, const MappedPath& path,
+static bool compute_variable(const Request& r, const HostCore& core, const std::string& name, const UrlInfo& url,
                              std::string& value, std::string_view& kept) {
   const RequestHead& h = r.head();
   const SocketAddress& remote = r.remote_address();
@@ -33,7 +33,7 @@ static bool compute_variable(const Request& r, const HostCore& core, const std::
   for (char c : name) upper.push_back(static_cast<char>(std::toupper((unsigned char)c)));
   std::optional<std::string_view> host = h.header("Host");
   if (upper == "URL" || upper == "PATH_INFO" || upper == "SCRIPT_NAME")
-    kept = path.url_path;
+    kept = url.url_path;
   else if (upper == "QUERY_STRING")
     kept = h.query().empty() ? std::string_view("") : h.query();  // the target's tail: its NUL is the target's
   else if (upper == "REQUEST_METHOD")
@@ -63,7 +63,7 @@ static bool compute_variable(const Request& r, const HostCore& core, const std::
   } else if (upper == "APPL_PHYSICAL_PATH")
     value = core.site_root.string() + "/";
   else if (upper == "PATH_TRANSLATED" || upper == "SCRIPT_FILENAME")
-    kept = path.physical;
+    kept = url.physical;
   else if (upper == "WEBSOCKET_VERSION") {
     if (!core.site.websocket_enabled) return false;
     value = "13";
@@ -99,11 +99,11 @@ static bool compute_variable(const Request& r, const HostCore& core, const std::
 template <class Text, class Convert>
 static HRESULT answer_variable(const Request& r, const HostCore& core, PCSTR name, const Text** value, DWORD* length,
                                std::map<std::string, std::basic_string<Text>>& (*store)(const Request&),
-                               const MappedPath& path, Convert convert) {
+                               const UrlInfo& url, Convert convert) {
   if (!name || !value) return E_INVALIDARG;
   std::string text;
   std::string_view kept;
-  if (!compute_variable(r, core, name, path, text, kept)) {
+  if (!compute_variable(r, core, name, url, text, kept)) {
     *value = nullptr;
     if (length) *length = 0;
     return HRESULT_FROM_WIN32(ERROR_INVALID_INDEX);
@@ -133,7 +133,7 @@ Request::MadeValues& Request::made_locked() const {
 HRESULT Request::server_variable(PCSTR name, PCSTR* value, DWORD* length) {
   if (!enter_call("IHttpContext::GetServerVariable")) return HRESULT_FROM_WIN32(ERROR_INVALID_PARAMETER);
   return answer_variable<char>(
-      *this, core_, name, value, length, [](const Request& r) -> auto& { return r.made_locked().variables; }, path_,
+      *this, core_, name, value, length, [](const Request& r) -> auto& { return r.made_locked().variables; }, *url_,
       [](const std::string& t) { return t; });
 }
 
@@ -141,15 +141,13 @@ HRESULT Request::server_variable_wide(PCSTR name, PCWSTR* value, DWORD* length) 
   if (!enter_call("IHttpContext::GetServerVariable")) return HRESULT_FROM_WIN32(ERROR_INVALID_PARAMETER);
   return answer_variable<char16_t>(
       *this, core_, name, value, length, [](const Request& r) -> auto& { return r.made_locked().wide_variables; },
-      path_, [](const std::string& t) { return utf8_to_utf16(t); });
+      *url_, [](const std::string& t) { return utf8_to_utf16(t); });
 }
 
 PCWSTR Request::physical_path(DWORD* length) {
   if (!enter_call("IHttpContext::GetScriptTranslated")) return nullptr;
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (physical_path_.empty()) physical_path_ = utf8_to_utf16(path_.physical);
-  if (length) *length = static_cast<DWORD>(physical_path_.size());
-  return physical_path_.c_str();
+  if (length) *length = static_cast<DWORD>(url_->physical16.size());
+  return url_->physical16.c_str();
 }
 
 }  // namespace cs::host
