@@ -41,6 +41,20 @@ void Connection::request_end(bool abort) {
   end_.store(true);
 }
 
+void Connection::on_timer(uint64_t tag) noexcept {
+  switch (static_cast<TimerKind>(tag >> 56)) {
+    case TimerKind::kSlot:
+      slot_.slot_timer_fired(*this, static_cast<uint32_t>(tag >> 48 & 0xFF), tag & kTimerSequenceMask);
+      break;
+    case TimerKind::kEvicted:  // its room cut it off and it has not read its close frame since: drop it
+      if (closed_.load()) return;
+      request_end(true);
+      wake();
+      break;
+    case TimerKind::kProbe: slot_.probe_fired(*this); break;
+  }
+}
+
 void Connection::received(const uint8_t* bytes, size_t size) noexcept {
   if (closed_.load() || end_.load()) return;
   slot_.dispatch(*this, abi::Event::kData, bytes, size);

@@ -154,13 +154,7 @@ void InstancePool::settle(std::vector<std::shared_ptr<Connection>>& wakes, std::
   wakes.clear();
   for (auto& connection : evicted) {
     try {
-      std::weak_ptr<Connection> weak = connection;
-      timers_.schedule(kEvictedGraceMilliseconds, [weak] {
-        auto stuck = weak.lock();
-        if (!stuck || stuck->is_closed()) return;
-        stuck->request_end(true);
-        stuck->wake();
-      });
+      timers_.schedule(kEvictedGraceMilliseconds, connection, Connection::timer_tag(Connection::TimerKind::kEvicted));
     } catch (const std::exception&) {
       connection->request_end(true);  // no timer to be had: drop it now
       connection->wake();

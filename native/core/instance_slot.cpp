@@ -399,17 +399,22 @@ constexpr uint32_t kPausedProbeMilliseconds = 1000;
 // A paused transport reads nothing, so it cannot see its client leave; every probe wakes it to ask (the IIS
 // pipe asks IHttpConnection::IsConnected). Stops once reading resumes or the connection is gone.
 void InstanceSlot::probe_while_paused(const std::shared_ptr<Connection>& connection) {
-  std::weak_ptr<Connection> weak = connection;
-  pool_.timers_.schedule(kPausedProbeMilliseconds, [this, weak] {
-    auto alive = weak.lock();
-    if (!alive) return;
-    if (!alive->paused() || alive->is_closed()) {
-      alive->stop_probing();
-      return;
-    }
-    alive->wake();
-    probe_while_paused(alive);
-  });
+  pool_.timers_.schedule(kPausedProbeMilliseconds, connection, Connection::timer_tag(Connection::TimerKind::kProbe));
+}
+
+void InstanceSlot::probe_fired(Connection& connection) noexcept {
+  if (!connection.paused() || connection.is_closed()) {
+    connection.stop_probing();
+    return;
+  }
+  connection.wake();
+  try {
+    probe_while_paused(connection.shared_from_this());
+  } catch (const std::exception& error) {
+    log(LogLevel::kError, "connection %u: the next probe while paused could not be set (%s)", connection.id(),
+        error.what());
+    connection.stop_probing();
+  }
 }
 
 abi::Status InstanceSlot::timer(uint32_t id, uint32_t slot, uint32_t milliseconds) {
@@ -433,18 +438,19 @@ abi::Status InstanceSlot::admit(uint32_t id, uint32_t cap) {
 void InstanceSlot::arm_timer(Connection& connection, uint32_t slot, uint32_t milliseconds) {
   uint64_t sequence = connection.next_timer_sequence(slot);
   if (milliseconds == 0) return;
-  std::weak_ptr<Connection> weak = connection.shared_from_this();
-  pool_.timers_.schedule(milliseconds, [this, weak, slot, sequence] {
-    auto alive = weak.lock();
-    if (!alive || !alive->timer_current(slot, sequence) || alive->is_closed()) return;
-    try {
-      fault_point(FaultPoint::kTimer);
-    } catch (const std::exception& error) {
-      alive->fail("a timer", error.what(), true);
-      return;
-    }
-    dispatch(*alive, abi::Event::kTimer, nullptr, 0, slot);
-  });
+  pool_.timers_.schedule(milliseconds, connection.weak_from_this(),
+                         Connection::timer_tag(Connection::TimerKind::kSlot, slot, sequence));
+}
+
+void InstanceSlot::slot_timer_fired(Connection& connection, uint32_t slot, uint64_t sequence) noexcept {
+  if (!connection.timer_current(slot, sequence) || connection.is_closed()) return;
+  try {
+    fault_point(FaultPoint::kTimer);
+  } catch (const std::exception& error) {
+    connection.fail("a timer", error.what(), true);
+    return;
+  }
+  dispatch(connection, abi::Event::kTimer, nullptr, 0, slot);
 }
 
 abi::Status InstanceSlot::endpoint_error(uint32_t, uint32_t line, std::string_view text) {

@@ -110,6 +110,9 @@ class InstanceSlot final : private ImportHandler {
   // The connection is gone: out of its chat room if its handler did not take it out (the others are told by
   // one of them). Called with no lock held.
   void leave_room_quietly(Connection& connection) noexcept;
+  // A connection's timers, fired (Connection::on_timer): a slot the module armed, and the probe while paused.
+  void slot_timer_fired(Connection& connection, uint32_t slot, uint64_t sequence) noexcept;
+  void probe_fired(Connection& connection) noexcept;
 
  private:
   // ImportHandler: called by the instance during a call, with mutex_ held.

@@ -1,9 +1,6 @@
 #include "timers.h"
 
 #include <algorithm>
-#include <exception>
-
-#include "log.h"
 
 namespace cs {
 
@@ -18,13 +15,13 @@ Timers::~Timers() {
   thread_.join();
 }
 
-void Timers::schedule(uint32_t milliseconds, std::function<void()> fire) {
+void Timers::schedule(uint32_t milliseconds, std::weak_ptr<TimerTarget> target, uint64_t tag) {
   bool earliest;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     uint64_t order = next_order_++;
     entries_.push_back(
-        {std::chrono::steady_clock::now() + std::chrono::milliseconds(milliseconds), order, std::move(fire)});
+        {std::chrono::steady_clock::now() + std::chrono::milliseconds(milliseconds), order, std::move(target), tag});
     std::push_heap(entries_.begin(), entries_.end(), std::greater<Entry>());
     earliest = entries_.front().order == order;
   }
@@ -44,18 +41,12 @@ void Timers::run() {
       continue;
     }
     std::pop_heap(entries_.begin(), entries_.end(), std::greater<Entry>());
-    std::function<void()> fire = std::move(entries_.back().fire);
+    Entry fired = std::move(entries_.back());
     entries_.pop_back();
     if (entries_.capacity() > 64 && entries_.size() < entries_.capacity() / 4) entries_.shrink_to_fit();
     lock.unlock();
-    try {
-      fire();
-    } catch (const std::exception& error) {
-      // Callbacks catch their own failures; this only keeps the timer thread alive if one did not.
-      log(LogLevel::kError, "a timer callback failed: %s", error.what());
-    } catch (...) {
-      log(LogLevel::kError, "a timer callback failed with an unknown exception");
-    }
+    if (auto target = fired.target.lock()) target->on_timer(fired.tag);
+    fired.target.reset();  // the last reference may be this one: let it go without the lock held
     lock.lock();
   }
 }

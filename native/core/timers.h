@@ -1,15 +1,26 @@
 #pragma once
 // One-shot timers for connections (close timeouts, pings), fired on one thread of ours, earliest first.
-// Whether a fired timer still applies is the caller's business (Connection keeps a sequence per slot).
+// Whether a fired timer still applies is the target's business (Connection keeps a sequence per slot).
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 namespace cs {
+
+// What a timer fires at. The timer holds it weakly, and a tag says which of its timers it was: an idle
+// connection's keepalive is one slot of the timer heap, not a slot and a closure on the heap beside it.
+class TimerTarget {
+ public:
+  // On the timer thread; must not throw.
+  virtual void on_timer(uint64_t tag) noexcept = 0;
+
+ protected:
+  ~TimerTarget() = default;
+};
 
 class Timers {
  public:
@@ -18,14 +29,15 @@ class Timers {
   Timers(const Timers&) = delete;
   Timers& operator=(const Timers&) = delete;
 
-  // Runs `fire` after `milliseconds` on the timer thread.
-  void schedule(uint32_t milliseconds, std::function<void()> fire);
+  // Calls target->on_timer(tag) after `milliseconds` on the timer thread, if the target still exists.
+  void schedule(uint32_t milliseconds, std::weak_ptr<TimerTarget> target, uint64_t tag);
 
  private:
   struct Entry {
     std::chrono::steady_clock::time_point due;
     uint64_t order;
-    std::function<void()> fire;
+    std::weak_ptr<TimerTarget> target;
+    uint64_t tag;
     bool operator>(const Entry& other) const { return due != other.due ? due > other.due : order > other.order; }
   };
   void run();

@@ -254,13 +254,12 @@ void DuplexPipe::begin_ending(abi::ClosedReason reason) {
   if ((read_in_flight_ || write_in_flight_) && !cancel_requested_) {
     cancel_requested_ = true;
     context_->CancelIo();
-    std::weak_ptr<DuplexPipe> weak = weak_from_this();
-    timers_.schedule(kCancelGraceMilliseconds, [weak] {
-      if (auto pipe = weak.lock())
-        pipe->guarded("resetting the connection",
-                      [&](std::unique_lock<std::mutex>&) { pipe->reset_if_still_in_flight(); });
-    });
+    timers_.schedule(kCancelGraceMilliseconds, weak_from_this(), 0);
   }
+}
+
+void DuplexPipe::on_timer(uint64_t) noexcept {
+  guarded("resetting the connection", [&](std::unique_lock<std::mutex>&) { reset_if_still_in_flight(); });
 }
 
 // ANCM meets the same IIS behaviour the same way: ResetConnection aborts the connection, and whatever was

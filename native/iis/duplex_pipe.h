@@ -30,7 +30,7 @@
 
 namespace cs {
 
-class DuplexPipe final : public Transport, public std::enable_shared_from_this<DuplexPipe> {
+class DuplexPipe final : public Transport, public TimerTarget, public std::enable_shared_from_this<DuplexPipe> {
  public:
   DuplexPipe(IHttpContext3* context, IHttpRequest3* request, IHttpResponse2* response,
              std::shared_ptr<Connection> connection, Timers& timers);
@@ -42,6 +42,8 @@ class DuplexPipe final : public Transport, public std::enable_shared_from_this<D
   bool finished();
 
   void wake() override;
+  // The grace after CancelIo is over (begin_ending armed it).
+  void on_timer(uint64_t tag) noexcept override;
 
  private:
   enum class State { kFlushing, kOpen, kEnding, kDone };
