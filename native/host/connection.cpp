@@ -34,7 +34,7 @@ bool resource_exists(ResourceType type, const std::filesystem::path& p) {
 
 }  // namespace
 
-Connection::Connection(HostCore& core, asio::ip::tcp::socket socket)
+Connection::Connection(HostCore& core, Socket socket)
     : body_remaining(0), core_(core), socket_(std::move(socket)), fd_(socket_.native_handle()) {
   socklen_t len = sizeof remote_;
   getpeername(fd_, reinterpret_cast<sockaddr*>(&remote_), &len);
@@ -119,7 +119,7 @@ bool Connection::close_if_idle() {
 void Connection::close_locked() {
   closed_ = true;
   std::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.shutdown(Socket::shutdown_both, ec);
   socket_.close(ec);
   core_.stats.open_connections.fetch_sub(1);
   if (upgraded_) core_.stats.upgraded_connections.fetch_sub(1);
@@ -356,7 +356,7 @@ void Connection::close_gracefully() {
     std::lock_guard<std::mutex> lock(io_mutex_);
     if (closed_) return;
     std::error_code ec;
-    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    socket_.shutdown(Socket::shutdown_send, ec);
   }
   auto self = shared_from_this();
   deadline->async_wait([self](const std::error_code&) { self->close(); });

@@ -24,7 +24,10 @@ class Request;
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(HostCore& core, asio::ip::tcp::socket socket);
+  // Bound to the I/O context's own executor, not the type-erased any_io_executor: an idle WebSocket's pending
+  // read carries a copy of it, and so does the socket.
+  using Socket = asio::basic_stream_socket<asio::ip::tcp, asio::io_context::executor_type>;
+  Connection(HostCore& core, Socket socket);
   ~Connection();
   void start();
   void close();  // idempotent; outstanding operations complete with errors
@@ -92,7 +95,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void forget();
 
   HostCore& core_;
-  asio::ip::tcp::socket socket_;
+  Socket socket_;
   int fd_;
   mutable std::mutex io_mutex_;
   bool closed_ = false;

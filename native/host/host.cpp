@@ -112,7 +112,7 @@ bool Host::start(const HostOptions& options, std::string& error) {
 
 void Host::accept_next() {
   HostCore* core = core_.get();
-  auto on_accept = [this, core](const std::error_code& ec, asio::ip::tcp::socket socket) {
+  auto on_accept = [this, core](const std::error_code& ec, Connection::Socket socket) {
     if (ec) {
       if (!core->stopping.load()) log(LogLevel::kWarning, "accept failed: %s", ec.message().c_str());
       if (ec == asio::error::operation_aborted || core->stopping.load()) return;
