@@ -44,7 +44,7 @@ void Connection::request_end(bool abort) {
 void Connection::on_timer(uint64_t tag) noexcept {
   switch (static_cast<TimerKind>(tag >> 56)) {
     case TimerKind::kSlot:
-      slot_.slot_timer_fired(*this, static_cast<uint32_t>(tag >> 48 & 0xFF), tag & kTimerSequenceMask);
+      slot_.slot_timer_fired(*this, static_cast<uint32_t>(tag >> 48 & 0xFF), static_cast<uint32_t>(tag));
       break;
     case TimerKind::kEvicted:  // its room cut it off and it has not read its close frame since: drop it
       if (closed_.load()) return;

@@ -90,23 +90,19 @@ class Connection final : public std::enable_shared_from_this<Connection>, public
   void hold_seat(std::unique_ptr<EndpointSeats::Seat> seat) { seat_ = std::move(seat); }
   void release_seat() { seat_.reset(); }
   void set_endpoint_path(std::shared_ptr<const std::string> path) { endpoint_path_ = std::move(path); }
-  uint64_t next_timer_sequence(uint32_t slot) { return ++timer_sequences_[slot] & kTimerSequenceMask; }
-  bool timer_current(uint32_t slot, uint64_t sequence) const {
-    return (timer_sequences_[slot].load() & kTimerSequenceMask) == sequence;
-  }
+  uint32_t next_timer_sequence(uint32_t slot) { return ++timer_sequences_[slot]; }
+  bool timer_current(uint32_t slot, uint32_t sequence) const { return timer_sequences_[slot].load() == sequence; }
   // Its timers: a slot the module armed (with the slot's sequence then), the grace of a member its room cut
   // off, the probe of a paused connection. The tag holds the kind, the slot and the sequence.
   enum class TimerKind : uint8_t { kSlot, kEvicted, kProbe };
-  static uint64_t timer_tag(TimerKind kind, uint32_t slot = 0, uint64_t sequence = 0) {
-    return static_cast<uint64_t>(kind) << 56 | static_cast<uint64_t>(slot & 0xFF) << 48 |
-           (sequence & kTimerSequenceMask);
+  static uint64_t timer_tag(TimerKind kind, uint32_t slot = 0, uint32_t sequence = 0) {
+    return static_cast<uint64_t>(kind) << 56 | static_cast<uint64_t>(slot & 0xFF) << 48 | sequence;
   }
   void on_timer(uint64_t tag) noexcept override;
   bool is_closed() const { return closed_.load(); }
   void wake() noexcept;
 
  private:
-  static constexpr uint64_t kTimerSequenceMask = (uint64_t{1} << 48) - 1;
   static_assert(abi::Limit::kTimerSlots <= 256, "a timer tag has 8 bits for the slot");
 
   const uint32_t id_;
@@ -120,7 +116,7 @@ class Connection final : public std::enable_shared_from_this<Connection>, public
   std::atomic<bool> failed_{false};
   std::atomic<bool> probing_{false};
   // Per timer slot: bumped by every arm, cancel and close, so a timer that fires late sees it is stale.
-  std::array<std::atomic<uint64_t>, abi::Limit::kTimerSlots> timer_sequences_{};
+  std::array<std::atomic<uint32_t>, abi::Limit::kTimerSlots> timer_sequences_{};
   // Guards the two links to objects that live apart, transport_ and room_ (each held only to copy it).
   mutable std::mutex links_mutex_;
   std::weak_ptr<Transport> transport_;

@@ -436,13 +436,13 @@ abi::Status InstanceSlot::admit(uint32_t id, uint32_t cap) {
 }
 
 void InstanceSlot::arm_timer(Connection& connection, uint32_t slot, uint32_t milliseconds) {
-  uint64_t sequence = connection.next_timer_sequence(slot);
+  uint32_t sequence = connection.next_timer_sequence(slot);
   if (milliseconds == 0) return;
   pool_.timers_.schedule(milliseconds, connection.weak_from_this(),
                          Connection::timer_tag(Connection::TimerKind::kSlot, slot, sequence));
 }
 
-void InstanceSlot::slot_timer_fired(Connection& connection, uint32_t slot, uint64_t sequence) noexcept {
+void InstanceSlot::slot_timer_fired(Connection& connection, uint32_t slot, uint32_t sequence) noexcept {
   if (!connection.timer_current(slot, sequence) || connection.is_closed()) return;
   try {
     fault_point(FaultPoint::kTimer);

@@ -111,7 +111,7 @@ class InstanceSlot final : private ImportHandler {
   // one of them). Called with no lock held.
   void leave_room_quietly(Connection& connection) noexcept;
   // A connection's timers, fired (Connection::on_timer): a slot the module armed, and the probe while paused.
-  void slot_timer_fired(Connection& connection, uint32_t slot, uint64_t sequence) noexcept;
+  void slot_timer_fired(Connection& connection, uint32_t slot, uint32_t sequence) noexcept;
   void probe_fired(Connection& connection) noexcept;
 
  private:
