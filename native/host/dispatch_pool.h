@@ -26,6 +26,7 @@ class DispatchPool {
  private:
   static constexpr std::chrono::seconds kRetireAfter{5};
   void run();
+  static void prefer_not_to_preempt();
   Stats& stats_;
   const unsigned max_threads_;
   std::mutex mutex_;
