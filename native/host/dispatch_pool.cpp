@@ -24,7 +24,8 @@ void DispatchPool::submit(std::function<void()> work) {
 // holds the locks the completion needs (the module's and the request's). Woken as an ordinary thread it
 // preempts the issuer on a busy core, blocks on those locks, and switches back: with a program's output written
 // from the launcher's thread, three extra switches per line (bench/README.md). SCHED_BATCH keeps the woken
-// thread from preempting; it runs once the issuer waits, or on another core that is idle.
+// thread from preempting; it runs once the issuer waits, or on another core that is idle. (A program a module
+// starts from a pool thread would inherit it; the module's launcher asks for the default policy.)
 void DispatchPool::prefer_not_to_preempt() {
   sched_param none{};
   if (pthread_setschedparam(pthread_self(), SCHED_BATCH, &none) != 0)
