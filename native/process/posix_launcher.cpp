@@ -12,6 +12,7 @@
 #ifndef _WIN32
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -308,14 +309,20 @@ std::shared_ptr<ChildProcess> PosixLauncher::spawn(const ProcessSpec& spec, std:
   posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   if (!spec.directory.empty()) posix_spawn_file_actions_addchdir_np(&actions, spec.directory.c_str());
   // A group of its own, so the whole tree can be signalled; default dispositions and no blocked signals,
-  // whatever the server ignores (Node ignores SIGPIPE, which a program would otherwise inherit).
+  // whatever the server ignores (Node ignores SIGPIPE, which a program would otherwise inherit); and the
+  // default scheduling policy, whichever of the server's threads starts it (a server may run some of its own
+  // threads SCHED_BATCH, as the host's completion pool does).
   sigset_t all, none;
   sigfillset(&all);
   sigemptyset(&none);
   posix_spawnattr_setsigdefault(&attributes, &all);
   posix_spawnattr_setsigmask(&attributes, &none);
   posix_spawnattr_setpgroup(&attributes, 0);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  sched_param priority{};
+  posix_spawnattr_setschedpolicy(&attributes, SCHED_OTHER);
+  posix_spawnattr_setschedparam(&attributes, &priority);
+  posix_spawnattr_setflags(
+      &attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSCHEDULER);
   pid_t pid = 0;
   int result = posix_spawn(&pid, spec.program.c_str(), &actions, &attributes, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);

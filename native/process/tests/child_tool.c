@@ -5,7 +5,8 @@
  *   sleep     sleeps ten minutes
  *   stubborn  (POSIX) ignores SIGTERM, writes "ready", then sleeps ten minutes
  *   env       writes its environment, one NAME=value per line, then "end"
- *   noread    writes "ready" and sleeps ten minutes without reading stdin */
+ *   noread    writes "ready" and sleeps ten minutes without reading stdin
+ *   policy    (POSIX) writes its scheduling policy's number (sched_getscheduler) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #define sleep_seconds(s) Sleep((s)*1000)
 #define current_pid() ((unsigned long)GetCurrentProcessId())
 #else
+#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 #define sleep_seconds(s) sleep(s)
@@ -106,6 +108,13 @@ int main(int argc, char** argv) {
     fflush(stdout);
     return 0;
   }
+#ifndef _WIN32
+  if (strcmp(mode, "policy") == 0) {
+    printf("%d\n", sched_getscheduler(0));
+    fflush(stdout);
+    return 0;
+  }
+#endif
   if (strcmp(mode, "noread") == 0) {
     puts("ready");
     fflush(stdout);

@@ -19,6 +19,8 @@
 #ifdef _WIN32
 #include <windows.h>
 #else
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 #endif
@@ -218,6 +220,24 @@ TEST_CASE("the program gets exactly the environment it is given") {
   CHECK(out.find("EMPTY=\n") != std::string::npos);
   CHECK(out.find("PATH=") == std::string::npos);
 }
+
+#ifndef _WIN32
+TEST_CASE("a program runs with the default scheduling policy, whatever the thread that starts it runs") {
+  auto launcher = ProcessLauncher::create(quick());
+  auto events = std::make_shared<Recorder>();
+  std::string error;
+  std::shared_ptr<ChildProcess> child;
+  std::thread batch([&] {
+    sched_param none{};
+    REQUIRE(pthread_setschedparam(pthread_self(), SCHED_BATCH, &none) == 0);
+    child = launcher->spawn(spec({"policy"}), events, error);
+  });
+  batch.join();
+  REQUIRE_MESSAGE(child, error);
+  REQUIRE(events->wait([](Recorder& r) { return r.exits_ == 1; }));
+  CHECK(events->out() == std::to_string(SCHED_OTHER) + "\n");
+}
+#endif
 
 TEST_CASE("a program that does not read its stdin makes writes answer backpressure; stop still ends it") {
   auto launcher = ProcessLauncher::create(quick());
