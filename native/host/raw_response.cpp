@@ -15,7 +15,7 @@ int known_response_header(std::string_view name) {
 
 USHORT clamp16(size_t n) { return static_cast<USHORT>(n < 0xFFFF ? n : 0xFFFF); }
 
-std::string text(PCSTR p, USHORT length) { return p ? std::string(p, length) : std::string(); }
+std::string_view text(PCSTR p, USHORT length) { return p ? std::string_view(p, length) : std::string_view(); }
 
 }  // namespace
 

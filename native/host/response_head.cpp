@@ -1,6 +1,5 @@
 #include "response_head.h"
 
-#include <algorithm>
 #include <ctime>
 
 #include "http_head.h"

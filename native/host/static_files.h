@@ -2,8 +2,6 @@
 // IIS's StaticFile handler: GET/HEAD of files, default documents, 301 to add a folder's slash,
 // 403 for a folder without a default document (no listing), 404 for missing files and unknown MIME types.
 #include <string>
-#include <utility>
-#include <vector>
 
 #include "response_head.h"
 #include "site_config.h"
