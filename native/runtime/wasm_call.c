@@ -9,7 +9,7 @@
 static CS_THREAD_LOCAL jmp_buf* t_trap_target;
 static CS_THREAD_LOCAL cs_wasm_trap_t t_last_trap;
 static CS_THREAD_LOCAL uint32_t t_nesting;
-static CS_THREAD_LOCAL uint32_t t_stack_depth;
+CS_WASM_DEPTH_TLS uint32_t cs_wasm_call_depth CS_WASM_DEPTH_MODEL;
 
 void wasm_rt_trap(wasm_rt_trap_t code) {
   /* longjmp(…, 1) carries no code, and NONE would read as success: keep the caller failing. */
@@ -28,7 +28,7 @@ cs_wasm_trap_t cs_wasm_call(cs_wasm_fn_t fn, void* arg) {
   /* These are never modified after setjmp, so they keep their values after a longjmp. */
   jmp_buf* const outer_target = t_trap_target;
   WASM_RT_UNWIND_TARGET* const outer_unwind = wasm_rt_get_unwind_target();
-  const uint32_t outer_depth = t_stack_depth;
+  const uint32_t outer_depth = cs_wasm_call_depth;
   jmp_buf here;
 
   /* No enclosing Wasm try block is reachable from this call: an exception that escapes it is an
@@ -42,25 +42,25 @@ cs_wasm_trap_t cs_wasm_call(cs_wasm_fn_t fn, void* arg) {
     wasm_rt_set_unwind_target(outer_unwind);
     /* Normally already equal; but wasm2c 1.0.32 does not restore the counter when a Wasm catch
      * lands after frames were skipped, so never let such drift outlive the call. */
-    t_stack_depth = outer_depth;
+    cs_wasm_call_depth = outer_depth;
     t_nesting--;
     return WASM_RT_TRAP_NONE;
   }
   /* A trap skipped the generated epilogues: put back what they would have restored. */
   t_trap_target = outer_target;
   wasm_rt_set_unwind_target(outer_unwind);
-  t_stack_depth = outer_depth;
+  cs_wasm_call_depth = outer_depth;
   t_nesting--;
   return t_last_trap;
 }
+
+uint32_t* cs_wasm_call_depth_address(void) { return &cs_wasm_call_depth; }
 
 cs_wasm_trap_t cs_wasm_last_trap(void) { return t_last_trap; }
 
 void cs_wasm_clear_last_trap(void) { t_last_trap = WASM_RT_TRAP_NONE; }
 
 uint32_t cs_wasm_call_nesting(void) { return t_nesting; }
-
-uint32_t* cs_wasm_call_stack_depth(void) { return &t_stack_depth; }
 
 const char* wasm_rt_strerror(wasm_rt_trap_t trap) {
   switch (trap) {

@@ -27,6 +27,8 @@
 #define CS_WASM_CALL_H
 
 #include <stdint.h>
+
+#include "wasm_depth.h" /* before wasm-rt.h: see there */
 #include <wasm-rt.h>
 
 #ifdef __cplusplus
@@ -48,14 +50,6 @@ void cs_wasm_clear_last_trap(void);
 
 /* Number of cs_wasm_call frames active on this thread (0: not inside a call). */
 uint32_t cs_wasm_call_nesting(void);
-
-/* This thread's Wasm call-depth counter. Only used when the generated code is compiled with
- * WASM_RT_USE_STACK_DEPTH_COUNT=1 and wasm_rt_call_stack_depth=(*cs_wasm_call_stack_depth())
- * (CMake option CHATSOCKET_WASM_STACK_DEPTH). cs_wasm_call puts it back to its entry value when
- * it returns: a trap skips the generated epilogues, and so does a Wasm exception caught in Wasm
- * after crossing frames (wasm2c 1.0.32 does not restore the counter there, so such a call may
- * drift upwards until it returns). */
-uint32_t* cs_wasm_call_stack_depth(void);
 
 #ifdef __cplusplus
 }
