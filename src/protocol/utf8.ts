@@ -21,7 +21,16 @@ export function utf8Validate(state: u32, ptr: usize, len: usize): u32 {
   const end = ptr + len;
   while (p < end) {
     if (need == 0) {
-      while (p + 8 <= end && (load<u64>(p) & ASCII_MASK) == 0) p += 8;
+      // ASCII eight bytes at a time, then straight to the first byte that is not (the lowest address is
+      // the lowest byte of a little-endian load).
+      while (p + 8 <= end) {
+        const high = load<u64>(p) & ASCII_MASK;
+        if (high != 0) {
+          p += <usize>(ctz(high) >> 3);
+          break;
+        }
+        p += 8;
+      }
       if (p == end) break;
       const b = <u32>load<u8>(p++);
       if (b < 0x80) continue;

@@ -82,6 +82,22 @@ describe("utf8 validator", () => {
     }
   });
 
+  it("finds a character after an ASCII run at every offset of an eight-byte word", () => {
+    // ASCII is skipped eight bytes at a time: what follows a run must be judged at its own byte.
+    const snippets = [...INVALID_SNIPPETS, [0xc3, 0xb6], [0xe2, 0x80, 0x94], [0xf0, 0x9f, 0x98, 0x80]];
+    for (let run = 0; run <= 24; run++) {
+      for (const snippet of snippets) {
+        for (const tail of [0, 1, 9]) {
+          const bytes = Buffer.concat([Buffer.alloc(run, 0x61), Buffer.from(snippet), Buffer.alloc(tail, 0x62)]);
+          const valid = isValidUtf8(bytes);
+          const state = p.utf8Validate([bytes]);
+          assert.equal(state === 0, valid, bytes.toString("hex"));
+          if (!valid && firstBadByte(bytes) >= 0) assert.equal(state, UTF8_INVALID, bytes.toString("hex"));
+        }
+      }
+    }
+  });
+
   it("reports a sequence cut at the end as incomplete, not valid", () => {
     assert.notEqual(p.utf8Validate([Buffer.from([0x61, 0xf0, 0x9f, 0x98])]), 0);
     assert.notEqual(p.utf8Validate([Buffer.from([0x61, 0xf0, 0x9f, 0x98])]), UTF8_INVALID);
