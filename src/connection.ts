@@ -92,7 +92,7 @@ export class Connection {
     this.parser = createFrameParser(endpoint.config.maxMessageSize, endpoint.config.maxFragments);
   }
 
-  get handler(): Handler {
+  @inline get handler(): Handler {
     return <Handler>this._handler;
   }
 
@@ -145,7 +145,7 @@ export class Connection {
     this.handler.onReceived();
   }
 
-  private dispatch(event: u32): void {
+  @inline private dispatch(event: u32): void {
     const p = this.parser;
     if (event == FrameEvent.MESSAGE) {
       this.active = true;
@@ -183,15 +183,17 @@ export class Connection {
     if (opcode < Opcode.CLOSE) {
       this.active = true;
       count(Counter.MESSAGES_OUT);
-      const compressed = this.sendCompressed(opcode, ptr, len);
-      if (compressed >= 0) return <Status>compressed;
+      if (this.deflateOut != 0) {
+        const compressed = this.sendCompressed(opcode, ptr, len);
+        if (compressed >= 0) return <Status>compressed;
+      }
     }
     const start = writeFrameHeaderBefore(ptr, opcode, len);
     return this.sent(sendBytes(this.id, start, ptr + len - start));
   }
 
   /** Notes a send that found the client's queue over its high-water mark (until WRITABLE says it drained). */
-  private sent(status: Status): Status {
+  @inline private sent(status: Status): Status {
     if (status == Status.BACKPRESSURE) {
       this.sendsBacklogged = true;
       this.excusedSincePing = true;
@@ -199,9 +201,9 @@ export class Connection {
     return status;
   }
 
-  /** With permessage-deflate, a data message worth compressing goes out compressed: its Status; else -1. */
+  /** Called once permessage-deflate is agreed. A data message worth compressing goes out compressed: its Status; else -1. */
   private sendCompressed(opcode: u32, ptr: usize, len: usize): i32 {
-    if (this.deflateOut == 0 || len < <usize>this.endpoint.config.deflate.threshold) return -1;
+    if (len < <usize>this.endpoint.config.deflate.threshold) return -1;
     const n = compressMessage(this.id, this.deflateOut, ptr, len);
     if (n < 0) return -1;
     const payload = compressedPayload();
@@ -217,8 +219,10 @@ export class Connection {
     if (opcode < Opcode.CLOSE) {
       this.active = true;
       count(Counter.MESSAGES_OUT);
-      const compressed = this.sendCompressed(opcode, ptr, len);
-      if (compressed >= 0) return <Status>compressed;
+      if (this.deflateOut != 0) {
+        const compressed = this.sendCompressed(opcode, ptr, len);
+        if (compressed >= 0) return <Status>compressed;
+      }
     }
     const headerLength = writeFrameHeader(SCRATCH_FRAME, opcode, len);
     const status = this.sent(sendBytes(this.id, SCRATCH_FRAME, headerLength));

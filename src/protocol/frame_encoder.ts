@@ -11,6 +11,7 @@ export namespace Opcode {
 }
 
 /** Header bytes for a payload of `len` bytes: 2, 4 (16-bit length) or 10 (64-bit length). */
+@inline
 export function frameHeaderLength(len: usize): usize {
   if (len < 126) return 2;
   return len <= 0xffff ? 4 : 10;
@@ -20,6 +21,7 @@ export function frameHeaderLength(len: usize): usize {
 const RSV1: u32 = 0x40;
 
 /** Writes a final, unmasked frame header for `opcode` and `len` at `out`; returns its length. */
+@inline
 export function writeFrameHeader(out: usize, opcode: u32, len: usize, compressed: bool = false): usize {
   store<u8>(out, <u8>(0x80 | opcode | (compressed ? RSV1 : 0)));
   if (len < 126) {
@@ -37,6 +39,7 @@ export function writeFrameHeader(out: usize, opcode: u32, len: usize, compressed
 }
 
 /** Writes the header so that it ends right before `payload`; returns where the frame starts. */
+@inline
 export function writeFrameHeaderBefore(payload: usize, opcode: u32, len: usize, compressed: bool = false): usize {
   const start = payload - frameHeaderLength(len);
   writeFrameHeader(start, opcode, len, compressed);

@@ -232,6 +232,13 @@ export function parseFrames(p: FrameParser, ptr: usize, len: usize): usize {
     switch (p.step) {
       case ParseStep.FIRST_BYTE: {
         if (pos == len) return pos;
+        if (len - pos >= SHORT_HEADER_BYTES) {
+          const n = readShortHeader(p, ptr + pos);
+          if (n > 0) {
+            pos += n;
+            break;
+          }
+        }
         readFirstByte(p, load<u8>(ptr + pos++));
         break;
       }
@@ -284,6 +291,28 @@ export function parseFrames(p: FrameParser, ptr: usize, len: usize): usize {
   return pos;
 }
 
+/** A masked frame's header with a 7-bit length: what most client frames carry. */
+const SHORT_HEADER_BYTES: usize = 6;
+
+/**
+ * A short header lying whole at `at` is read in one go, with the same rules and in the same order as byte
+ * by byte: returns the bytes consumed, which is fewer than SHORT_HEADER_BYTES when a rule stopped it (the
+ * event is set then), and 0 when the header is not a short one.
+ */
+@inline
+function readShortHeader(p: FrameParser, at: usize): usize {
+  const second = <u32>load<u8>(at, 1);
+  if ((second & 0x80) == 0 || (second & 0x7f) >= 126) return 0;
+  readFirstByte(p, <u32>load<u8>(at));
+  if (p.event != FrameEvent.NONE) return 1;
+  readSecondByte(p, second);
+  if (p.event != FrameEvent.NONE) return 2;
+  p.mask = load<u32>(at, 2); // the key's first byte is its lowest, as MASK_KEY assembles it
+  p.bytesLeft = 0;
+  startPayload(p);
+  return SHORT_HEADER_BYTES;
+}
+
 /** Draining: the skipped frame is over; it may have been the peer's close frame. */
 function endSkippedFrame(p: FrameParser): void {
   p.step = ParseStep.FIRST_BYTE;
@@ -314,6 +343,7 @@ function loseFrameBoundaries(p: FrameParser): void {
   p.error = ParseError.LENGTH_OVER_2_63;
 }
 
+@inline
 function readFirstByte(p: FrameParser, b: u32): void {
   const opcode = b & 0x0f;
   p.fin = (b & 0x80) != 0;
@@ -343,6 +373,7 @@ function readFirstByte(p: FrameParser, b: u32): void {
   }
 }
 
+@inline
 function readSecondByte(p: FrameParser, b: u32): void {
   p.masked = (b & 0x80) != 0;
   const length7 = b & 0x7f;
@@ -387,6 +418,7 @@ function roomLeft(p: FrameParser): u64 {
   return <u64>(p.maxMessageSize - (continuing ? p.messageLength : 0));
 }
 
+@inline
 function setPayloadLength(p: FrameParser, length: u64): void {
   if (!p.draining && p.opcode < Opcode.CLOSE && length > roomLeft(p)) fail(p, CloseCode.MESSAGE_TOO_BIG, ParseError.OVER_MAX_SIZE);
   p.payloadLength = <u32>length; // only read when not draining: within the limits (control frames: at most 125)
@@ -401,6 +433,7 @@ function setPayloadLength(p: FrameParser, length: u64): void {
   }
 }
 
+@inline
 function startPayload(p: FrameParser): void {
   if (p.draining) {
     p.step = ParseStep.SKIP;
@@ -425,6 +458,7 @@ function startPayload(p: FrameParser): void {
  * header, at least 6 of them, earlier frames already reported, the input's FRAME_HEADROOM) are free to
  * overwrite.
  */
+@inline
 function isWholeFrameHere(p: FrameParser, available: usize): bool {
   if (p.payloadRead != 0 || <usize>p.payloadLength > available) return false;
   return p.opcode >= Opcode.CLOSE || (p.fin && p.opcode != Opcode.CONTINUATION && !p.compressed);
@@ -443,6 +477,7 @@ function readFrameInPlace(p: FrameParser, payload: usize): void {
 }
 
 /** The message is complete; it is at `payload`, `length` bytes. */
+@inline
 function reportMessage(p: FrameParser, payload: usize, length: u32): void {
   p.event = FrameEvent.MESSAGE;
   p.eventOpcode = p.messageOpcode;
