@@ -34,8 +34,8 @@ static int utf8_valid(const uint8_t* s, size_t n) {
   return 1;
 }
 
-int reference_unmask_and_check(const uint8_t* payload, size_t size, const uint8_t mask[4], uint8_t* out) {
-  // Eight bytes at a time, as a server's C would (ws's bufferutil does the same).
+// Eight bytes at a time, as a server's C would (ws's bufferutil does the same). `out` may be `payload`.
+static void unmask(const uint8_t* payload, size_t size, const uint8_t mask[4], uint8_t* out) {
   uint32_t mask32;
   memcpy(&mask32, mask, 4);
   uint64_t mask64 = ((uint64_t)mask32 << 32) | mask32;
@@ -47,5 +47,61 @@ int reference_unmask_and_check(const uint8_t* payload, size_t size, const uint8_
     memcpy(out + i, &word, 8);
   }
   for (; i < size; ++i) out[i] = payload[i] ^ mask[i & 3];
+}
+
+int reference_unmask_and_check(const uint8_t* payload, size_t size, const uint8_t mask[4], uint8_t* out) {
+  unmask(payload, size, mask, out);
   return utf8_valid(out, size);
+}
+
+// A server frame's header for `size` bytes, written so that it ends at `payload`; returns where it starts.
+static uint8_t* write_header_before(uint8_t* payload, uint8_t opcode, uint64_t size) {
+  if (size < 126) {
+    payload[-2] = (uint8_t)(0x80 | opcode);
+    payload[-1] = (uint8_t)size;
+    return payload - 2;
+  }
+  if (size <= 0xFFFF) {
+    uint8_t* start = payload - 4;
+    start[0] = (uint8_t)(0x80 | opcode);
+    start[1] = 126;
+    start[2] = (uint8_t)(size >> 8);
+    start[3] = (uint8_t)size;
+    return start;
+  }
+  uint8_t* start = payload - 10;
+  start[0] = (uint8_t)(0x80 | opcode);
+  start[1] = 127;
+  for (int i = 0; i < 8; ++i) start[2 + i] = (uint8_t)(size >> (56 - 8 * i));
+  return start;
+}
+
+size_t reference_echo_frames(uint8_t* bytes, size_t size, reference_send_fn send, void* context) {
+  size_t at = 0;
+  while (size - at >= 2) {
+    uint8_t first = bytes[at], second = bytes[at + 1];
+    uint8_t opcode = first & 0x0F;
+    if ((first & 0xF0) != 0x80 || !(second & 0x80) || (opcode != 1 && opcode != 2)) return REFERENCE_BAD_FRAME;
+    size_t header = 2;
+    uint64_t length = second & 0x7F;
+    if (length == 126) {
+      if (size - at < 4) break;
+      length = ((uint64_t)bytes[at + 2] << 8) | bytes[at + 3];
+      header = 4;
+    } else if (length == 127) {
+      if (size - at < 10) break;
+      length = 0;
+      for (int i = 0; i < 8; ++i) length = (length << 8) | bytes[at + 2 + i];
+      header = 10;
+    }
+    if (size - at - header < 4 || size - at - header - 4 < length) break;
+    uint8_t* mask = bytes + at + header;
+    uint8_t* payload = mask + 4;
+    unmask(payload, (size_t)length, mask, payload);
+    if (opcode == 1 && !utf8_valid(payload, (size_t)length)) return REFERENCE_BAD_FRAME;
+    uint8_t* start = write_header_before(payload, opcode, length);
+    send(context, start, (size_t)(payload + length - start));
+    at += header + 4 + (size_t)length;
+  }
+  return at;
 }
