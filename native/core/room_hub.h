@@ -45,7 +45,7 @@ struct RoomSettings {
 // message compressed without context, RFC 7692) for members that negotiated a window of `window_bits` or more.
 struct RoomFrame {
   SharedBytes plain;
-  SharedBytes deflated;
+  SharedBytes deflated = {};  // empty: every member gets `plain`
   uint32_t window_bits = 0;
 
   const SharedBytes& for_member(uint32_t member_window_bits) const {
