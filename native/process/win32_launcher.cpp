@@ -138,7 +138,9 @@ void close_handle(HANDLE& handle) {
 class Win32Launcher;
 
 // Everything a child has, guarded by its mutex; thread pool callbacks find it through their context pointer
-// and keep it alive with shared_from_this while they run.
+// and keep it alive with shared_from_this while they run. That is only safe while the child still holds
+// itself (self_): it lets go of itself only after its exit was reported, no I/O is in flight, and a work item
+// has waited out every callback already due (release_when_quiet).
 class Win32Child final : public ChildProcess, public std::enable_shared_from_this<Win32Child> {
  public:
   Win32Child(Win32Launcher& launcher, std::shared_ptr<ProcessEvents> events) : launcher_(launcher), events_(events) {}
@@ -172,6 +174,7 @@ class Win32Child final : public ChildProcess, public std::enable_shared_from_thi
                                   PTP_IO);
   static VOID CALLBACK exited(PTP_CALLBACK_INSTANCE, PVOID context, PTP_WAIT, TP_WAIT_RESULT);
   static VOID CALLBACK timer_fired(PTP_CALLBACK_INSTANCE, PVOID context, PTP_TIMER);
+  static VOID CALLBACK release_when_quiet(PTP_CALLBACK_INSTANCE, PVOID context);
 
   // With mutex_ held: starts what may start (reads, a write, closing stdin).
   void pump_locked();
@@ -179,8 +182,10 @@ class Win32Child final : public ChildProcess, public std::enable_shared_from_thi
   void start_write_locked();
   void close_stdin_locked();
   void arm_timer_locked(DWORD milliseconds);
-  // Called without the lock: delivers the exit once the leader is gone and both pipes are at their end.
+  // Called without the lock: delivers the exit once the leader is gone and both pipes are at their end, and
+  // lets go of self_ once no I/O is in flight either.
   void finish_if_done();
+  void release_self(std::shared_ptr<Win32Child> self);
   void release_resources();
 
   Win32Launcher& launcher_;
@@ -223,10 +228,13 @@ class Win32Launcher final : public ProcessLauncher {
 
   const ProcessLimits& limits() const { return limits_; }
   void forget(Win32Child* child);
+  // Children reported but not yet let go of (release_when_quiet); unloading waits for them.
+  void releasing(bool started) { started ? ++releasing_ : --releasing_; }
 
  private:
   const ProcessLimits limits_;
   std::atomic<size_t> running_{0};
+  std::atomic<size_t> releasing_{0};
   std::mutex mutex_;
   std::vector<std::weak_ptr<Win32Child>> children_;
 };
@@ -424,6 +432,10 @@ void Win32Child::stop() {
 void Win32Child::kill_now() {
   std::lock_guard<std::mutex> lock(mutex_);
   dead_ = true;
+  // No read starts any more, so a reader that is not waiting on one is at its end now.
+  for (Reader* reader : {&out_, &err_}) {
+    if (!reader->pending) reader->eof = true;
+  }
   if (job_ != INVALID_HANDLE_VALUE) TerminateJobObject(job_, 1);
 }
 
@@ -513,21 +525,50 @@ VOID CALLBACK Win32Child::timer_fired(PTP_CALLBACK_INSTANCE, PVOID context, PTP_
 }
 
 // The exit is reported once the leader has exited and both pipes are at their end (no read in flight).
+// A write can still be in flight then: closing stdin here cancels it, and its completion comes later.
 void Win32Child::finish_if_done() {
-  std::shared_ptr<Win32Child> last;
-  DWORD code;
+  bool report = false;
+  DWORD code = 0;
+  std::shared_ptr<Win32Child> self;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (reported_ || !leader_exited_ || !out_.eof || !err_.eof || out_.pending || err_.pending) return;
-    reported_ = true;
-    code = exit_code_;
-    if (job_ != INVALID_HANDLE_VALUE) TerminateJobObject(job_, 1);  // nothing of the tree outlives the report
-    if (timer_) SetThreadpoolTimer(timer_, nullptr, 0, 0);
-    close_stdin_locked();
-    last = std::move(self_);
+    if (!reported_ && leader_exited_ && out_.eof && err_.eof && !out_.pending && !err_.pending) {
+      reported_ = report = true;
+      code = exit_code_;
+      if (job_ != INVALID_HANDLE_VALUE) TerminateJobObject(job_, 1);  // nothing of the tree outlives the report
+      timer_step_ = TimerStep::kNone;  // a timer callback already due finds nothing to do
+      if (timer_) SetThreadpoolTimer(timer_, nullptr, 0, 0);
+      close_stdin_locked();
+    }
+    if (reported_ && !write_pending_) self = std::move(self_);
   }
-  launcher_.forget(this);
-  if (!dead_) events_->on_exit(static_cast<int>(code), 0);
+  if (report) {
+    launcher_.releasing(true);  // before running_ drops: unloading always sees one count or the other
+    launcher_.forget(this);
+    if (!dead_) events_->on_exit(static_cast<int>(code), 0);
+  }
+  if (self) release_self(std::move(self));
+}
+
+// finish_if_done runs on one of the child's own callbacks, which cannot wait for itself: a work item waits.
+void Win32Child::release_self(std::shared_ptr<Win32Child> self) {
+  auto* held = new std::shared_ptr<Win32Child>(std::move(self));
+  if (!TrySubmitThreadpoolCallback(release_when_quiet, held, nullptr)) {
+    // Out of memory: keeping the child forever is a leak; letting it go could free it under a callback.
+    log(LogLevel::kError, "process %llu: no work item to release it, keeping it",
+        static_cast<unsigned long long>(pid_));
+  }
+}
+
+VOID CALLBACK Win32Child::release_when_quiet(PTP_CALLBACK_INSTANCE, PVOID context) {
+  std::unique_ptr<std::shared_ptr<Win32Child>> held(static_cast<std::shared_ptr<Win32Child>*>(context));
+  Win32Child& child = **held;
+  Win32Launcher& launcher = child.launcher_;
+  WaitForThreadpoolTimerCallbacks(child.timer_, TRUE);
+  WaitForThreadpoolWaitCallbacks(child.exit_wait_, TRUE);
+  for (PTP_IO io : {child.out_.io, child.err_.io, child.stdin_io_}) WaitForThreadpoolIoCallbacks(io, FALSE);
+  held.reset();  // the last reference, unless the owner of the ChildProcess still holds one
+  launcher.releasing(false);
 }
 
 // ---------------------------------------------------------------- Win32Launcher
@@ -541,8 +582,9 @@ Win32Launcher::~Win32Launcher() {
     }
   }
   for (auto& child : alive) child->kill_now();
-  // Each child reports (silently) once its tree is gone; wait for that, bounded.
-  for (int i = 0; i < 200 && running_.load() > 0; ++i) Sleep(10);
+  alive.clear();
+  // Each child reports (silently) once its tree is gone, then lets go of itself; wait for both, bounded.
+  for (int i = 0; i < 200 && (running_.load() > 0 || releasing_.load() > 0); ++i) Sleep(10);
 }
 
 void Win32Launcher::forget(Win32Child* child) {

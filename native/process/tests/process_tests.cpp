@@ -256,6 +256,26 @@ TEST_CASE("a program that does not read its stdin makes writes answer backpressu
   REQUIRE(events->wait([](Recorder& r) { return r.exits_ == 1; }));
 }
 
+// The owner may drop a child as soon as its exit is reported, while a write to its stdin is still in flight:
+// the write's completion comes later and must not find a freed child.
+TEST_CASE("a child dropped right after its exit, with a write still in flight, is left alone by that write") {
+  auto launcher = ProcessLauncher::create(quick());
+  std::vector<uint8_t> chunk(1024 * 1024, 'x');
+  for (int round = 0; round < 5; ++round) {
+    auto events = std::make_shared<Recorder>();
+    std::string error;
+    auto child = launcher->spawn(spec({"noread"}), events, error);
+    REQUIRE_MESSAGE(child, error);
+    REQUIRE(events->wait([](Recorder& r) { return r.out_ == "ready\n"; }));
+    // More than the pipe holds, so a write is still waiting when the program ends.
+    CHECK(child->write_stdin(chunk.data(), chunk.size()) != ChildProcess::WriteResult::kClosed);
+    child->stop();
+    REQUIRE(events->wait([](Recorder& r) { return r.exits_ == 1; }));
+    child.reset();
+  }
+  CHECK(launcher->running() == 0);
+}
+
 TEST_CASE("a program that cannot be run is an error, not a child") {
   auto launcher = ProcessLauncher::create(quick());
   auto events = std::make_shared<Recorder>();
