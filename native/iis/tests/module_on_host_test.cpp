@@ -6,11 +6,14 @@
 #include <stdlib.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
@@ -45,35 +48,72 @@ struct RunningHost {
   cs::host::Host host;
 };
 
+// Why a blocking read failed: errno is cleared before each, so 0 means the server ended TCP.
+std::string read_failure() { return errno ? std::strerror(errno) : "the server ended TCP"; }
+
+std::string hex(const std::string& bytes) {
+  static const char digits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) out += {digits[b >> 4], digits[b & 15], ' '};
+  return out;
+}
+
 // One client: `messages` echoes of random sizes, each frame sent in random pieces, then a clean close.
-bool echo_session(uint16_t port, unsigned seed, int messages) {
+// Returns what went wrong, or "" when nothing did.
+std::string echo_session(uint16_t port, unsigned seed, int messages) {
   std::mt19937 random(seed);
   WsTestClient client(port);
-  if (client.upgrade("/echo.chatsocket") != 101) return false;
+  if (int status = client.upgrade("/echo.chatsocket"); status != 101) return "upgrade: " + std::to_string(status);
   for (int m = 0; m < messages; ++m) {
     size_t size = random() % 4 == 0 ? random() % 70000 : random() % 200;
     std::string payload(size, '\0');
     for (char& c : payload) c = static_cast<char>('a' + random() % 26);
     client.send_raw(WsTestClient::frame(0x1, payload), 1 + random() % 3000);
     WsTestClient::Frame reply;
-    if (!client.read_frame(reply) || reply.opcode != 0x1 || reply.payload != payload) return false;
+    errno = 0;
+    if (!client.read_frame(reply)) return "message " + std::to_string(m) + ": " + read_failure();
+    if (reply.opcode != 0x1 || reply.payload != payload)
+      return "message " + std::to_string(m) + ": opcode " + std::to_string(reply.opcode) + ", " +
+             std::to_string(reply.payload.size()) + " bytes instead of " + std::to_string(size);
   }
   client.send_raw(WsTestClient::frame(0x8, std::string("\x03\xe8", 2)));
   WsTestClient::Frame close;
-  if (!client.read_frame(close) || close.opcode != 0x8 || close.payload != std::string("\x03\xe8", 2)) return false;
-  return client.wait_closed();
+  errno = 0;
+  if (!client.read_frame(close)) return "close: " + read_failure();
+  if (close.opcode != 0x8 || close.payload != std::string("\x03\xe8", 2))
+    return "close: opcode " + std::to_string(close.opcode) + ", payload " + hex(close.payload);
+  errno = 0;
+  if (!client.wait_closed()) return "waiting for the end of TCP: " + read_failure();
+  return "";
 }
+
+// Counts failures and keeps the first few reasons for the report.
+class Failures {
+ public:
+  void add(std::string what) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (++count_ <= 5) reasons_ += what + "\n";
+  }
+  int count() const { return count_; }
+  std::string reasons() const { return reasons_; }
+
+ private:
+  mutable std::mutex mutex_;
+  int count_ = 0;
+  std::string reasons_;
+};
 
 void run_all(cs::host::CompletionMode mode) {
   RunningHost running(mode);
   uint16_t port = running.host.port();
 
-  std::atomic<int> failures{0};
+  Failures failures;
   std::vector<std::thread> threads;
   for (unsigned t = 0; t < 6; ++t) {
     threads.emplace_back([&, t] {
       for (unsigned c = 0; c < 6; ++c) {
-        if (!echo_session(port, t * 100 + c, 25)) ++failures;
+        std::string failed = echo_session(port, t * 100 + c, 25);
+        if (!failed.empty()) failures.add("echo session " + std::to_string(t * 100 + c) + ": " + failed);
       }
     });
   }
@@ -81,14 +121,17 @@ void run_all(cs::host::CompletionMode mode) {
   threads.emplace_back([&] {
     for (int i = 0; i < 40; ++i) {
       WsTestClient client(port);
-      if (client.upgrade("/echo.chatsocket") != 101) ++failures;
+      if (int status = client.upgrade("/echo.chatsocket"); status != 101)
+        failures.add("vanishing client " + std::to_string(i) + ": upgrade: " + std::to_string(status));
       std::string frame = WsTestClient::frame(0x2, std::string(5000, 'x'));
       client.send_raw(frame.substr(0, 100 + static_cast<size_t>(i) * 50));
       client.abort();
     }
   });
   for (auto& thread : threads) thread.join();
-  CHECK(failures == 0);
+  CHECK_MESSAGE(failures.count() == 0, failures.count() << " failure(s), the first:\n"
+                                                        << failures.reasons() << "the module reset "
+                                                        << running.host.stats().connection_resets << " connection(s)");
 
   CHECK(eventually([&] {
     cs::host::StatsSnapshot stats = running.host.stats();
