@@ -53,7 +53,7 @@ double cpu_seconds(void) {
          (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
-void buffer_append(Buffer* b, const uint8_t* data, size_t length) {
+uint8_t* buffer_room(Buffer* b, size_t length) {
   if (b->start > 0 && b->length + length > b->capacity) {
     memmove(b->data, b->data + b->start, b->length - b->start);
     b->length -= b->start;
@@ -67,8 +67,14 @@ void buffer_append(Buffer* b, const uint8_t* data, size_t length) {
     b->data = grown;
     b->capacity = capacity;
   }
-  memcpy(b->data + b->length, data, length);
-  b->length += length;
+  return b->data + b->length;
+}
+
+void buffer_grew(Buffer* b, size_t length) { b->length += length; }
+
+void buffer_append(Buffer* b, const uint8_t* data, size_t length) {
+  memcpy(buffer_room(b, length), data, length);
+  buffer_grew(b, length);
 }
 
 size_t buffer_held(const Buffer* b) { return b->length - b->start; }

@@ -12,6 +12,10 @@ typedef struct {
 } Buffer;
 
 void buffer_append(Buffer* b, const uint8_t* data, size_t length);
+// Room for `length` more bytes after the held ones, to receive straight into; buffer_grew(b, n) then holds
+// the n that came.
+uint8_t* buffer_room(Buffer* b, size_t length);
+void buffer_grew(Buffer* b, size_t length);
 size_t buffer_held(const Buffer* b);
 void buffer_consume(Buffer* b, size_t length);
 
