@@ -94,8 +94,14 @@ class Failures {
     std::lock_guard<std::mutex> lock(mutex_);
     if (++count_ <= 5) reasons_ += what + "\n";
   }
-  int count() const { return count_; }
-  std::string reasons() const { return reasons_; }
+  int count() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return count_;
+  }
+  std::string reasons() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return reasons_;
+  }
 
  private:
   mutable std::mutex mutex_;
