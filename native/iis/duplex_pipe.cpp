@@ -176,15 +176,15 @@ void DuplexPipe::on_read(std::unique_lock<std::mutex>& lock, HRESULT status, DWO
 
 void DuplexPipe::size_read_buffer(DWORD bytes_read) {
   bool short_read = bytes_read <= read_capacity_ / 4;
-  quiet_reads_ = short_read && read_capacity_ == kBusyRead ? quiet_reads_ + 1 : 0;
+  short_reads_ = short_read && read_capacity_ >= kBusyRead ? short_reads_ + 1 : 0;
   if (bytes_read == read_capacity_) {
     next_read_capacity_ = read_capacity_ < kBusyRead ? kBusyRead : std::min(read_capacity_ * 2, kLargestRead);
-  } else if (short_read && read_capacity_ > kBusyRead) {
+  } else if (read_capacity_ > kBusyRead && short_reads_ == kShortReadsToEndBurst) {
     next_read_capacity_ = kBusyRead;
-  } else if (quiet_reads_ == kQuietReadsToShrink) {
+  } else if (read_capacity_ == kBusyRead && short_reads_ == kQuietReadsToShrink) {
     next_read_capacity_ = kQuietRead;
-    quiet_reads_ = 0;
   }
+  if (next_read_capacity_ != read_capacity_) short_reads_ = 0;
 }
 
 void DuplexPipe::pump_writes(std::unique_lock<std::mutex>& lock) {

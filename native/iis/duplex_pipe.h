@@ -69,13 +69,16 @@ class DuplexPipe final : public Transport, public TimerTarget, public std::enabl
 
   // The read buffer. A read is always pending, so every connection holds one. A quiet connection reads into
   // kQuietRead bytes (a short chat line, a pong of a few bytes; anything longer makes the next read kBusyRead). A read
-  // that fills its buffer is a burst: the next one gets kBusyRead, then twice as much while reads keep filling it. The
-  // first read that uses a quarter of a buffer above kBusyRead or less ends the burst (back to kBusyRead); back to
-  // kQuietRead only after kQuietReadsToShrink such reads in a row, so that a busy connection's short reads between its
-  // bursts do not make every burst take two reads.
+  // that fills its buffer is a burst: the next one gets kBusyRead, then twice as much while reads keep filling it. A
+  // short read (a quarter of the buffer or less) ends a burst only after kShortReadsToEndBurst of them in a row (back
+  // to kBusyRead), and kQuietRead comes back only after kQuietReadsToShrink of them in a row at kBusyRead. In a stream
+  // of large messages a lone short read is the tail of the client's last send, and more is already on its way: ending
+  // the burst there made the stream climb back from kBusyRead in six reads, each into a new buffer whose pages fault
+  // in as the kernel copies into them.
   static constexpr DWORD kQuietRead = 128;
   static constexpr DWORD kBusyRead = 1024;
   static constexpr DWORD kLargestRead = 64 * 1024;
+  static constexpr uint8_t kShortReadsToEndBurst = 4;
   static constexpr uint8_t kQuietReadsToShrink = 16;
   void size_read_buffer(DWORD bytes_read);
   // A write gathers what is queued into one WriteEntityChunks. Most writes are a frame or two, which the
@@ -111,7 +114,7 @@ class DuplexPipe final : public Transport, public TimerTarget, public std::enabl
   std::unique_ptr<uint8_t[]> read_buffer_;
   DWORD read_capacity_ = kQuietRead;
   DWORD next_read_capacity_ = kQuietRead;  // applied before the next read is issued
-  uint8_t quiet_reads_ = 0;                // short reads in a row at kBusyRead
+  uint8_t short_reads_ = 0;                // short reads in a row at this size
 };
 
 }  // namespace cs
