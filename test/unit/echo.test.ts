@@ -24,6 +24,24 @@ describe("echo endpoint", () => {
     assert.deepEqual(f.payload, payload);
   });
 
+  it("unmasks every payload length and every split of it exactly", () => {
+    // The unmask loop goes 32, then 8 bytes at a time, then byte by byte, from wherever a piece starts in
+    // the mask's four-byte cycle: lengths around each step, pieces of every size that shifts the cycle.
+    const lengths = [...Array.from({ length: 80 }, (_, i) => i), 127, 1000, 4099];
+    for (const pieceSize of [0, 1, 3, 7, 33]) {
+      const h = new Harness();
+      connect(h, 3);
+      for (const length of lengths) {
+        const payload = Buffer.from(Array.from({ length }, (_, i) => (i * 37 + length) & 0xff));
+        const frame = clientFrame(BINARY, payload, { key: Buffer.from([0x5a, 0xc3, 0x01, 0xfe]) });
+        if (pieceSize === 0) h.data(3, frame);
+        else for (let at = 0; at < frame.length; at += pieceSize) h.data(3, frame.subarray(at, at + pieceSize));
+        const [f] = parseServerFrames(h.takeSent(3));
+        assert.deepEqual(f.payload, payload, `${length} bytes in pieces of ${pieceSize || "the whole frame"}`);
+      }
+    }
+  });
+
   it("answers a close with the same code and ends the connection gracefully", () => {
     const h = new Harness();
     connect(h, 2);
