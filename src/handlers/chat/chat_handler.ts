@@ -245,8 +245,8 @@ export class ChatHandler extends Handler {
 /** A close frame with `code` and `reason` in a buffer of its own (the hub sends it to a member it cuts off). */
 function closeFrame(code: u32, reason: string): ArrayBuffer {
   const bytes = String.UTF8.encode(reason);
-  const len = min<usize>(<usize>bytes.byteLength, MAX_CLOSE_REASON);
-  const frame = new ArrayBuffer(<i32>(4 + len));
-  writeCloseFrame(changetype<usize>(frame), code, changetype<usize>(bytes), len);
+  const len = min<i32>(bytes.byteLength, <i32>MAX_CLOSE_REASON);
+  const frame = new ArrayBuffer(4 + len);
+  writeCloseFrame(changetype<usize>(frame), code, changetype<usize>(bytes), <usize>len);
   return frame;
 }
