@@ -201,6 +201,7 @@ class Win32Child final : public ChildProcess, public std::enable_shared_from_thi
   OVERLAPPED write_overlapped_{};
   std::vector<uint8_t> writing_;  // the bytes of the write in flight
   bool write_pending_ = false;
+  bool draining_ = false;  // on_stdin_drained is being delivered: the exit's report waits for it
   std::deque<uint8_t> stdin_queue_;
   bool stdin_closing_ = false;
   bool backpressure_signalled_ = false;
@@ -480,11 +481,15 @@ VOID CALLBACK Win32Child::write_done(PTP_CALLBACK_INSTANCE, PVOID context, PVOID
     }
     if (child->backpressure_signalled_ && child->stdin_queue_.size() <= child->launcher_.limits().stdin_low_water) {
       child->backpressure_signalled_ = false;
-      drained = result == NO_ERROR && !child->dead_;
+      drained = child->draining_ = result == NO_ERROR && !child->dead_ && !child->reported_;
     }
     child->pump_locked();
   }
-  if (drained) child->events_->on_stdin_drained();
+  if (drained) {
+    child->events_->on_stdin_drained();
+    std::lock_guard<std::mutex> lock(child->mutex_);
+    child->draining_ = false;
+  }
   child->finish_if_done();
 }
 
@@ -524,15 +529,16 @@ VOID CALLBACK Win32Child::timer_fired(PTP_CALLBACK_INSTANCE, PVOID context, PTP_
   child->finish_if_done();
 }
 
-// The exit is reported once the leader has exited and both pipes are at their end (no read in flight).
-// A write can still be in flight then: closing stdin here cancels it, and its completion comes later.
+// The exit is reported once the leader has exited and both pipes are at their end (no read in flight), and
+// no on_stdin_drained is on its way, so that on_exit comes last. A write can still be in flight then: closing
+// stdin here cancels it, and its completion, coming later, reports nothing.
 void Win32Child::finish_if_done() {
   bool report = false;
   DWORD code = 0;
   std::shared_ptr<Win32Child> self;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!reported_ && leader_exited_ && out_.eof && err_.eof && !out_.pending && !err_.pending) {
+    if (!reported_ && !draining_ && leader_exited_ && out_.eof && err_.eof && !out_.pending && !err_.pending) {
       reported_ = report = true;
       code = exit_code_;
       if (job_ != INVALID_HANDLE_VALUE) TerminateJobObject(job_, 1);  // nothing of the tree outlives the report

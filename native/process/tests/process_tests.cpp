@@ -69,12 +69,13 @@ class Recorder final : public ProcessEvents {
  public:
   void on_output(OutputStream stream, const uint8_t* data, size_t size) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (exited_) late_output_ = true;
+    if (exited_) late_event_ = true;
     (stream == OutputStream::kStdout ? out_ : err_).append(reinterpret_cast<const char*>(data), size);
     changed_.notify_all();
   }
   void on_stdin_drained() override {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (exited_) late_event_ = true;
     ++drained_;
     changed_.notify_all();
   }
@@ -100,7 +101,7 @@ class Recorder final : public ProcessEvents {
 
   std::string out_, err_;
   int exits_ = 0, code_ = -1, signal_ = -1, drained_ = 0;
-  bool exited_ = false, late_output_ = false;
+  bool exited_ = false, late_event_ = false;  // output or a drained stdin after on_exit
 
  private:
   std::mutex mutex_;
@@ -157,7 +158,7 @@ TEST_CASE("bytes go to stdin and come back from stdout; the exit comes after the
   REQUIRE(events->wait([](Recorder& r) { return r.exits_ == 1; }));
   CHECK(events->code_ == 0);
   CHECK(events->signal_ == 0);
-  CHECK_FALSE(events->late_output_);
+  CHECK_FALSE(events->late_event_);
   CHECK(child->write_stdin(reinterpret_cast<const uint8_t*>("x"), 1) == ChildProcess::WriteResult::kClosed);
   CHECK(events->wait([&](Recorder&) { return launcher->running() == 0; }));
 }
@@ -254,6 +255,8 @@ TEST_CASE("a program that does not read its stdin makes writes answer backpressu
   CHECK(result == ChildProcess::WriteResult::kBackpressure);
   child->stop();
   REQUIRE(events->wait([](Recorder& r) { return r.exits_ == 1; }));
+  CHECK(events->wait([&](Recorder&) { return launcher->running() == 0; }));
+  CHECK_FALSE(events->late_event_);
 }
 
 // The owner may drop a child as soon as its exit is reported, while a write to its stdin is still in flight:
@@ -272,8 +275,9 @@ TEST_CASE("a child dropped right after its exit, with a write still in flight, i
     child->stop();
     REQUIRE(events->wait([](Recorder& r) { return r.exits_ == 1; }));
     child.reset();
+    CHECK(events->wait([&](Recorder&) { return launcher->running() == 0; }));
+    CHECK_FALSE(events->late_event_);
   }
-  CHECK(launcher->running() == 0);
 }
 
 TEST_CASE("a program that cannot be run is an error, not a child") {
