@@ -1,6 +1,7 @@
 // What the module itself holds, by its own counters (moduleHeapBytes: its C++ heap, counted by its operator
 // new; frameBytes; zlibBytes), apart from the host around it: it grows with idle connections, and after a
-// burst closes it comes back to within a tenth of what the burst added.
+// burst closes it comes back to within a tenth of what the burst added; what a large message made one
+// connection take comes back as that connection goes quiet.
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
@@ -19,6 +20,7 @@ before(async () => {
   // A pending ping timer holds a little of a closed connection until it is due: a short interval here, so
   // that the test sees the end state in a second, not in the default 30.
   writeFileSync(path.join(site, "idle.chatsocket"), "kind = echo\nping_interval = 500\n");
+  writeFileSync(path.join(site, "quiet.chatsocket"), "kind = echo\nping_interval = 200\n");
   host = await startHost({ site });
 });
 after(() => host.stop());
@@ -75,4 +77,30 @@ test("the module's own memory grows with idle connections and comes back after t
     now - baseline <= 0.1 * (peak - baseline),
     `after the burst the module still holds ${now - baseline} of the ${peak - baseline} bytes it added`,
   );
+});
+
+test("a connection's read buffer grows for a large message and comes back as the connection goes quiet", async () => {
+  const ws = await openWs(host.url("/quiet.chatsocket"));
+  let echo = messageOf(ws);
+  ws.send("hi");
+  await echo;
+  const quiet = held(moduleStats());
+
+  echo = messageOf(ws);
+  const large = Buffer.alloc(512 * 1024, 7);
+  ws.send(large);
+  assert.deepEqual((await echo).data, large);
+  const busy = held(moduleStats());
+  // Reads of a large message grow the buffer (up to 64 KiB), so that it does not come in 128 bytes at a time.
+  assert.ok(busy - quiet >= 16 * 1024, `the module held ${busy - quiet} more bytes after a 512 KiB message`);
+
+  // Every pong is a short read: a few end the burst, more make the connection quiet again (a ping per 200 ms).
+  const deadline = Date.now() + 15000;
+  let now = busy;
+  while (now - quiet > 1024 && Date.now() < deadline) {
+    await sleep(200);
+    now = held(moduleStats());
+  }
+  assert.ok(now - quiet <= 1024, `a quiet connection still holds ${now - quiet} of the ${busy - quiet} bytes a large message added`);
+  await closeAll([ws]);
 });
