@@ -78,7 +78,7 @@ class DuplexPipe final : public Transport, public TimerTarget, public std::enabl
   static constexpr DWORD kQuietRead = 128;
   static constexpr DWORD kBusyRead = 1024;
   static constexpr DWORD kLargestRead = 64 * 1024;
-  static constexpr uint8_t kShortReadsToEndBurst = 4;
+  static constexpr uint8_t kShortReadsToEndBurst = 2;
   static constexpr uint8_t kQuietReadsToShrink = 16;
   void size_read_buffer(DWORD bytes_read);
   // A write gathers what is queued into one WriteEntityChunks. Most writes are a frame or two, which the
